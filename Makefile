@@ -1,0 +1,37 @@
+# The README's two commands: `make book` (install, then build _build/html/index.html) and
+# `make test` (install, then run the unit tests and every notebook in quick mode).
+# Both install into .venv from requirements.txt, once (again when requirements change).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BOOKFLAGS ?=
+PYTESTFLAGS ?=
+
+# Offline use: when VAECORE_DATA_DIR is unset and a ../shared/data folder sits beside the
+# repository (as on the project's CI), read the datasets from there.
+ifeq ($(VAECORE_DATA_DIR),)
+  ifneq ($(wildcard ../shared/data),)
+    export VAECORE_DATA_DIR := $(abspath ../shared/data)
+  endif
+endif
+
+.PHONY: install book test clean
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Progress bars are for live readers; in the built pages each chapter prints its own summary.
+book: install
+	TQDM_DISABLE=1 $(BIN)/jupyter-book build . $(BOOKFLAGS)
+
+test: install
+	$(BIN)/python -m pytest $(PYTESTFLAGS)
+
+clean:
+	rm -rf _build

@@ -1,0 +1,246 @@
+"""vaecore.data: IDX parsing, finding and downloading files, loading, batching."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.server
+import struct
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vaecore import data, settings
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """Encode a uint8 array in the IDX format (the inverse of parse_idx)."""
+    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim)
+    header += struct.pack(f">{array.ndim}I", *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    """An isolated data dir and cache dir."""
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "local"))
+    monkeypatch.setenv(settings.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    return tmp_path
+
+
+@pytest.fixture
+def fake_mnist(monkeypatch):
+    """Replace the 'mnist' spec by 5 made-up 28x28 images whose checksums we know."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8)
+    labels = np.array([3, 1, 4, 1, 5], dtype=np.uint8)
+    blobs = {"imgs.gz": gzip.compress(idx_bytes(images)), "labs.gz": gzip.compress(idx_bytes(labels))}
+    files = tuple(data.RemoteFile(n, len(b), hashlib.sha256(b).hexdigest(), ()) for n, b in blobs.items())
+    spec = data.DatasetSpec("mnist", "mnist", {"train": files}, tuple("0123456789"))
+    monkeypatch.setitem(data.DATASETS, "mnist", spec)
+    return images, labels, blobs
+
+
+# ---------------------------------------------------------------------------------- parsing
+
+@pytest.mark.parametrize("shape", [(7,), (3, 28, 28), (2, 3, 4, 5)])
+def test_parse_idx_round_trip_plain_and_gzip(shape):
+    array = np.arange(np.prod(shape), dtype=np.uint64).reshape(shape) % 256
+    for raw in (idx_bytes(array), gzip.compress(idx_bytes(array))):
+        parsed = data.parse_idx(raw)
+        assert parsed.shape == shape and parsed.dtype == np.uint8
+        np.testing.assert_array_equal(parsed, array)
+
+
+def test_parse_idx_reads_big_endian_int32():
+    values = np.array([1, -2, 70000], dtype=">i4")
+    raw = struct.pack(">BBBBI", 0, 0, 0x0C, 1, 3) + values.tobytes()
+    np.testing.assert_array_equal(data.parse_idx(raw), [1, -2, 70000])
+
+
+@pytest.mark.parametrize("raw, message", [
+    (b"", "not an IDX file"),
+    (b"PK\x03\x04rest", "not an IDX file"),
+    (b"\x00\x00\x08\x03\x00\x00", "ends first"),
+    (idx_bytes(np.zeros((2, 28, 28)))[:-1], "truncated or corrupt"),
+    (idx_bytes(np.zeros((2, 28, 28))) + b"\x00", "truncated or corrupt"),
+])
+def test_parse_idx_rejects_malformed_files(raw, message):
+    with pytest.raises(ValueError, match=message):
+        data.parse_idx(raw)
+
+
+# ------------------------------------------------------------------------ finding the files
+
+def test_load_reads_local_data_dir_and_scales_pixels(env, fake_mnist):
+    images, labels, blobs = fake_mnist
+    (env / "local" / "mnist").mkdir(parents=True)
+    for name, blob in blobs.items():
+        (env / "local" / "mnist" / name).write_bytes(blob)
+    loaded = data.load("mnist", "train", progress=False)
+    assert loaded.images.shape == (5, 784) and loaded.images.dtype == torch.float32
+    np.testing.assert_allclose(loaded.images.numpy(), images.reshape(5, 784) / 255.0, rtol=1e-6)
+    assert loaded.labels.tolist() == labels.tolist() and loaded.labels.dtype == torch.int64
+    assert len(data.load("mnist", "train", limit=2, progress=False)) == 2
+
+
+def test_corrupt_local_file_is_refused_with_both_checksums(env, fake_mnist):
+    _, _, blobs = fake_mnist
+    (env / "local" / "mnist").mkdir(parents=True)
+    for name, blob in blobs.items():
+        (env / "local" / "mnist" / name).write_bytes(blob)
+    (env / "local" / "mnist" / "imgs.gz").write_bytes(blobs["imgs.gz"][:-10])  # truncated
+    expected = hashlib.sha256(blobs["imgs.gz"]).hexdigest()
+    with pytest.raises(data.ChecksumError, match=expected):
+        data.load("mnist", "train", progress=False)
+
+
+def test_missing_files_give_one_error_naming_files_places_and_remedy(env, fake_mnist):
+    with pytest.raises(data.DataNotFoundError) as err:
+        data.load("mnist", "train", progress=False)
+    message = str(err.value)
+    assert "2 file(s)" in message
+    for name in ("imgs.gz", "labs.gz"):
+        assert name in message
+        assert str(env / "local" / "mnist" / name) in message
+        assert str(env / "cache" / "mnist" / name) in message
+    assert settings.DATA_DIR_ENV in message
+    assert not (env / "cache" / "mnist").exists() or not any((env / "cache" / "mnist").iterdir())
+
+
+@pytest.mark.parametrize("dataset, split", [("mnst", "train"), ("mnist", "valid"), ("binarized-mnist", "dev")])
+def test_unknown_dataset_or_split_lists_the_choices(dataset, split):
+    with pytest.raises(ValueError, match="choose one of"):
+        data.load(dataset, split)
+
+
+@pytest.mark.parametrize("limit", [0, -1, 2.5, True])
+def test_bad_limit_is_a_value_error(limit):
+    with pytest.raises(ValueError, match="limit"):
+        data.load("mnist", "train", limit=limit)
+
+
+# ------------------------------------------------------------------------------ downloading
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, bytes]] = {}
+
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        status, body = self.routes.get(self.path, (404, b"<html>not found</html>"))
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream" if status == 200 else "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    """A loopback HTTP server; set _Handler.routes to what each path answers."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_download_skips_error_page_and_404_then_takes_good_mirror(tmp_path, server):
+    payload = b"the real bytes" * 1000
+    _Handler.routes = {"/a/f": (200, b"<html>Service unavailable</html>"), "/c/f": (200, payload)}
+    file = data.RemoteFile("f", len(payload), hashlib.sha256(payload).hexdigest(),
+                           (f"{server}/a/f", f"{server}/b/f", f"{server}/c/f"))
+    dest = tmp_path / "cache" / "f"
+    data.download(file, dest, progress=False)
+    assert dest.read_bytes() == payload
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["f"]  # no temporary left
+
+
+def test_failed_download_leaves_nothing_and_reports_every_mirror(tmp_path, server):
+    _Handler.routes = {"/a/f": (200, b"<html>error</html>")}
+    file = data.RemoteFile("f", 3, hashlib.sha256(b"abc").hexdigest(),
+                           (f"{server}/a/f", f"{server}/b/f"))
+    dest = tmp_path / "f"
+    with pytest.raises(OSError) as err:
+        data.download(file, dest, progress=False)
+    assert f"{server}/a/f: wrong SHA-256" in str(err.value)
+    assert f"{server}/b/f: HTTP Error 404" in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_locate_downloads_into_the_cache_then_reuses_it(env, fake_mnist, server, monkeypatch):
+    _, _, blobs = fake_mnist
+    _Handler.routes = {f"/m/{n}": (200, b) for n, b in blobs.items()}
+    spec = data.DATASETS["mnist"]
+    served = tuple(data.RemoteFile(f.name, f.size, f.sha256, (f"{server}/m/{f.name}",))
+                   for f in spec.splits["train"])
+    monkeypatch.setitem(data.DATASETS, "mnist", data.DatasetSpec("mnist", "mnist", {"train": served}, spec.classes))
+    first = data.locate("mnist", "train", progress=False)
+    assert [p.parent for p in first] == [env / "cache" / "mnist"] * 2
+    _Handler.routes = {}  # the server now knows nothing: the cached copies must be used
+    assert data.locate("mnist", "train", progress=False) == first
+
+
+def test_real_mirror_tables_have_two_mirrors_and_valid_checksums():
+    for spec in data.DATASETS.values():
+        for files in spec.splits.values():
+            for f in files:
+                assert len(f.urls) >= 2, f.name
+                assert len({u.split("/")[2] for u in f.urls}) >= 2, f"{f.name}: mirrors on one host"
+                assert len(f.sha256) == 64 and int(f.sha256, 16) >= 0
+
+
+# -------------------------------------------------------------------------- the real datasets
+
+@pytest.mark.parametrize("dataset, split, n, labelled", [
+    ("mnist", "train", 60_000, True), ("mnist", "test", 10_000, True),
+    ("fashion-mnist", "test", 10_000, True),
+    ("binarized-mnist", "train", 50_000, False), ("binarized-mnist", "test", 10_000, False),
+])
+def test_real_datasets_load_with_documented_shapes(dataset, split, n, labelled):
+    s = data.load(dataset, split, progress=False)
+    assert s.images.shape == (n, 784) and s.images.dtype == torch.float32
+    assert 0.0 == s.images.min() and s.images.max() == 1.0
+    assert (s.labels is not None) == labelled
+    if labelled:
+        assert s.labels.shape == (n,) and set(s.labels.unique().tolist()) == set(range(10))
+    else:
+        assert set(s.images.unique().tolist()) == {0.0, 1.0}
+
+
+def test_mnist_test_labels_match_the_published_counts():
+    counts = torch.bincount(data.load("mnist", "test", progress=False).labels).tolist()
+    assert counts == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+# ---------------------------------------------------------------------- binarize and batches
+
+def test_binarize_draws_bernoulli_with_the_pixel_as_probability():
+    x = torch.tensor([[0.0, 1.0, 0.25]]).expand(40_000, 3)
+    b = data.binarize(x, torch.Generator().manual_seed(0))
+    assert set(b.unique().tolist()) <= {0.0, 1.0}
+    assert b[:, 0].sum() == 0 and b[:, 1].sum() == len(b)
+    assert abs(b[:, 2].mean().item() - 0.25) < 0.01
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        data.binarize(torch.tensor([[1.5]]))
+
+
+@pytest.mark.parametrize("n, batch_size", [(10, 3), (9, 3), (1, 5), (0, 4)])
+def test_batch_indices_visit_each_example_exactly_once(n, batch_size):
+    batches = list(data.batch_indices(n, batch_size, generator=torch.Generator().manual_seed(1)))
+    assert all(len(b) <= batch_size for b in batches)
+    seen = torch.cat(batches).tolist() if batches else []
+    assert sorted(seen) == list(range(n))
+
+
+def test_batch_indices_rejects_bad_sizes():
+    with pytest.raises(ValueError):
+        list(data.batch_indices(5, 0))
+    with pytest.raises(ValueError):
+        list(data.batch_indices(-1, 2))

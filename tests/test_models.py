@@ -1,0 +1,81 @@
+"""vaecore.losses and vaecore.models.autoencoder: formulas, shapes and errors."""
+
+import math
+
+import pytest
+import torch
+
+from vaecore.losses import bernoulli_nll, squared_error
+from vaecore.models import Autoencoder, linear_autoencoder, mlp_autoencoder
+
+
+def test_squared_error_is_the_per_image_sum_and_a_scaled_gaussian_nll():
+    torch.manual_seed(0)
+    x_hat, x = torch.rand(4, 784), torch.rand(4, 784)
+    se = squared_error(x_hat, x)
+    assert se.shape == (4,)
+    torch.testing.assert_close(se, ((x_hat - x) ** 2).sum(1))
+    # -log N(x; x_hat, s^2 I) = se / (2 s^2) + d/2 log(2 pi s^2)
+    s = 0.3
+    nll = -torch.distributions.Normal(x_hat, s).log_prob(x).sum(1)
+    torch.testing.assert_close(nll, se / (2 * s**2) + 784 / 2 * math.log(2 * math.pi * s**2))
+
+
+def test_bernoulli_nll_matches_torch_distributions_and_the_formula():
+    torch.manual_seed(0)
+    logits = torch.randn(3, 784, dtype=torch.float64) * 3
+    x = torch.bernoulli(torch.rand(3, 784, dtype=torch.float64))
+    expected = -torch.distributions.Bernoulli(logits=logits).log_prob(x).sum(1)
+    torch.testing.assert_close(bernoulli_nll(logits, x), expected)
+    # grey-scale targets: the cross-entropy -[x log p + (1 - x) log(1 - p)]
+    xg, p = torch.rand(3, 784, dtype=torch.float64), torch.sigmoid(logits)
+    manual = -(xg * p.log() + (1 - xg) * (1 - p).log()).sum(1)
+    torch.testing.assert_close(bernoulli_nll(logits, xg), manual)
+
+
+def test_bernoulli_nll_is_finite_for_saturated_logits():
+    logits = torch.tensor([[200.0, -200.0]])
+    assert torch.isfinite(bernoulli_nll(logits, torch.tensor([[0.0, 1.0]]))).all()
+
+
+@pytest.mark.parametrize("loss", [squared_error, bernoulli_nll])
+def test_losses_reject_mismatched_shapes(loss):
+    with pytest.raises(ValueError, match="shape"):
+        loss(torch.zeros(2, 784), torch.zeros(2, 783))
+    with pytest.raises(ValueError, match="shape"):
+        loss(torch.zeros(784), torch.zeros(784))
+
+
+@pytest.mark.parametrize("make", [linear_autoencoder, mlp_autoencoder,
+                                  lambda k: mlp_autoencoder(k, likelihood="gaussian")])
+@pytest.mark.parametrize("k", [2, 8])
+def test_autoencoder_shapes_and_range(make, k):
+    model = make(k)
+    x = torch.rand(5, 784)
+    z = model.encode(x)
+    assert z.shape == (5, k)
+    x_hat = model.decode(z)
+    assert x_hat.shape == (5, 784)
+    torch.testing.assert_close(model(x), x_hat)
+    assert model.loss(x).shape == ()
+    if make is not linear_autoencoder:  # MLP outputs pass through a sigmoid
+        assert 0 <= x_hat.min() and x_hat.max() <= 1
+
+
+def test_bernoulli_autoencoder_loss_reads_decoder_output_as_logits():
+    model = mlp_autoencoder(3)
+    x = torch.rand(4, 784)
+    logits = model.decoder(model.encode(x))
+    torch.testing.assert_close(model.loss(x), bernoulli_nll(logits, x).mean())
+    torch.testing.assert_close(model(x), torch.sigmoid(logits))
+
+
+def test_gaussian_autoencoder_loss_is_mean_squared_error_per_image():
+    model = linear_autoencoder(3)
+    x = torch.rand(4, 784)
+    torch.testing.assert_close(model.loss(x), ((model(x) - x) ** 2).sum(1).mean())
+
+
+def test_unknown_likelihood_is_refused():
+    with pytest.raises(ValueError, match="likelihood"):
+        Autoencoder(torch.nn.Identity(), torch.nn.Identity(), "poisson")

@@ -1,0 +1,77 @@
+"""A linear autoencoder trained by gradient descent recovers PCA's subspace and error.
+
+Baldi & Hornik (1989): for x_hat = W_d (W_e x + b_e) + b_d under squared error, the global
+minima have span(W_d) = span of the top-k eigenvectors of the data covariance, and every other
+critical point is a saddle. So training reaches PCA's subspace (not its axes) and PCA's error.
+"""
+
+import numpy as np
+import pytest
+import torch
+
+from vaecore import data, evaluate
+from vaecore.models import linear_autoencoder
+from vaecore.train import TrainConfig, fit
+
+# Gradient steps, not epochs, are what convergence needs: ~2,000 here on 8,000-10,000 examples.
+LINEAR = TrainConfig(epochs=30, batch_size=128, lr=1e-2, progress=False)
+
+
+def test_principal_angles_of_known_subspaces():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(10, 3))
+    mixing = rng.normal(size=(3, 3))
+    np.testing.assert_allclose(evaluate.principal_angles(a, a @ mixing), 0, atol=1e-5)
+    e = np.eye(4)
+    np.testing.assert_allclose(evaluate.principal_angles(e[:, :2], e[:, 2:]), [90, 90])
+    tilted = np.array([[1.0], [1.0], [0.0], [0.0]])
+    np.testing.assert_allclose(evaluate.principal_angles(e[:, :1], tilted), [45])
+
+
+def test_pca_reconstruct_is_the_orthogonal_projection():
+    torch.manual_seed(0)
+    x = torch.randn(500, 6) @ torch.randn(6, 6)
+    pca = evaluate.fit_pca(x, 3)
+    x_hat = evaluate.pca_reconstruct(pca, x, 2).double()
+    xc = x.double() - x.double().mean(0)
+    u = torch.linalg.svd(xc, full_matrices=False).Vh[:2].T
+    torch.testing.assert_close(x_hat, xc @ u @ u.T + x.double().mean(0), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError):
+        evaluate.pca_reconstruct(pca, x, 4)
+
+
+def test_linear_ae_recovers_the_principal_subspace_with_a_clear_eigengap():
+    # 20-D data whose covariance has eigenvalues 9, 7, 5 then 0.1: the top-3 subspace is sharp.
+    gen = torch.Generator().manual_seed(0)
+    basis, _ = torch.linalg.qr(torch.randn(20, 20, generator=gen))
+    scales = torch.tensor([3.0, 7**0.5, 5**0.5] + [0.1**0.5] * 17)
+    x = (torch.randn(8000, 20, generator=gen) * scales) @ basis.T + 2.0
+    model = linear_autoencoder(3, data_dim=20)
+    fit(model, x, TrainConfig(epochs=40, batch_size=64, lr=1e-2, progress=False))  # 5,000 steps
+    angles = evaluate.principal_angles(model.decoder.weight.detach(), basis[:, :3])
+    assert angles.max() < 2.0, angles
+    pca = evaluate.fit_pca(x, 3)
+    ratio = evaluate.mse(evaluate.reconstruct(model, x), x) / evaluate.mse(evaluate.pca_reconstruct(pca, x, 3), x)
+    assert ratio < 1.01
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_linear_ae_matches_pca_on_mnist(seed):
+    # k = 6: MNIST's 6th and 7th eigenvalues differ by 25%, so the 6-D subspace is sharply
+    # defined. (Where eigenvalues nearly tie, as at k = 8, a direction can turn far at almost
+    # no cost: rotating by theta costs (lambda_k - lambda_k+1) sin^2 theta.)
+    train = data.load("mnist", "train", limit=10_000, progress=False).images
+    test = data.load("mnist", "test", limit=2_000, progress=False).images
+    pca = evaluate.fit_pca(train, 6)
+    torch.manual_seed(seed)
+    model = linear_autoencoder(6)
+    fit(model, train, LINEAR)
+    ae_mse = evaluate.mse(evaluate.reconstruct(model, test), test)
+    pca_mse = evaluate.mse(evaluate.pca_reconstruct(pca, test, 6), test)
+    assert abs(ae_mse / pca_mse - 1) < 0.01, (ae_mse, pca_mse)
+    angles = evaluate.principal_angles(model.decoder.weight.detach(), pca.components_.T)
+    assert angles.max() < 3.0, angles
+    # The subspace, not the axes: the decoder's columns are not PCA's orthonormal components.
+    w = model.decoder.weight.detach().double()
+    gram = w.T @ w
+    assert (gram - torch.diag(torch.diag(gram))).abs().max() > 1e-2

@@ -1,0 +1,42 @@
+"""vaecore.settings: environment variables and chapter budgets."""
+
+from pathlib import Path
+
+import pytest
+
+from vaecore import settings
+
+
+@pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("0", False), ("", False)])
+def test_quick_mode_values(monkeypatch, value, quick):
+    monkeypatch.setenv(settings.QUICK_ENV, value)
+    assert settings.quick_mode() is quick
+
+
+def test_quick_mode_rejects_unclear_values(monkeypatch):
+    monkeypatch.setenv(settings.QUICK_ENV, "maybe")
+    with pytest.raises(ValueError, match=settings.QUICK_ENV):
+        settings.quick_mode()
+
+
+def test_budget_follows_the_mode(monkeypatch):
+    monkeypatch.setenv(settings.QUICK_ENV, "1")
+    quick = settings.budget("autoencoder")
+    monkeypatch.setenv(settings.QUICK_ENV, "0")
+    full = settings.budget("autoencoder")
+    assert full.n_train is None and quick.n_train is not None
+    assert all(quick.epochs[m] < full.epochs[m] for m in full.epochs)
+    with pytest.raises(ValueError, match="autoencoder"):
+        settings.budget("no-such-chapter")
+
+
+def test_directories(monkeypatch, tmp_path):
+    monkeypatch.delenv(settings.DATA_DIR_ENV, raising=False)
+    assert settings.data_dir() is None
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path))
+    assert settings.data_dir() == tmp_path
+    monkeypatch.delenv(settings.CACHE_DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert settings.cache_dir() == tmp_path / "xdg" / "vaecore"
+    monkeypatch.setenv(settings.CACHE_DIR_ENV, "~/somewhere")
+    assert settings.cache_dir() == Path.home() / "somewhere"

@@ -1,0 +1,105 @@
+"""vaecore.train: the training loop, seeding, devices and the history."""
+
+import pytest
+import torch
+
+from vaecore.models import linear_autoencoder, mlp_autoencoder
+from vaecore.train import History, TrainConfig, choose_device, evaluate_loss, fit
+
+QUICK = TrainConfig(epochs=3, batch_size=64, lr=3e-3, progress=False)
+
+
+def _data(n=512, d=784, seed=0):
+    """Images-like data with 4-D structure: sigmoid(z A), z ~ N(0, I_4), one fixed A."""
+    a = torch.randn(4, d, generator=torch.Generator().manual_seed(99))
+    z = torch.randn(n, 4, generator=torch.Generator().manual_seed(seed))
+    return torch.sigmoid(z @ a)
+
+
+def test_training_reduces_the_test_loss():
+    train, test = _data(), _data(seed=1)
+    model = mlp_autoencoder(4, hidden=(64,))
+    before = evaluate_loss(model, test)["loss"]
+    history = fit(model, train, TrainConfig(epochs=4, batch_size=32, lr=3e-3, progress=False),
+                  test_x=test)
+    assert history.last["test_loss"] < 0.9 * before
+    assert [row["epoch"] for row in history.epochs] == [1, 2, 3, 4]
+    assert set(history.last) == {"epoch", "train_loss", "test_loss", "seconds"}
+
+
+def test_same_seed_gives_the_same_losses_and_weights():
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(123)  # model initialisation
+        model = linear_autoencoder(2)
+        runs.append((fit(model, _data(), QUICK).series("train_loss"), model.decoder.weight.detach()))
+    assert runs[0][0] == runs[1][0]
+    torch.testing.assert_close(runs[0][1], runs[1][1], rtol=0, atol=0)
+
+
+def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
+    class TwoTerms(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(3.0))
+
+        def loss(self, x):
+            a, b = self.w**2, (self.w - 1) ** 2
+            return {"loss": a + b, "a": a, "b": b}
+
+    model = TwoTerms()
+    config = TrainConfig(epochs=10, batch_size=1, lr=0.05, progress=False)  # 640 steps
+    history = fit(model, _data(64, 1), config)
+    assert abs(model.w.item() - 0.5) < 0.05
+    assert {"train_a", "train_b", "train_loss"} <= set(history.last)
+
+
+def test_non_finite_loss_stops_with_the_step_named():
+    class Exploding(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(1.0))
+
+        def loss(self, x):
+            return self.w * torch.tensor(float("nan"))
+
+    with pytest.raises(FloatingPointError, match="step 0"):
+        fit(Exploding(), _data(8, 1), QUICK)
+
+
+def test_keyboard_interrupt_keeps_model_and_finished_epochs():
+    class StopInSecondEpoch(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.tensor(1.0))
+            self.calls = 0
+
+        def loss(self, x):
+            self.calls += 1
+            if self.calls > 8:  # 8 batches of 64 = one epoch of 512
+                raise KeyboardInterrupt
+            return (self.w * x).pow(2).mean()
+
+    history = fit(StopInSecondEpoch(), _data(512, 1), QUICK)
+    assert history.interrupted and len(history.epochs) == 1
+    assert "interrupted" in str(history)
+
+
+def test_empty_training_set_is_refused():
+    with pytest.raises(ValueError, match="empty"):
+        fit(linear_autoencoder(2), torch.zeros(0, 784), QUICK)
+
+
+def test_choose_device(monkeypatch):
+    monkeypatch.delenv("VAECORE_DEVICE", raising=False)
+    assert choose_device("cpu") == torch.device("cpu")
+    monkeypatch.setenv("VAECORE_DEVICE", "cpu")
+    assert choose_device() == torch.device("cpu")
+    with pytest.raises(ValueError, match="unknown device"):
+        choose_device("tpu")
+
+
+def test_history_prints_a_table():
+    h = History([{"epoch": 1, "train_loss": 0.5, "seconds": 1.0}])
+    assert "train_loss" in str(h) and "0.5000" in str(h)
+    assert History().last == {} and "no finished epoch" in str(History())

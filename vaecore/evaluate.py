@@ -1,0 +1,71 @@
+"""Measurements of trained models: reconstruction error, the PCA baseline, subspace angles.
+
+All errors are the **mean squared error per pixel**, ``mean_{n,i} (x_hat_ni - x_ni)^2``, so
+models with different losses are compared on one scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.decomposition import PCA
+from torch import nn
+
+from vaecore.data import batch_indices
+
+
+@torch.no_grad()
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``x: (n, d)`` -> ``model(x): (n, d)`` on the CPU, computed in batches in evaluation mode."""
+    model.eval()
+    device = next(model.parameters()).device
+    return torch.cat([model(x[idx].to(device)).cpu()
+                      for idx in batch_indices(len(x), batch_size, shuffle=False)])
+
+
+@torch.no_grad()
+def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``x: (n, d)`` -> codes ``(n, k)`` on the CPU."""
+    model.eval()
+    device = next(model.parameters()).device
+    return torch.cat([model.encode(x[idx].to(device)).cpu()
+                      for idx in batch_indices(len(x), batch_size, shuffle=False)])
+
+
+def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
+    """Mean squared error per pixel between ``x_hat`` and ``x``, both ``(n, d)``."""
+    if x_hat.shape != x.shape:
+        raise ValueError(f"shapes differ: {tuple(x_hat.shape)} and {tuple(x.shape)}")
+    return float((x_hat - x).pow(2).mean())
+
+
+def fit_pca(x: torch.Tensor, n_components: int) -> PCA:
+    """PCA of ``x: (n, d)`` with the top ``n_components`` (exact, via the covariance's eigh).
+
+    Its first ``k`` components are the ``k``-component PCA for every ``k <= n_components``.
+    """
+    return PCA(n_components=n_components, svd_solver="covariance_eigh").fit(x.double().numpy())
+
+
+def pca_reconstruct(pca: PCA, x: torch.Tensor, k: int) -> torch.Tensor:
+    """Project ``x: (n, d)`` onto the first ``k`` principal components and back.
+
+    ``x_hat = mu + U_k U_k^T (x - mu)``, with ``U_k: (d, k)`` the top-``k`` eigenvectors.
+    """
+    if not 1 <= k <= pca.n_components_:
+        raise ValueError(f"k must be in 1..{pca.n_components_}, got {k}")
+    u = pca.components_[:k].T  # (d, k), orthonormal columns
+    xc = x.double().numpy() - pca.mean_
+    return torch.from_numpy(xc @ u @ u.T + pca.mean_).float()
+
+
+def principal_angles(a: np.ndarray | torch.Tensor, b: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Principal angles in degrees between the column spaces of ``a: (d, k)`` and ``b: (d, k)``.
+
+    With ``Q_a, Q_b`` orthonormal bases, the cosines of the angles are the singular values of
+    ``Q_a^T Q_b``. All angles are 0 when the two spaces are the same. Sorted ascending.
+    """
+    qa, _ = np.linalg.qr(np.asarray(a, dtype=np.float64))
+    qb, _ = np.linalg.qr(np.asarray(b, dtype=np.float64))
+    cosines = np.clip(np.linalg.svd(qa.T @ qb, compute_uv=False), -1.0, 1.0)
+    return np.sort(np.degrees(np.arccos(cosines)))

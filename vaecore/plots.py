@@ -1,0 +1,98 @@
+"""The book's figures: one style, image grids, rows of images with labels, latent scatters.
+
+Figures have a white background on purpose: they then read the same in the book's light and
+dark themes. Colours come from the Okabe-Ito palette, which colour-blind readers can tell apart.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+             "#56B4E9", "#F0E442", "#000000")
+# Ten distinguishable colours for the ten classes of MNIST-like data.
+CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+                 "#56B4E9", "#B8A200", "#000000", "#999999", "#882255")
+
+
+def set_style() -> None:
+    """Apply the book's matplotlib style (call once at the top of a notebook)."""
+    mpl.rcParams.update({
+        "figure.facecolor": "white",
+        "savefig.facecolor": "white",
+        "axes.facecolor": "white",
+        "figure.dpi": 100,
+        "font.size": 11,
+        "axes.titlesize": 12,
+        "axes.labelsize": 11,
+        "axes.grid": True,
+        "grid.alpha": 0.3,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+        "legend.frameon": False,
+        "image.cmap": "gray_r",
+    })
+
+
+def image_grid(images: torch.Tensor | np.ndarray, ncols: int, pad: int = 1) -> np.ndarray:
+    """Tile ``images: (n, 784)`` (or ``(n, 28, 28)``) into one ``(H, W)`` array, row by row.
+
+    Cells are separated by ``pad`` pixels of 0 (white with the ``gray_r`` colour map).
+    """
+    x = np.asarray(images.detach().cpu() if isinstance(images, torch.Tensor) else images,
+                   dtype=np.float32).reshape(len(images), 28, 28)
+    if len(x) == 0 or ncols <= 0:
+        raise ValueError(f"need at least one image and ncols > 0, got {len(x)} and {ncols}")
+    nrows = -(-len(x) // ncols)
+    grid = np.zeros((nrows * (28 + pad) - pad, ncols * (28 + pad) - pad), dtype=np.float32)
+    for i, img in enumerate(x):
+        r, c = divmod(i, ncols)
+        grid[r * (28 + pad):r * (28 + pad) + 28, c * (28 + pad):c * (28 + pad) + 28] = img
+    return grid
+
+
+def show_images(ax: plt.Axes, images: torch.Tensor | np.ndarray, ncols: int,
+                title: str | None = None) -> None:
+    """Draw ``images: (n, 784)`` as a grid on ``ax`` (black ink on white, intensities 0..1)."""
+    ax.imshow(image_grid(images, ncols), vmin=0, vmax=1, cmap="gray_r", interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+
+
+def show_rows(rows: dict[str, torch.Tensor], width: float = 10.0) -> plt.Figure:
+    """One row of images per entry of ``rows`` (label -> ``(n, 784)``), labelled on the left."""
+    ncols = max(len(v) for v in rows.values())
+    fig, axes = plt.subplots(len(rows), 1, figsize=(width, 0.95 * width / ncols * len(rows) + 0.2),
+                             squeeze=False)
+    for ax, (label, images) in zip(axes[:, 0], rows.items()):
+        show_images(ax, images, ncols)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", labelpad=8)
+    fig.subplots_adjust(hspace=0.08, left=0.2, right=0.99, top=0.99, bottom=0.01)
+    return fig
+
+
+def latent_scatter(ax: plt.Axes, z: torch.Tensor | np.ndarray, labels: torch.Tensor | np.ndarray,
+                   classes: Sequence[str], s: float = 2.0) -> None:
+    """Scatter 2-D codes ``z: (n, 2)`` coloured by ``labels: (n,)``, with a legend of ``classes``."""
+    z, labels = np.asarray(z), np.asarray(labels)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"latent_scatter needs codes of shape (n, 2), got {z.shape}")
+    for c, name in enumerate(classes):
+        pts = z[labels == c]
+        ax.scatter(pts[:, 0], pts[:, 1], s=s, color=CLASS_COLOURS[c % len(CLASS_COLOURS)],
+                   label=name, alpha=0.6, linewidths=0, rasterized=True)
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.legend(markerscale=4 / max(s, 0.1) * 2, loc="center left", bbox_to_anchor=(1.0, 0.5),
+              title="label")

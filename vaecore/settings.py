@@ -1,0 +1,92 @@
+"""Run-wide settings read from environment variables, and the size of every chapter's run.
+
+Environment variables (all optional):
+
+``VAECORE_QUICK``
+    ``1`` switches every notebook to its smoke-test size (a small subset, one or two epochs),
+    which is how CI and ``pytest`` run the book. Unset or ``0``: the full setting.
+``VAECORE_DATA_DIR``
+    A local directory that already holds the datasets, one folder per dataset
+    (``mnist/``, ``fashion-mnist/``, ``binarized-mnist/``), as in ``shared/data``. Looked at
+    first; never written to.
+``VAECORE_CACHE_DIR``
+    Where downloaded datasets are kept. Default: ``$XDG_CACHE_HOME/vaecore`` or
+    ``~/.cache/vaecore``.
+``VAECORE_DEVICE``
+    Force a device (``cpu``, ``cuda``, ``mps``); by default the best available one is used.
+
+Chapters read their sizes from :data:`BUDGETS` through :func:`budget`, so the quick and the
+full setting of the whole book are in this one file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+QUICK_ENV = "VAECORE_QUICK"
+DATA_DIR_ENV = "VAECORE_DATA_DIR"
+CACHE_DIR_ENV = "VAECORE_CACHE_DIR"
+DEVICE_ENV = "VAECORE_DEVICE"
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def quick_mode() -> bool:
+    """True when ``VAECORE_QUICK`` asks for the smoke-test setting."""
+    value = os.environ.get(QUICK_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"{QUICK_ENV}={os.environ[QUICK_ENV]!r} is not understood; use 1 (quick) or 0 (full)."
+    )
+
+
+def data_dir() -> Path | None:
+    """The local dataset directory from ``VAECORE_DATA_DIR``, or None when it is not set."""
+    value = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """The directory downloads are written to (created on first download, not here)."""
+    value = os.environ.get(CACHE_DIR_ENV, "").strip()
+    if value:
+        return Path(value).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "vaecore"
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much data and training one chapter uses.
+
+    ``n_train``/``n_test`` of None mean the whole split; ``epochs`` maps each model the
+    chapter trains to its number of epochs.
+    """
+
+    n_train: int | None
+    n_test: int | None
+    epochs: dict[str, int]
+
+
+# One entry per chapter: (full setting, quick setting).
+BUDGETS: dict[str, tuple[Budget, Budget]] = {
+    "autoencoder": (
+        Budget(n_train=None, n_test=None, epochs={"linear": 20, "mlp": 10}),
+        Budget(n_train=2_000, n_test=1_000, epochs={"linear": 2, "mlp": 1}),
+    ),
+}
+
+
+def budget(chapter: str, quick: bool | None = None) -> Budget:
+    """The :class:`Budget` of ``chapter`` in the current (or the given) mode."""
+    if chapter not in BUDGETS:
+        raise ValueError(f"unknown chapter {chapter!r}; choose one of {sorted(BUDGETS)}")
+    full, small = BUDGETS[chapter]
+    return small if (quick_mode() if quick is None else quick) else full

@@ -1,0 +1,166 @@
+"""One plain training loop, with seeding, device choice and a history of metrics.
+
+>>> model = mlp_autoencoder(8)
+>>> history = fit(model, train.images, TrainConfig(epochs=5), test_x=test.images)
+
+``fit`` calls ``model.loss(x_batch)``, which returns the batch's mean loss, either a scalar
+tensor or a dict of named scalar tensors whose ``"loss"`` entry is minimised (the other
+entries, e.g. the two terms of an ELBO, are recorded too).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from vaecore import settings
+from vaecore.data import batch_indices
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch; return a generator for batch order seeded the same way."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def choose_device(preferred: str | None = None) -> torch.device:
+    """``preferred``, else ``$VAECORE_DEVICE``, else CUDA, then Apple's MPS, then the CPU."""
+    name = preferred or os.environ.get(settings.DEVICE_ENV, "").strip() or None
+    if name is not None:
+        if name not in ("cpu", "cuda", "mps") and not name.startswith("cuda:"):
+            raise ValueError(f"unknown device {name!r}; choose cpu, cuda, cuda:N or mps")
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``fit`` needs to know besides the model and the data."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    cosine_decay: bool = True  # anneal the learning rate to 0 over the run
+    clip_grad_norm: float | None = None
+    seed: int = 0
+    device: str | None = None  # None: choose_device()
+    progress: bool = True
+
+
+@dataclass
+class History:
+    """One dict of metrics per finished epoch: ``epoch``, ``train_<term>``, ``test_<term>``, ``seconds``."""
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    interrupted: bool = False
+
+    def series(self, key: str) -> list[float]:
+        """The values of one metric over the epochs."""
+        return [row[key] for row in self.epochs]
+
+    @property
+    def last(self) -> dict[str, float]:
+        return self.epochs[-1] if self.epochs else {}
+
+    def __str__(self) -> str:
+        if not self.epochs:
+            return "History(no finished epoch)"
+        keys = list(self.epochs[0])
+        lines = ["  ".join(f"{k:>12}" for k in keys)]
+        lines += ["  ".join(f"{row[k]:>12.4f}" if k != "epoch" else f"{row[k]:>12d}" for k in keys)
+                  for row in self.epochs]
+        if self.interrupted:
+            lines.append("(interrupted: the model keeps its last weights)")
+        return "\n".join(lines)
+
+
+def _terms(out: torch.Tensor | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return out if isinstance(out, dict) else {"loss": out}
+
+
+@torch.no_grad()
+def evaluate_loss(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
+                  device: torch.device | None = None) -> dict[str, float]:
+    """Mean of each term of ``model.loss`` over ``x: (n, d)``, in evaluation mode."""
+    device = device or next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    sums: dict[str, float] = {}
+    for idx in batch_indices(len(x), batch_size, shuffle=False):
+        for k, v in _terms(model.loss(x[idx].to(device))).items():
+            sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+    model.train(was_training)
+    return {k: v / len(x) for k, v in sums.items()}
+
+
+def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
+        test_x: torch.Tensor | None = None) -> History:
+    """Train ``model`` on ``train_x: (n, d)`` with Adam; return the per-epoch :class:`History`.
+
+    Each epoch visits every example once in a fresh random order. The learning rate follows a
+    cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
+    optimiser step. A non-finite loss stops training with an error naming the step; Ctrl-C
+    stops it cleanly, keeping the model and the history of the finished epochs.
+    """
+    if len(train_x) == 0:
+        raise ValueError("train_x is empty")
+    generator = seed_everything(config.seed)
+    device = choose_device(config.device)
+    model.to(device).train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
+    total_steps = config.epochs * steps_per_epoch
+    history = History()
+    bar = tqdm(total=total_steps, desc=type(model).__name__, disable=not config.progress)
+    step = 0
+    try:
+        for epoch in range(1, config.epochs + 1):
+            start, sums = time.perf_counter(), {}
+            for idx in batch_indices(len(train_x), config.batch_size, generator=generator):
+                if config.cosine_decay:
+                    for group in optimiser.param_groups:
+                        group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+                terms = _terms(model.loss(train_x[idx].to(device)))
+                loss = terms["loss"]
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"loss became {loss.item()} at step {step} (epoch {epoch}); "
+                        "lower the learning rate or clip gradients"
+                    )
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                if config.clip_grad_norm is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
+                optimiser.step()
+                for k, v in terms.items():
+                    sums[k] = sums.get(k, 0.0) + v.item() * len(idx)
+                step += 1
+                bar.update()
+                bar.set_postfix(loss=f"{loss.item():.4g}", refresh=False)
+            row: dict[str, float] = {"epoch": epoch}
+            row |= {f"train_{k}": v / len(train_x) for k, v in sums.items()}
+            if test_x is not None:
+                row |= {f"test_{k}": v for k, v in evaluate_loss(model, test_x, device=device).items()}
+            row["seconds"] = time.perf_counter() - start
+            history.epochs.append(row)
+    except KeyboardInterrupt:
+        history.interrupted = True
+        print(f"Interrupted after {len(history.epochs)} finished epoch(s); model and history kept.")
+    finally:
+        bar.close()
+        model.eval()
+    return history
