@@ -79,3 +79,16 @@ def test_gaussian_autoencoder_loss_is_mean_squared_error_per_image():
 def test_unknown_likelihood_is_refused():
     with pytest.raises(ValueError, match="likelihood"):
         Autoencoder(torch.nn.Identity(), torch.nn.Identity(), "poisson")
+
+
+def test_gradients_with_respect_to_the_logit():
+    # d BCE / d a = sigmoid(a) - x ;  d (sigmoid(a) - x)^2 / d a = 2 (sigmoid(a) - x) sigmoid'(a)
+    a = torch.linspace(-8, 8, 17, dtype=torch.float64, requires_grad=True)
+    x = torch.ones_like(a)
+    (g_bce,) = torch.autograd.grad(bernoulli_nll(a[None], x[None]).sum(), a)
+    (g_mse,) = torch.autograd.grad(squared_error(torch.sigmoid(a)[None], x[None]).sum(), a)
+    s = torch.sigmoid(a.detach())
+    torch.testing.assert_close(g_bce, s - 1)
+    torch.testing.assert_close(g_mse, 2 * (s - 1) * s * (1 - s))
+    # A confidently wrong logit (a = -8 for a white pixel): BCE still pushes, MSE hardly does.
+    assert g_bce[0].abs() > 0.99 and g_mse[0].abs() < 1e-3

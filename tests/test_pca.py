@@ -75,3 +75,50 @@ def test_linear_ae_matches_pca_on_mnist(seed):
     w = model.decoder.weight.detach().double()
     gram = w.T @ w
     assert (gram - torch.diag(torch.diag(gram))).abs().max() > 1e-2
+
+
+def _synthetic(n=4000, d=12, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return torch.randn(n, d, generator=gen, dtype=torch.float64) @ torch.randn(d, d, generator=gen, dtype=torch.float64)
+
+
+def _eigh(x):
+    xc = x - x.mean(0)
+    lam, u = torch.linalg.eigh(xc.T @ xc / len(x))  # the 1/N covariance
+    return lam.flip(0), u.flip(1), xc
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_pca_error_is_the_sum_of_the_discarded_eigenvalues(k):
+    # mean_{n,i} (x_hat - x)^2 = (1/d) sum_{i>k} lambda_i
+    x = _synthetic()
+    lam, _, _ = _eigh(x)
+    pca = evaluate.fit_pca(x.float(), k)
+    error = evaluate.mse(evaluate.pca_reconstruct(pca, x.float(), k).double(), x)
+    assert error == pytest.approx(lam[k:].sum().item() / x.shape[1], rel=1e-4)
+
+
+@pytest.mark.parametrize("theta", [0.1, 0.7, 1.3])
+def test_turning_the_kth_direction_costs_the_eigengap_times_sin_squared(theta):
+    # Replacing u_k by cos(t) u_k + sin(t) u_{k+1} raises the summed error by
+    # (lambda_k - lambda_{k+1}) sin^2 t.
+    x = _synthetic()
+    lam, u, xc = _eigh(x)
+    k = 3
+    def error(basis):
+        q, _ = torch.linalg.qr(basis)
+        return ((xc - xc @ q @ q.T) ** 2).sum(1).mean().item()
+    turned = u[:, :k].clone()
+    turned[:, k - 1] = np.cos(theta) * u[:, k - 1] + np.sin(theta) * u[:, k]
+    expected = (lam[k - 1] - lam[k]).item() * np.sin(theta) ** 2
+    assert error(turned) - error(u[:, :k]) == pytest.approx(expected, rel=1e-6)
+
+
+def test_nearest_distance():
+    reference = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
+    points = torch.tensor([[0.0, 0.0], [1.0, 0.0], [3.0, 1.0]])
+    # nearest reference: [0, 0] at 0; either at 1; [1, 1] at 2
+    torch.testing.assert_close(evaluate.nearest_distance(points, reference, batch_size=2),
+                               torch.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError):
+        evaluate.nearest_distance(points, torch.zeros(2, 3))

@@ -39,6 +39,20 @@ def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
     return float((x_hat - x).pow(2).mean())
 
 
+def nearest_distance(points: torch.Tensor, reference: torch.Tensor,
+                     batch_size: int = 256) -> torch.Tensor:
+    """Euclidean distance from each point to its nearest reference point.
+
+    ``points: (m, k)``, ``reference: (n, k)`` -> ``(m,)`` with ``min_j ||p - r_j||``. Used on
+    codes: a decoder has only been trained near the codes of its training images.
+    """
+    if points.dim() != 2 or reference.dim() != 2 or points.shape[1] != reference.shape[1]:
+        raise ValueError(f"need (m, k) and (n, k) tensors, got {tuple(points.shape)} and "
+                         f"{tuple(reference.shape)}")
+    return torch.cat([torch.cdist(points[idx], reference).min(dim=1).values
+                      for idx in batch_indices(len(points), batch_size, shuffle=False)])
+
+
 def fit_pca(x: torch.Tensor, n_components: int) -> PCA:
     """PCA of ``x: (n, d)`` with the top ``n_components`` (exact, via the covariance's eigh).
 

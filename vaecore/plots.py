@@ -58,9 +58,18 @@ def image_grid(images: torch.Tensor | np.ndarray, ncols: int, pad: int = 1) -> n
 
 
 def show_images(ax: plt.Axes, images: torch.Tensor | np.ndarray, ncols: int,
-                title: str | None = None) -> None:
-    """Draw ``images: (n, 784)`` as a grid on ``ax`` (black ink on white, intensities 0..1)."""
-    ax.imshow(image_grid(images, ncols), vmin=0, vmax=1, cmap="gray_r", interpolation="nearest")
+                title: str | None = None, signed: bool = False) -> None:
+    """Draw ``images: (n, 784)`` as a grid on ``ax``.
+
+    Intensities in [0, 1] are drawn as black ink on white; with ``signed`` (e.g. principal
+    components), values are drawn red (positive) and blue (negative) around a white zero.
+    """
+    grid = image_grid(images, ncols)
+    if signed:
+        m = float(np.abs(grid).max()) or 1.0
+        ax.imshow(grid, vmin=-m, vmax=m, cmap="RdBu_r", interpolation="nearest")
+    else:
+        ax.imshow(grid, vmin=0, vmax=1, cmap="gray_r", interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)

@@ -1,0 +1,63 @@
+"""The committed notebooks follow the book's rules (nbval itself runs them: see pyproject.toml).
+
+- Outputs are committed only on ``# NBVAL_CHECK_OUTPUT`` cells, and every such cell has them,
+  so nbval has something to compare (refresh with tools/refresh_notebook.py).
+- Every figure has a caption, a name to refer to it by, and alt text.
+- Notebooks import the package rather than redefining its pieces.
+"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert CHAPTERS, "no notebooks found under chapters/"
+
+
+@pytest.fixture(params=CHAPTERS, ids=lambda p: p.name)
+def notebook(request):
+    return nbformat.read(request.param, as_version=4)
+
+
+def _code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_outputs_only_where_nbval_compares_them(notebook):
+    checked = 0
+    for cell in _code_cells(notebook):
+        if cell.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT"):
+            checked += 1
+            assert cell.outputs, f"checked cell has no stored output: {cell.source[:80]}"
+            assert cell.execution_count is not None, "nbval skips checked cells marked unrun"
+            assert all(o.output_type == "stream" and o.name == "stdout" for o in cell.outputs)
+        else:
+            assert not cell.outputs, f"unexpected committed output: {cell.source[:80]}"
+            assert cell.execution_count is None, cell.source[:80]
+    assert checked >= 1
+
+
+def test_every_figure_has_caption_name_and_alt_text(notebook):
+    names = []
+    for cell in _code_cells(notebook):
+        if "plt.show()" not in cell.source:
+            continue
+        meta = cell.metadata.get("mystnb", {})
+        figure, image = meta.get("figure", {}), meta.get("image", {})
+        assert len(figure.get("caption", "")) > 40, f"figure without caption: {cell.source[:80]}"
+        assert len(image.get("alt", "")) > 20, f"figure without alt text: {cell.source[:80]}"
+        # One output per figure cell: myst-nb gives every output of the cell the figure's name.
+        assert cell.source.count("plt.show()") == 1 and "display(" not in cell.source, \
+            f"a figure cell must show one figure and nothing else: {cell.source[:80]}"
+        names.append(figure.get("name"))
+    assert all(names) and len(set(names)) == len(names), names
+
+
+def test_notebooks_do_not_redefine_package_code(notebook):
+    source = "\n".join(c.source for c in _code_cells(notebook))
+    for forbidden in ("class ", "optimizer.step", "optimiser.step", ".backward()"):
+        assert forbidden not in source, f"{forbidden!r}: put it in vaecore and import it"
