@@ -1,5 +1,7 @@
 """vaecore.train: the training loop, seeding, devices and the history."""
 
+import itertools
+
 import pytest
 import torch
 
@@ -37,17 +39,24 @@ def test_same_seed_gives_the_same_losses_and_weights():
     torch.testing.assert_close(runs[0][1], runs[1][1], rtol=0, atol=0)
 
 
+class OneWeight(torch.nn.Module):
+    """A model with one parameter ``w`` whose loss is ``loss_fn(w, x)``."""
+
+    def __init__(self, loss_fn, w=1.0):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(w))
+        self.loss_fn = loss_fn
+
+    def loss(self, x):
+        return self.loss_fn(self.w, x)
+
+
 def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
-    class TwoTerms(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.tensor(3.0))
+    def two_terms(w, x):
+        a, b = w**2, (w - 1) ** 2
+        return {"loss": a + b, "a": a, "b": b}
 
-        def loss(self, x):
-            a, b = self.w**2, (self.w - 1) ** 2
-            return {"loss": a + b, "a": a, "b": b}
-
-    model = TwoTerms()
+    model = OneWeight(two_terms, w=3.0)
     config = TrainConfig(epochs=10, batch_size=1, lr=0.05, progress=False)  # 640 steps
     history = fit(model, _data(64, 1), config)
     assert abs(model.w.item() - 0.5) < 0.05
@@ -55,32 +64,19 @@ def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
 
 
 def test_non_finite_loss_stops_with_the_step_named():
-    class Exploding(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.tensor(1.0))
-
-        def loss(self, x):
-            return self.w * torch.tensor(float("nan"))
-
     with pytest.raises(FloatingPointError, match="step 0"):
-        fit(Exploding(), _data(8, 1), QUICK)
+        fit(OneWeight(lambda w, x: w * torch.tensor(float("nan"))), _data(8, 1), QUICK)
 
 
 def test_keyboard_interrupt_keeps_model_and_finished_epochs():
-    class StopInSecondEpoch(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.w = torch.nn.Parameter(torch.tensor(1.0))
-            self.calls = 0
+    calls = itertools.count(1)
 
-        def loss(self, x):
-            self.calls += 1
-            if self.calls > 8:  # 8 batches of 64 = one epoch of 512
-                raise KeyboardInterrupt
-            return (self.w * x).pow(2).mean()
+    def stop_in_second_epoch(w, x):
+        if next(calls) > 8:  # 8 batches of 64 = one epoch of 512
+            raise KeyboardInterrupt
+        return (w * x).pow(2).mean()
 
-    history = fit(StopInSecondEpoch(), _data(512, 1), QUICK)
+    history = fit(OneWeight(stop_in_second_epoch), _data(512, 1), QUICK)
     assert history.interrupted and len(history.epochs) == 1
     assert "interrupted" in str(history)
 

@@ -114,7 +114,8 @@ def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
     Each epoch visits every example once in a fresh random order. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
     optimiser step. A non-finite loss stops training with an error naming the step; Ctrl-C
-    stops it cleanly, keeping the model and the history of the finished epochs.
+    stops it cleanly, keeping the model and the history of the finished epochs. The model is
+    left on the chosen device, in evaluation mode.
     """
     if len(train_x) == 0:
         raise ValueError("train_x is empty")
