@@ -81,6 +81,11 @@ def test_keyboard_interrupt_keeps_model_and_finished_epochs():
     assert "interrupted" in str(history)
 
 
+def test_a_model_without_a_loss_method_is_refused_clearly():
+    with pytest.raises(TypeError, match="no loss"):
+        fit(torch.nn.Linear(2, 2), _data(8, 2), QUICK)
+
+
 def test_empty_training_set_is_refused():
     with pytest.raises(ValueError, match="empty"):
         fit(linear_autoencoder(2), torch.zeros(0, 784), QUICK)

@@ -26,9 +26,12 @@ def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> to
 @torch.no_grad()
 def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``x: (n, d)`` -> codes ``(n, k)`` on the CPU."""
+    encoder = getattr(model, "encode", None)
+    if not callable(encoder):
+        raise TypeError(f"{type(model).__name__} has no encode(x) method")
     model.eval()
     device = next(model.parameters()).device
-    return torch.cat([model.encode(x[idx].to(device)).cpu()
+    return torch.cat([encoder(x[idx].to(device)).cpu()
                       for idx in batch_indices(len(x), batch_size, shuffle=False)])
 
 

@@ -88,7 +88,12 @@ class History:
         return "\n".join(lines)
 
 
-def _terms(out: torch.Tensor | dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def loss_terms(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``model.loss(x)`` as a dict of named scalar tensors, the minimised one under ``"loss"``."""
+    loss = getattr(model, "loss", None)
+    if not callable(loss):
+        raise TypeError(f"{type(model).__name__} has no loss(x) method for fit to minimise")
+    out = loss(x)
     return out if isinstance(out, dict) else {"loss": out}
 
 
@@ -101,7 +106,7 @@ def evaluate_loss(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
     model.eval()
     sums: dict[str, float] = {}
     for idx in batch_indices(len(x), batch_size, shuffle=False):
-        for k, v in _terms(model.loss(x[idx].to(device))).items():
+        for k, v in loss_terms(model, x[idx].to(device)).items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
     model.train(was_training)
     return {k: v / len(x) for k, v in sums.items()}
@@ -130,12 +135,13 @@ def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
     step = 0
     try:
         for epoch in range(1, config.epochs + 1):
-            start, sums = time.perf_counter(), {}
+            start = time.perf_counter()
+            sums: dict[str, float] = {}
             for idx in batch_indices(len(train_x), config.batch_size, generator=generator):
                 if config.cosine_decay:
                     for group in optimiser.param_groups:
                         group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
-                terms = _terms(model.loss(train_x[idx].to(device)))
+                terms = loss_terms(model, train_x[idx].to(device))
                 loss = terms["loss"]
                 if not torch.isfinite(loss):
                     raise FloatingPointError(
