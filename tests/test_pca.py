@@ -122,3 +122,14 @@ def test_nearest_distance():
                                torch.tensor([0.0, 1.0, 2.0]))
     with pytest.raises(ValueError):
         evaluate.nearest_distance(points, torch.zeros(2, 3))
+
+
+def test_encode_and_reconstruct_in_batches_match_one_pass():
+    torch.manual_seed(0)
+    model = linear_autoencoder(3, data_dim=10)
+    x = torch.randn(25, 10)
+    with torch.no_grad():
+        torch.testing.assert_close(evaluate.encode(model, x, batch_size=7), model.encode(x))
+        torch.testing.assert_close(evaluate.reconstruct(model, x, batch_size=7), model(x))
+    with pytest.raises(TypeError, match="encode"):
+        evaluate.encode(torch.nn.Linear(10, 3), x)

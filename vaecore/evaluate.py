@@ -6,6 +6,8 @@ models with different losses are compared on one scale.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import torch
 from sklearn.decomposition import PCA
@@ -15,24 +17,26 @@ from vaecore.data import batch_indices
 
 
 @torch.no_grad()
-def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """``x: (n, d)`` -> ``model(x): (n, d)`` on the CPU, computed in batches in evaluation mode."""
+def _apply_in_batches(model: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor],
+                      x: torch.Tensor, batch_size: int) -> torch.Tensor:
+    """``fn`` (a method of ``model``) over ``x`` in batches, in evaluation mode, gathered on the CPU."""
     model.eval()
     device = next(model.parameters()).device
-    return torch.cat([model(x[idx].to(device)).cpu()
+    return torch.cat([fn(x[idx].to(device)).cpu()
                       for idx in batch_indices(len(x), batch_size, shuffle=False)])
 
 
-@torch.no_grad()
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``x: (n, d)`` -> ``model(x): (n, d)`` on the CPU."""
+    return _apply_in_batches(model, model, x, batch_size)
+
+
 def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """``x: (n, d)`` -> codes ``(n, k)`` on the CPU."""
+    """``x: (n, d)`` -> codes ``model.encode(x): (n, k)`` on the CPU."""
     encoder = getattr(model, "encode", None)
     if not callable(encoder):
         raise TypeError(f"{type(model).__name__} has no encode(x) method")
-    model.eval()
-    device = next(model.parameters()).device
-    return torch.cat([encoder(x[idx].to(device)).cpu()
-                      for idx in batch_indices(len(x), batch_size, shuffle=False)])
+    return _apply_in_batches(model, encoder, x, batch_size)
 
 
 def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:

@@ -142,22 +142,22 @@ def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
                     for group in optimiser.param_groups:
                         group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
                 terms = loss_terms(model, train_x[idx].to(device))
-                loss = terms["loss"]
-                if not torch.isfinite(loss):
+                values = {k: v.item() for k, v in terms.items()}
+                if not math.isfinite(values["loss"]):
                     raise FloatingPointError(
-                        f"loss became {loss.item()} at step {step} (epoch {epoch}); "
+                        f"loss became {values['loss']} at step {step} (epoch {epoch}); "
                         "lower the learning rate or clip gradients"
                     )
                 optimiser.zero_grad(set_to_none=True)
-                loss.backward()
+                terms["loss"].backward()
                 if config.clip_grad_norm is not None:
                     nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
                 optimiser.step()
-                for k, v in terms.items():
-                    sums[k] = sums.get(k, 0.0) + v.item() * len(idx)
+                for k, v in values.items():
+                    sums[k] = sums.get(k, 0.0) + v * len(idx)
                 step += 1
                 bar.update()
-                bar.set_postfix(loss=f"{loss.item():.4g}", refresh=False)
+                bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
             row: dict[str, float] = {"epoch": epoch}
             row |= {f"train_{k}": v / len(train_x) for k, v in sums.items()}
             if test_x is not None:
