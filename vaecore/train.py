@@ -15,6 +15,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
@@ -113,10 +114,13 @@ def evaluate_loss(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
 
 
 def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
-        test_x: torch.Tensor | None = None) -> History:
+        test_x: torch.Tensor | None = None,
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> History:
     """Train ``model`` on ``train_x: (n, d)`` with Adam; return the per-epoch :class:`History`.
 
-    Each epoch visits every example once in a fresh random order. The learning rate follows a
+    Each epoch visits every example once in a fresh random order. ``transform``, if given, is
+    applied to every training batch as it is drawn (e.g. :func:`vaecore.data.binarize`, so each
+    epoch sees a new binary sample of every image); ``test_x`` is used as it is. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
     optimiser step. A non-finite loss stops training with an error naming the step; Ctrl-C
     stops it cleanly, keeping the model and the history of the finished epochs. The model is
@@ -141,7 +145,8 @@ def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
                 if config.cosine_decay:
                     for group in optimiser.param_groups:
                         group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
-                terms = loss_terms(model, train_x[idx].to(device))
+                batch = train_x[idx].to(device)
+                terms = loss_terms(model, transform(batch) if transform else batch)
                 values = {k: v.item() for k, v in terms.items()}
                 if not math.isfinite(values["loss"]):
                     raise FloatingPointError(

@@ -1,5 +1,6 @@
 """Model families, one file each."""
 
 from vaecore.models.autoencoder import Autoencoder, linear_autoencoder, mlp_autoencoder
+from vaecore.models.vae import VAE, reparameterize
 
-__all__ = ["Autoencoder", "linear_autoencoder", "mlp_autoencoder"]
+__all__ = ["Autoencoder", "VAE", "linear_autoencoder", "mlp_autoencoder", "reparameterize"]

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from vaecore.losses import bernoulli_nll, squared_error
+from vaecore.models.mlp import mlp
 
 Likelihood = Literal["gaussian", "bernoulli"]
 
@@ -53,20 +54,11 @@ def linear_autoencoder(latent_dim: int, data_dim: int = 784) -> Autoencoder:
     return Autoencoder(nn.Linear(data_dim, latent_dim), nn.Linear(latent_dim, data_dim), "gaussian")
 
 
-def _mlp(sizes: list[int]) -> nn.Sequential:
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(nn.ReLU())
-    return nn.Sequential(*layers)
-
-
 def mlp_autoencoder(latent_dim: int, hidden: tuple[int, ...] = (512, 256), data_dim: int = 784,
                     likelihood: Likelihood = "bernoulli") -> Autoencoder:
     """ReLU MLPs ``d -> hidden... -> k`` and ``k -> reversed(hidden)... -> d``; the code is linear."""
-    encoder = _mlp([data_dim, *hidden, latent_dim])
-    decoder = _mlp([latent_dim, *reversed(hidden), data_dim])
+    encoder = mlp([data_dim, *hidden, latent_dim])
+    decoder = mlp([latent_dim, *reversed(hidden), data_dim])
     if likelihood == "gaussian":  # keep x_hat in [0, 1] like the pixels
         decoder.append(nn.Sigmoid())
     return Autoencoder(encoder, decoder, likelihood)

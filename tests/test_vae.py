@@ -1,0 +1,237 @@
+"""The VAE's maths: Gaussian KL and log-density, reparameterisation, ELBO and IWAE bounds.
+
+The bounds are checked on probabilistic PCA, a linear-Gaussian model whose marginal likelihood
+and posterior are known exactly: p(z) = N(0, I), p(x | z) = N(W z + b, s2 I), so
+p(x) = N(b, W W^T + s2 I) and p(z | x) = N(M^-1 W^T (x - b), s2 M^-1) with M = W^T W + s2 I.
+"""
+
+import math
+
+import pytest
+import torch
+
+from vaecore import bounds, data
+from vaecore.losses import gaussian_kl, gaussian_log_prob, kl_to_standard_normal
+from vaecore.models import VAE, reparameterize
+from vaecore.train import TrainConfig, evaluate_loss, fit
+
+D64 = torch.float64
+
+
+def _gaussians(n=6, k=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(n, k, generator=g, dtype=D64) for _ in range(4)]
+
+
+# ------------------------------------------------------------------------- KL and densities
+
+def test_gaussian_kl_matches_torch_distributions():
+    mu_q, lv_q, mu_p, lv_p = _gaussians()
+    q = torch.distributions.Normal(mu_q, torch.exp(0.5 * lv_q))
+    p = torch.distributions.Normal(mu_p, torch.exp(0.5 * lv_p))
+    expected = torch.distributions.kl_divergence(q, p).sum(-1)
+    torch.testing.assert_close(gaussian_kl(mu_q, lv_q, mu_p, lv_p), expected)
+
+
+def test_gaussian_kl_equals_a_monte_carlo_estimate_within_its_standard_error():
+    mu_q, lv_q, mu_p, lv_p = (t[:1] for t in _gaussians(seed=1))
+    z = reparameterize(mu_q, lv_q, 200_000, torch.Generator().manual_seed(0))
+    log_ratio = gaussian_log_prob(z, mu_q, lv_q) - gaussian_log_prob(z, mu_p, lv_p)  # (n, 1)
+    estimate, se = log_ratio.mean(), log_ratio.std() / math.sqrt(len(log_ratio))
+    assert abs(estimate - gaussian_kl(mu_q, lv_q, mu_p, lv_p)[0]) < 4 * se
+
+
+def test_kl_is_zero_only_for_identical_gaussians():
+    mu, lv, other_mu, other_lv = _gaussians(seed=2)
+    torch.testing.assert_close(gaussian_kl(mu, lv, mu, lv), torch.zeros(6, dtype=D64))
+    assert (gaussian_kl(mu, lv, other_mu, other_lv) > 0).all()
+    assert (gaussian_kl(mu, lv, mu + 1e-3, lv) > 0).all()
+    assert (gaussian_kl(mu, lv, mu, lv + 1e-3) > 0).all()
+
+
+def test_kl_to_standard_normal_is_the_special_case_summed_over_dimensions():
+    mu, lv, _, _ = _gaussians(seed=3)
+    zeros = torch.zeros_like(mu)
+    torch.testing.assert_close(kl_to_standard_normal(mu, lv), gaussian_kl(mu, lv, zeros, zeros))
+    torch.testing.assert_close(kl_to_standard_normal(mu, lv),
+                               0.5 * (mu**2 + lv.exp() - lv - 1).sum(-1))
+    assert kl_to_standard_normal(zeros, zeros).abs().max() == 0
+
+
+def test_gaussian_log_prob_matches_torch_distributions():
+    z, mu, lv, _ = _gaussians(seed=4)
+    expected = torch.distributions.Normal(mu, torch.exp(0.5 * lv)).log_prob(z).sum(-1)
+    torch.testing.assert_close(gaussian_log_prob(z, mu, lv), expected)
+
+
+@pytest.mark.parametrize("fn", [kl_to_standard_normal, lambda a, b: gaussian_log_prob(a, a, b)])
+def test_gaussian_helpers_reject_mismatched_shapes(fn):
+    with pytest.raises(ValueError, match="one shape"):
+        fn(torch.zeros(3, 2), torch.zeros(3, 4))
+
+
+def test_gaussian_log_prob_takes_samples_in_leading_dimensions_only():
+    z, mu, lv, _ = _gaussians(seed=5)
+    stacked = torch.stack([z, z + 1])  # (2, batch, k)
+    torch.testing.assert_close(gaussian_log_prob(stacked, mu, lv)[1], gaussian_log_prob(z + 1, mu, lv))
+    with pytest.raises(ValueError, match="does not end with"):
+        gaussian_log_prob(z[:, :2], mu, lv)
+
+
+# ----------------------------------------------------------------------- reparameterisation
+
+def test_reparameterize_has_the_right_mean_and_variance():
+    mu, lv = torch.tensor([[1.0, -2.0]]), torch.tensor([[0.0, math.log(4.0)]])
+    z = reparameterize(mu, lv, 100_000, torch.Generator().manual_seed(0))
+    assert z.shape == (100_000, 1, 2)
+    torch.testing.assert_close(z.mean(0), mu, atol=0.03, rtol=0)
+    torch.testing.assert_close(z.var(0), torch.tensor([[1.0, 4.0]]), atol=0.05, rtol=0)
+
+
+def test_reparameterised_gradient_agrees_with_the_analytic_gradient():
+    # E_{z ~ N(mu, s^2)}[z^2] = mu^2 + s^2, so d/dmu = 2 mu and d/dlogvar = s^2.
+    mu = torch.tensor([[0.7]], dtype=D64, requires_grad=True)
+    lv = torch.tensor([[math.log(0.5)]], dtype=D64, requires_grad=True)
+    z = reparameterize(mu, lv, 200_000, torch.Generator().manual_seed(0))
+    g_mu, g_lv = torch.autograd.grad(z.pow(2).mean(), (mu, lv))
+    assert g_mu.item() == pytest.approx(2 * 0.7, abs=0.01)
+    assert g_lv.item() == pytest.approx(0.5, abs=0.01)
+
+
+# ----------------------------------------------------------------- bounds on a known model
+
+class ProbabilisticPCA(torch.nn.Module):
+    """p(z) = N(0, I_2), p(x | z) = N(W z + b, s2 I_5); W has orthogonal columns, so the exact
+    posterior is diagonal. q(z | x) is the exact posterior, its mean shifted by ``shift`` and its
+    variance scaled by ``scale``."""
+
+    def __init__(self, shift=0.0, scale=1.0):
+        super().__init__()
+        g = torch.Generator().manual_seed(0)
+        u, _ = torch.linalg.qr(torch.randn(5, 2, generator=g, dtype=D64))
+        self.w = u * torch.tensor([2.0, 1.0], dtype=D64)
+        self.b = torch.randn(5, generator=g, dtype=D64)
+        self.s2 = 0.5
+        self.m = (self.w**2).sum(0) + self.s2  # diagonal of W^T W + s2 I
+        self.shift, self.scale = shift, scale
+
+    def posterior(self, x):
+        return (x - self.b) @ self.w / self.m, torch.log(self.s2 / self.m).expand(len(x), 2)
+
+    def encode(self, x):
+        mu, lv = self.posterior(x)
+        return mu + self.shift, lv + math.log(self.scale)
+
+    def log_likelihood(self, x, z):
+        mean = z @ self.w.T + self.b
+        return gaussian_log_prob(x.expand_as(mean), mean, torch.full_like(mean, math.log(self.s2)))
+
+    def log_marginal(self, x):
+        cov = self.w @ self.w.T + self.s2 * torch.eye(5, dtype=D64)
+        return torch.distributions.MultivariateNormal(self.b, cov).log_prob(x)
+
+    def sample(self, n):
+        g = torch.Generator().manual_seed(1)
+        z = torch.randn(n, 2, generator=g, dtype=D64)
+        return z @ self.w.T + self.b + math.sqrt(self.s2) * torch.randn(n, 5, generator=g, dtype=D64)
+
+
+def _elbo_standard_error(model, x, n):
+    """The standard error of bounds.elbo with n samples: that of the mean of log p(x | z)."""
+    mu, lv = model.encode(x)
+    return model.log_likelihood(x, reparameterize(mu, lv, n)).std(dim=0) / math.sqrt(n)
+
+
+def test_bounds_are_exact_when_q_is_the_true_posterior():
+    model = ProbabilisticPCA()
+    x = model.sample(50)
+    torch.manual_seed(0)
+    log_p = model.log_marginal(x)
+    # Every importance weight p(x, z) / q(z | x) equals p(x): IWAE is exact for any k.
+    torch.testing.assert_close(bounds.iwae(model, x, 1), log_p)
+    torch.testing.assert_close(bounds.iwae(model, x, 10), log_p)
+    # The ELBO (sampled likelihood, closed-form KL) is exact in expectation.
+    n = 20_000
+    error = (bounds.elbo(model, x, n_samples=n) - log_p).abs()
+    assert (error < 4 * _elbo_standard_error(model, x, n)).all()
+
+
+def test_log_p_equals_elbo_plus_kl_to_the_true_posterior():
+    model = ProbabilisticPCA(shift=0.4, scale=2.0)
+    x = model.sample(20)
+    torch.manual_seed(0)
+    n = 20_000
+    gap = model.log_marginal(x) - bounds.elbo(model, x, n_samples=n)
+    kl = gaussian_kl(*model.encode(x), *model.posterior(x))
+    assert ((gap - kl).abs() < 4 * _elbo_standard_error(model, x, n)).all()
+    assert (kl > 0.1).all()
+
+
+def test_elbo_below_iwae_below_log_p_and_iwae_rises_with_k_towards_log_p():
+    model = ProbabilisticPCA(shift=0.4, scale=2.0)
+    x = model.sample(400)
+    torch.manual_seed(0)
+    log_p = model.log_marginal(x).mean().item()
+    elbo = bounds.elbo(model, x, n_samples=100).mean().item()
+    iwae = {k: bounds.iwae(model, x, k).mean().item() for k in (1, 10, 100, 1000)}
+    assert iwae[1] == pytest.approx(elbo, abs=0.1)  # IWAE_1 is an estimate of the ELBO
+    assert elbo < iwae[10] < iwae[100] < iwae[1000] <= log_p
+    assert log_p - iwae[1000] < 0.02 < log_p - elbo
+
+
+def test_iwae_rejects_k_below_one():
+    with pytest.raises(ValueError, match="k must be"):
+        bounds.iwae(ProbabilisticPCA(), ProbabilisticPCA().sample(2), 0)
+
+
+# ----------------------------------------------------------------------------- the VAE model
+
+def test_vae_shapes_and_loss_terms():
+    torch.manual_seed(0)
+    model = VAE(3, hidden=(32,), data_dim=20)
+    x = torch.bernoulli(torch.rand(7, 20))
+    mu, logvar = model.encode(x)
+    assert mu.shape == logvar.shape == (7, 3)
+    assert model.decode(mu).shape == model(x).shape == (7, 20)
+    assert model.log_likelihood(x, torch.zeros(4, 7, 3)).shape == (4, 7)
+    terms = model.loss(x)
+    assert set(terms) == {"loss", "rec", "kl"}
+    assert terms["loss"].item() == pytest.approx((terms["rec"] + terms["kl"]).item(), rel=1e-5)
+
+
+def test_vae_log_likelihood_is_the_bernoulli_log_prob_of_the_decoder():
+    torch.manual_seed(0)
+    model = VAE(3, hidden=(16,), data_dim=10)
+    x, z = torch.bernoulli(torch.rand(5, 10)), torch.randn(2, 5, 3)
+    expected = torch.distributions.Bernoulli(logits=model.decoder(z)).log_prob(x).sum(-1)
+    torch.testing.assert_close(model.log_likelihood(x, z), expected)
+
+
+def test_beta_zero_drops_the_kl_from_the_loss_but_still_reports_it():
+    torch.manual_seed(0)
+    model = VAE(3, hidden=(16,), data_dim=10, beta=0.0)
+    x = torch.bernoulli(torch.rand(5, 10))
+    torch.manual_seed(1)
+    terms = model.loss(x)
+    assert terms["loss"].item() == pytest.approx(terms["rec"].item())
+    assert terms["kl"].item() > 0
+
+
+def test_vae_rejects_bad_settings():
+    with pytest.raises(ValueError):
+        VAE(0)
+    with pytest.raises(ValueError):
+        VAE(2, beta=-1.0)
+
+
+def test_training_a_vae_on_binarized_mnist_raises_its_test_elbo():
+    train = data.load("mnist", "train", limit=3000, progress=False).images
+    test = data.binarize(data.load("mnist", "test", limit=500, progress=False).images,
+                         torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    model = VAE(8, hidden=(128,))
+    before = evaluate_loss(model, test)["loss"]
+    history = fit(model, train, TrainConfig(epochs=3, batch_size=100, progress=False),
+                  test_x=test, transform=data.binarize)
+    assert history.last["test_loss"] < before - 200  # from ~543 nats (uniform pixels) downwards
+    assert {"train_rec", "train_kl", "test_rec", "test_kl"} <= set(history.last)

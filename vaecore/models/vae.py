@@ -1,0 +1,71 @@
+"""The variational autoencoder (Kingma & Welling 2014; Rezende et al. 2014).
+
+* prior ``p(z) = N(0, I)``;
+* encoder ``q_phi(z | x) = N(mu_phi(x), diag sigma_phi^2(x))``, one MLP outputting ``mu`` and
+  ``log sigma^2``;
+* decoder ``p_theta(x | z) = prod_i Bernoulli(x_i; sigmoid(g_theta(z))_i)``.
+
+Training maximises ``ELBO(x) = E_q[log p_theta(x | z)] - beta KL(q_phi(z | x) || p(z))`` with one
+reparameterised sample ``z = mu + sigma * eps``. ``beta = 1`` is the VAE; ``beta = 0`` is the
+"VAE without its KL term"; other values give the beta-VAE (Higgins et al. 2017).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vaecore.losses import bernoulli_nll, kl_to_standard_normal
+from vaecore.models.mlp import mlp
+
+
+def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, n_samples: int | None = None,
+                   generator: torch.Generator | None = None) -> torch.Tensor:
+    """Draw ``z = mu + exp(logvar / 2) * eps`` with ``eps ~ N(0, I)``, differentiable in ``mu, logvar``.
+
+    ``mu, logvar: (batch, k)`` -> ``(batch, k)``, or ``(n_samples, batch, k)`` when ``n_samples``
+    is given.
+    """
+    shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
+    eps = torch.randn(shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
+class VAE(nn.Module):
+    """A VAE with MLP encoder and decoder: ``data_dim -> hidden... -> 2 latent_dim`` and back."""
+
+    def __init__(self, latent_dim: int, hidden: tuple[int, ...] = (512, 256),
+                 data_dim: int = 784, beta: float = 1.0) -> None:
+        super().__init__()
+        if latent_dim <= 0 or beta < 0:
+            raise ValueError(f"need latent_dim > 0 and beta >= 0, got {latent_dim} and {beta}")
+        self.latent_dim, self.beta = latent_dim, beta
+        self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of ``q(z | x)``."""
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """``z: (..., k)`` -> pixel probabilities ``sigmoid(g(z)): (..., d)``, the mean of ``p(x | z)``."""
+        return torch.sigmoid(self.decoder(z))
+
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """``log p_theta(x | z)``: ``x: (batch, d)``, ``z: (..., batch, k)`` -> ``(..., batch)``."""
+        logits = self.decoder(z)
+        d = logits.shape[-1]
+        nll = bernoulli_nll(logits.reshape(-1, d), x.expand_as(logits).reshape(-1, d))
+        return -nll.reshape(logits.shape[:-1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruction through the posterior mean: ``decode(mu(x))``, ``(batch, d)``."""
+        return self.decode(self.encode(x)[0])
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Batch means of ``rec = -log p(x | z)`` (one sample), ``kl`` and ``loss = rec + beta kl``."""
+        mu, logvar = self.encode(x)
+        rec = -self.log_likelihood(x, reparameterize(mu, logvar))
+        kl = kl_to_standard_normal(mu, logvar)
+        return {"loss": (rec + self.beta * kl).mean(), "rec": rec.mean(), "kl": kl.mean()}
