@@ -23,7 +23,7 @@ def test_training_reduces_the_test_loss():
     model = mlp_autoencoder(4, hidden=(64,))
     before = evaluate_loss(model, test)["loss"]
     history = fit(model, train, TrainConfig(epochs=4, batch_size=32, lr=3e-3, progress=False),
-                  test_x=test)
+                  test_data=test)
     assert history.last["test_loss"] < 0.9 * before
     assert [row["epoch"] for row in history.epochs] == [1, 2, 3, 4]
     assert set(history.last) == {"epoch", "train_loss", "test_loss", "seconds"}
@@ -47,8 +47,8 @@ class OneWeight(torch.nn.Module):
         self.w = torch.nn.Parameter(torch.tensor(w))
         self.loss_fn = loss_fn
 
-    def loss(self, x):
-        return self.loss_fn(self.w, x)
+    def loss(self, *batch):
+        return self.loss_fn(self.w, *batch)
 
 
 def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
@@ -104,3 +104,17 @@ def test_history_prints_a_table():
     h = History([{"epoch": 1, "train_loss": 0.5, "seconds": 1.0}])
     assert "train_loss" in str(h) and "0.5000" in str(h)
     assert History().last == {} and "no finished epoch" in str(History())
+
+
+def test_tuples_of_tensors_are_batched_together():
+    seen = []
+
+    def record(w, x, y):
+        seen.append(torch.equal(x[:, 0].long(), y))  # each row's label came with its own row
+        return (w * x).pow(2).mean()
+
+    x = torch.arange(50.0)[:, None]
+    fit(OneWeight(record), (x, torch.arange(50)), TrainConfig(epochs=2, batch_size=8, progress=False))
+    assert seen and all(seen)
+    with pytest.raises(ValueError, match="one length"):
+        fit(OneWeight(record), (x, torch.arange(49)), QUICK)

@@ -232,6 +232,6 @@ def test_training_a_vae_on_binarized_mnist_raises_its_test_elbo():
     model = VAE(8, hidden=(128,))
     before = evaluate_loss(model, test)["loss"]
     history = fit(model, train, TrainConfig(epochs=3, batch_size=100, progress=False),
-                  test_x=test, transform=data.binarize)
+                  test_data=test, transform=data.binarize)
     assert history.last["test_loss"] < before - 200  # from ~543 nats (uniform pixels) downwards
     assert {"train_rec", "train_kl", "test_rec", "test_kl"} <= set(history.last)

@@ -17,7 +17,7 @@ from vaecore.data import batch_indices
 
 
 @torch.no_grad()
-def _apply_in_batches(model: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor],
+def apply_in_batches(model: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor],
                       x: torch.Tensor, batch_size: int) -> torch.Tensor:
     """``fn`` (a method of ``model``) over ``x`` in batches, in evaluation mode, gathered on the CPU."""
     model.eval()
@@ -28,7 +28,7 @@ def _apply_in_batches(model: nn.Module, fn: Callable[[torch.Tensor], torch.Tenso
 
 def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``x: (n, d)`` -> ``model(x): (n, d)`` on the CPU."""
-    return _apply_in_batches(model, model, x, batch_size)
+    return apply_in_batches(model, model, x, batch_size)
 
 
 def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
@@ -36,7 +36,7 @@ def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.T
     encoder = getattr(model, "encode", None)
     if not callable(encoder):
         raise TypeError(f"{type(model).__name__} has no encode(x) method")
-    return _apply_in_batches(model, encoder, x, batch_size)
+    return apply_in_batches(model, encoder, x, batch_size)
 
 
 def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
@@ -58,6 +58,25 @@ def nearest_distance(points: torch.Tensor, reference: torch.Tensor,
                          f"{tuple(reference.shape)}")
     return torch.cat([torch.cdist(points[idx], reference).min(dim=1).values
                       for idx in batch_indices(len(points), batch_size, shuffle=False)])
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Fréchet distance between Gaussians fitted to two sets of features ``(n_a, f)``, ``(n_b, f)``.
+
+    ``||mu_a - mu_b||^2 + tr(S_a + S_b - 2 (S_a S_b)^{1/2})``, the squared 2-Wasserstein
+    distance between ``N(mu_a, S_a)`` and ``N(mu_b, S_b)``. The trace of the square root is
+    computed as ``sum sqrt(eig(S_a^{1/2} S_b S_a^{1/2}))``, a symmetric form that stays real.
+    """
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise ValueError(f"need two (n, f) feature sets with n >= 2, got {tuple(a.shape)} and "
+                         f"{tuple(b.shape)}")
+    xa, xb = a.double().numpy(), b.double().numpy()
+    mu_a, mu_b = xa.mean(0), xb.mean(0)
+    s_a, s_b = (np.atleast_2d(np.cov(v, rowvar=False)) for v in (xa, xb))
+    w, v = np.linalg.eigh(s_a)
+    root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ s_b @ root_a), 0, None)).sum()
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * cross)
 
 
 def fit_pca(x: torch.Tensor, n_components: int) -> PCA:

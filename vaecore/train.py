@@ -1,11 +1,12 @@
 """One plain training loop, with seeding, device choice and a history of metrics.
 
 >>> model = mlp_autoencoder(8)
->>> history = fit(model, train.images, TrainConfig(epochs=5), test_x=test.images)
+>>> history = fit(model, train.images, TrainConfig(epochs=5), test_data=test.images)
 
-``fit`` calls ``model.loss(x_batch)``, which returns the batch's mean loss, either a scalar
+``fit`` calls ``model.loss(*batch)``, which returns the batch's mean loss, either a scalar
 tensor or a dict of named scalar tensors whose ``"loss"`` entry is minimised (the other
-entries, e.g. the two terms of an ELBO, are recorded too).
+entries, e.g. the two terms of an ELBO, are recorded too). The data is one tensor, or a tuple
+of tensors indexed together (images and labels, sequences and masks).
 """
 
 from __future__ import annotations
@@ -89,50 +90,67 @@ class History:
         return "\n".join(lines)
 
 
-def loss_terms(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """``model.loss(x)`` as a dict of named scalar tensors, the minimised one under ``"loss"``."""
+Data = torch.Tensor | tuple[torch.Tensor, ...]
+
+
+def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
+    """One tensor or several of one length, as a tuple; refuse an empty or ragged set."""
+    tensors = data if isinstance(data, tuple) else (data,)
+    if not tensors or len(tensors[0]) == 0:
+        raise ValueError("the data set is empty")
+    if any(len(t) != len(tensors[0]) for t in tensors):
+        raise ValueError(f"tensors indexed together need one length, got {[len(t) for t in tensors]}")
+    return tensors
+
+
+def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``model.loss(*batch)`` as a dict of named scalar tensors, the minimised one under ``"loss"``."""
     loss = getattr(model, "loss", None)
     if not callable(loss):
         raise TypeError(f"{type(model).__name__} has no loss(x) method for fit to minimise")
-    out = loss(x)
+    out = loss(*batch)
     return out if isinstance(out, dict) else {"loss": out}
 
 
 @torch.no_grad()
-def evaluate_loss(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
+def evaluate_loss(model: nn.Module, data: Data, batch_size: int = 1000,
                   device: torch.device | None = None) -> dict[str, float]:
-    """Mean of each term of ``model.loss`` over ``x: (n, d)``, in evaluation mode."""
+    """Mean of each term of ``model.loss`` over ``data`` (``(n, d)`` or a tuple), in evaluation mode."""
+    tensors = _as_tuple(data)
+    n = len(tensors[0])
     device = device or next(model.parameters()).device
     was_training = model.training
     model.eval()
     sums: dict[str, float] = {}
-    for idx in batch_indices(len(x), batch_size, shuffle=False):
-        for k, v in loss_terms(model, x[idx].to(device)).items():
+    for idx in batch_indices(n, batch_size, shuffle=False):
+        for k, v in loss_terms(model, *(t[idx].to(device) for t in tensors)).items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
     model.train(was_training)
-    return {k: v / len(x) for k, v in sums.items()}
+    return {k: v / n for k, v in sums.items()}
 
 
-def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
-        test_x: torch.Tensor | None = None,
+def fit(model: nn.Module, train_data: Data, config: TrainConfig,
+        test_data: Data | None = None,
         transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> History:
-    """Train ``model`` on ``train_x: (n, d)`` with Adam; return the per-epoch :class:`History`.
+    """Train ``model`` on ``train_data`` with Adam; return the per-epoch :class:`History`.
 
-    Each epoch visits every example once in a fresh random order. ``transform``, if given, is
-    applied to every training batch as it is drawn (e.g. :func:`vaecore.data.binarize`, so each
-    epoch sees a new binary sample of every image); ``test_x`` is used as it is. The learning rate follows a
+    ``train_data`` is ``x: (n, d)`` or a tuple of tensors of length ``n`` indexed together
+    (e.g. ``(images, labels)``); each batch is passed as ``model.loss(*batch)``. Each epoch
+    visits every example once in a fresh random order. ``transform``, if given, is applied to
+    the first tensor of every training batch as it is drawn (e.g. :func:`vaecore.data.binarize`,
+    so each epoch sees a new binary sample of every image); ``test_data`` is used as it is. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
     optimiser step. A non-finite loss stops training with an error naming the step; Ctrl-C
     stops it cleanly, keeping the model and the history of the finished epochs. The model is
     left on the chosen device, in evaluation mode.
     """
-    if len(train_x) == 0:
-        raise ValueError("train_x is empty")
+    train = _as_tuple(train_data)
+    n = len(train[0])
     generator = seed_everything(config.seed)
     device = choose_device(config.device)
     model.to(device).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    steps_per_epoch = math.ceil(len(train_x) / config.batch_size)
+    steps_per_epoch = math.ceil(n / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     history = History()
     bar = tqdm(total=total_steps, desc=type(model).__name__, disable=not config.progress)
@@ -141,12 +159,14 @@ def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
             sums: dict[str, float] = {}
-            for idx in batch_indices(len(train_x), config.batch_size, generator=generator):
+            for idx in batch_indices(n, config.batch_size, generator=generator):
                 if config.cosine_decay:
                     for group in optimiser.param_groups:
                         group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
-                batch = train_x[idx].to(device)
-                terms = loss_terms(model, transform(batch) if transform else batch)
+                batch = [t[idx].to(device) for t in train]
+                if transform is not None:
+                    batch[0] = transform(batch[0])
+                terms = loss_terms(model, *batch)
                 values = {k: v.item() for k, v in terms.items()}
                 if not math.isfinite(values["loss"]):
                     raise FloatingPointError(
@@ -164,9 +184,10 @@ def fit(model: nn.Module, train_x: torch.Tensor, config: TrainConfig,
                 bar.update()
                 bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
             row: dict[str, float] = {"epoch": epoch}
-            row |= {f"train_{k}": v / len(train_x) for k, v in sums.items()}
-            if test_x is not None:
-                row |= {f"test_{k}": v for k, v in evaluate_loss(model, test_x, device=device).items()}
+            row |= {f"train_{k}": v / n for k, v in sums.items()}
+            if test_data is not None:
+                row |= {f"test_{k}": v
+                        for k, v in evaluate_loss(model, test_data, device=device).items()}
             row["seconds"] = time.perf_counter() - start
             history.epochs.append(row)
     except KeyboardInterrupt:
