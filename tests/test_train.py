@@ -1,12 +1,13 @@
 """vaecore.train: the training loop, seeding, devices and the history."""
 
 import itertools
+import math
 
 import pytest
 import torch
 
 from vaecore.models import linear_autoencoder, mlp_autoencoder
-from vaecore.train import History, TrainConfig, choose_device, evaluate_loss, fit
+from vaecore.train import History, TrainConfig, TrainingDiverged, choose_device, evaluate_loss, fit
 
 QUICK = TrainConfig(epochs=3, batch_size=64, lr=3e-3, progress=False)
 
@@ -63,9 +64,17 @@ def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
     assert {"train_a", "train_b", "train_loss"} <= set(history.last)
 
 
-def test_non_finite_loss_stops_with_the_step_named():
-    with pytest.raises(FloatingPointError, match="step 0"):
-        fit(OneWeight(lambda w, x: w * torch.tensor(float("nan"))), _data(8, 1), QUICK)
+def test_non_finite_loss_stops_with_the_step_named_and_keeps_the_history():
+    def explodes_at_step_5(w, x, calls=itertools.count()):
+        loss = (w * x).pow(2).mean()
+        return {"loss": loss * float("inf") if next(calls) == 5 else loss, "w": w}
+
+    with pytest.raises(TrainingDiverged, match="step 5") as err:
+        fit(OneWeight(explodes_at_step_5), _data(64, 1), TrainConfig(epochs=2, batch_size=16, progress=False))
+    steps = err.value.history.steps
+    assert len(steps) == 6 and math.isinf(steps[-1]["loss"]) and "w" in steps[-1]
+    assert len(err.value.history.epochs) == 1  # the first epoch (4 steps) finished
+    assert isinstance(err.value, FloatingPointError)
 
 
 def test_keyboard_interrupt_keeps_model_and_finished_epochs():

@@ -195,7 +195,9 @@ def test_vae_shapes_and_loss_terms():
     assert model.decode(mu).shape == model(x).shape == (7, 20)
     assert model.log_likelihood(x, torch.zeros(4, 7, 3)).shape == (4, 7)
     terms = model.loss(x)
-    assert set(terms) == {"loss", "rec", "kl"}
+    assert set(terms) == {"loss", "rec", "kl", "log_std", "code_norm"}
+    torch.testing.assert_close(terms["log_std"], 0.5 * logvar.mean())
+    torch.testing.assert_close(terms["code_norm"], mu.norm(dim=1).mean())
     assert terms["loss"].item() == pytest.approx((terms["rec"] + terms["kl"]).item(), rel=1e-5)
 
 
@@ -235,3 +237,41 @@ def test_training_a_vae_on_binarized_mnist_raises_its_test_elbo():
                   test_data=test, transform=data.binarize)
     assert history.last["test_loss"] < before - 200  # from ~543 nats (uniform pixels) downwards
     assert {"train_rec", "train_kl", "test_rec", "test_kl"} <= set(history.last)
+
+
+# ------------------------------------------------------------------- the classic mistakes
+
+from vaecore.models import mistakes  # noqa: E402  (kept beside the tests that use it)
+
+
+def _mistake(cls):
+    torch.manual_seed(0)
+    model = cls(4, hidden=(16,), data_dim=10)
+    x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
+    mu, logvar = model.encode(x)
+    return model, x, mu, logvar
+
+
+def test_no_mean_mistake_draws_sigma_times_eps():
+    model, _, mu, logvar = _mistake(mistakes.NoMeanVAE)
+    torch.manual_seed(5)
+    z = model.sample_code(mu, logvar)
+    torch.manual_seed(5)
+    torch.testing.assert_close(z, reparameterize(torch.zeros_like(mu), logvar))
+
+
+def test_softmax_mistake_is_a_deterministic_point_on_the_simplex():
+    model, _, mu, logvar = _mistake(mistakes.SoftmaxCodeVAE)
+    z = model.sample_code(mu, logvar)
+    torch.testing.assert_close(z, model.sample_code(mu, logvar))
+    assert (z > 0).all()
+    torch.testing.assert_close(z.sum(-1), torch.ones(len(z)))
+
+
+@pytest.mark.parametrize("cls, factor", [(mistakes.WrongSignKLVAE, -1.0), (mistakes.AveragedKLVAE, 0.25)])
+def test_kl_mistakes_change_only_the_weight_of_the_kl(cls, factor):
+    model, x, mu, logvar = _mistake(cls)
+    torch.manual_seed(3)
+    terms = model.loss(x)
+    assert terms["loss"].item() == pytest.approx(terms["rec"].item() + factor * terms["kl"].item(), rel=1e-5)
+    assert terms["kl"].item() > 0  # the true KL is still what is reported

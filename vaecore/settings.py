@@ -81,6 +81,10 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
         Budget(n_train=None, n_test=None, epochs={"linear": 20, "mlp": 10}),
         Budget(n_train=2_000, n_test=1_000, epochs={"linear": 2, "mlp": 1}),
     ),
+    "vae-without-kl": (
+        Budget(n_train=None, n_test=None, epochs={"model": 20, "mistake": 4, "classifier": 3}),
+        Budget(n_train=2_000, n_test=1_000, epochs={"model": 1, "mistake": 1, "classifier": 1}),
+    ),
 }
 
 

@@ -65,9 +65,15 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """One dict of metrics per finished epoch: ``epoch``, ``train_<term>``, ``test_<term>``, ``seconds``."""
+    """What training recorded.
+
+    ``epochs``: one dict per finished epoch (``epoch``, ``train_<term>``, ``test_<term>``,
+    ``seconds``); ``steps``: one dict of the loss terms per optimiser step, including the steps
+    of an epoch that did not finish.
+    """
 
     epochs: list[dict[str, float]] = field(default_factory=list)
+    steps: list[dict[str, float]] = field(default_factory=list)
     interrupted: bool = False
 
     def series(self, key: str) -> list[float]:
@@ -91,6 +97,14 @@ class History:
 
 
 Data = torch.Tensor | tuple[torch.Tensor, ...]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The minimised loss became NaN or infinite. ``history`` holds everything up to that step."""
+
+    def __init__(self, message: str, history: History) -> None:
+        super().__init__(message)
+        self.history = history
 
 
 def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
@@ -140,7 +154,8 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
     the first tensor of every training batch as it is drawn (e.g. :func:`vaecore.data.binarize`,
     so each epoch sees a new binary sample of every image); ``test_data`` is used as it is. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
-    optimiser step. A non-finite loss stops training with an error naming the step; Ctrl-C
+    optimiser step. A non-finite loss stops training with :class:`TrainingDiverged`, which names
+    the step and the terms and carries the history up to it; Ctrl-C
     stops it cleanly, keeping the model and the history of the finished epochs. The model is
     left on the chosen device, in evaluation mode.
     """
@@ -168,11 +183,12 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
                     batch[0] = transform(batch[0])
                 terms = loss_terms(model, *batch)
                 values = {k: v.item() for k, v in terms.items()}
+                history.steps.append(values)
                 if not math.isfinite(values["loss"]):
-                    raise FloatingPointError(
-                        f"loss became {values['loss']} at step {step} (epoch {epoch}); "
-                        "lower the learning rate or clip gradients"
-                    )
+                    bad = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+                    raise TrainingDiverged(
+                        f"loss became {values['loss']} at step {step} (epoch {epoch}; {bad}); "
+                        "lower the learning rate or clip gradients", history)
                 optimiser.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 if config.clip_grad_norm is not None:

@@ -63,9 +63,26 @@ class VAE(nn.Module):
         """Reconstruction through the posterior mean: ``decode(mu(x))``, ``(batch, d)``."""
         return self.decode(self.encode(x)[0])
 
+    def sample_code(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """The code the decoder sees during training: one reparameterised draw from ``q(z | x)``."""
+        return reparameterize(mu, logvar)
+
+    def kl_penalty(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """The regulariser in the loss, per example: ``KL(q(z | x) || N(0, I))`` summed over ``z``."""
+        return kl_to_standard_normal(mu, logvar)
+
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Batch means of ``rec = -log p(x | z)`` (one sample), ``kl`` and ``loss = rec + beta kl``."""
+        """``loss = mean(rec + beta * kl_penalty)`` over the batch, with ``rec = -log p(x | z)``.
+
+        Also reported (batch means, not minimised): ``kl``, the true ``KL(q || p)``; ``log_std``,
+        the mean of ``log sigma_j`` over codes and dimensions; ``code_norm``, the mean ``||mu||``.
+        """
         mu, logvar = self.encode(x)
-        rec = -self.log_likelihood(x, reparameterize(mu, logvar))
-        kl = kl_to_standard_normal(mu, logvar)
-        return {"loss": (rec + self.beta * kl).mean(), "rec": rec.mean(), "kl": kl.mean()}
+        rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
+        return {
+            "loss": (rec + self.beta * self.kl_penalty(mu, logvar)).mean(),
+            "rec": rec.mean(),
+            "kl": kl_to_standard_normal(mu, logvar).mean(),
+            "log_std": 0.5 * logvar.detach().mean(),
+            "code_norm": mu.detach().norm(dim=-1).mean(),
+        }
