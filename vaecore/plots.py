@@ -106,3 +106,14 @@ def latent_scatter(ax: plt.Axes, z: torch.Tensor | np.ndarray, labels: torch.Ten
     ax.set_ylabel("$z_2$")
     ax.legend(markerscale=4 / max(s, 0.1) * 2, loc="center left", bbox_to_anchor=(1.0, 0.5),
               title="label")
+
+
+def prior_contours(ax: plt.Axes, radii: Sequence[float] = (1, 2, 3)) -> None:
+    """Draw the standard normal prior's contours ``||z|| = r`` (dashed circles) on a 2-D axis.
+
+    For ``N(0, I_2)``, the circles at 1, 2 and 3 hold 39%, 86% and 99% of the mass.
+    """
+    for r in radii:
+        ax.add_patch(plt.Circle((0, 0), r, fill=False, ls="--", lw=1.2, color="black"))
+    ax.plot([], [], ls="--", color="black", label=f"prior N(0, I): radius {', '.join(map(str, radii))}")
+    ax.set_aspect("equal", adjustable="datalim")
