@@ -92,3 +92,19 @@ def test_gradients_with_respect_to_the_logit():
     torch.testing.assert_close(g_mse, 2 * (s - 1) * s * (1 - s))
     # A confidently wrong logit (a = -8 for a white pixel): BCE still pushes, MSE hardly does.
     assert g_bce[0].abs() > 0.99 and g_mse[0].abs() < 1e-3
+
+
+def test_bernoulli_formula_on_grey_pixels_is_not_normalised():
+    from vaecore.losses import bernoulli_mass_on_unit_interval
+
+    p = torch.tensor([0.01, 0.2, 0.5, 0.7, 0.999], dtype=torch.float64)
+    x = torch.linspace(0, 1, 200_001, dtype=torch.float64)[:, None]
+    numeric = torch.trapezoid(p**x * (1 - p) ** (1 - x), x, dim=0)
+    mass = bernoulli_mass_on_unit_interval(p)
+    torch.testing.assert_close(mass, numeric, rtol=1e-8, atol=1e-10)
+    assert mass[2] == 1 and (mass[[0, 1, 3, 4]] < 1).all()
+    # its inverse is the continuous Bernoulli's normaliser: log C(p) = log p_CB(x) - log p^x (1-p)^(1-x)
+    cb = torch.distributions.ContinuousBernoulli(probs=p)
+    xs = torch.full_like(p, 0.3)
+    log_c = cb.log_prob(xs) - (xs * p.log() + (1 - xs) * (1 - p).log())
+    torch.testing.assert_close(log_c, -mass.log(), rtol=1e-6, atol=1e-6)

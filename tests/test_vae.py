@@ -275,3 +275,32 @@ def test_kl_mistakes_change_only_the_weight_of_the_kl(cls, factor):
     terms = model.loss(x)
     assert terms["loss"].item() == pytest.approx(terms["rec"].item() + factor * terms["kl"].item(), rel=1e-5)
     assert terms["kl"].item() > 0  # the true KL is still what is reported
+
+
+# ----------------------------------------------------------- free bits and active units
+
+from vaecore import evaluate  # noqa: E402
+from vaecore.losses import kl_per_dimension  # noqa: E402
+from vaecore.models import FreeBitsVAE  # noqa: E402
+
+
+def test_free_bits_penalty_is_sum_of_max_of_lambda_and_the_batch_mean_kl():
+    torch.manual_seed(0)
+    model = FreeBitsVAE(4, free_bits=0.5, hidden=(16,), data_dim=10)
+    mu = torch.tensor([[0.0, 2.0, 0.1, 1.5], [0.0, -2.0, 0.1, 1.0]], requires_grad=True)  # KL means 0, 2, 0.005, 0.81
+    logvar = torch.zeros(2, 4)
+    kl = kl_per_dimension(mu, logvar)
+    expected = torch.maximum(kl.mean(0), torch.tensor(0.5)).sum()
+    penalty = model.kl_penalty(mu, logvar)
+    torch.testing.assert_close(penalty.mean(), expected)
+    (grad,) = torch.autograd.grad(penalty.mean(), mu)
+    assert (grad[:, [0, 2]] == 0).all() and (grad[:, [1, 3]] != 0).all()  # no pull below lambda
+    with pytest.raises(ValueError):
+        FreeBitsVAE(4, free_bits=-1.0)
+
+
+def test_active_units_counts_dimensions_whose_mean_varies():
+    mu = torch.stack([torch.linspace(-1, 1, 100), torch.full((100,), 3.0), 0.05 * torch.randn(100)], 1)
+    assert evaluate.active_units(mu).tolist() == [True, False, False]
+    with pytest.raises(ValueError):
+        evaluate.active_units(torch.zeros(1, 3))

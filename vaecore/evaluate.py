@@ -60,6 +60,17 @@ def nearest_distance(points: torch.Tensor, reference: torch.Tensor,
                       for idx in batch_indices(len(points), batch_size, shuffle=False)])
 
 
+def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
+    """Which latent dimensions are in use: ``Var_x(E_q[z_j | x]) > threshold`` (Burda et al. 2016).
+
+    ``mu: (n, k)``, the posterior means of ``n`` inputs -> ``(k,)`` booleans. A dimension whose
+    posterior mean hardly changes from input to input carries no information about the input.
+    """
+    if mu.dim() != 2 or len(mu) < 2:
+        raise ValueError(f"need posterior means of shape (n, k) with n >= 2, got {tuple(mu.shape)}")
+    return mu.var(dim=0) > threshold
+
+
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two sets of features ``(n_a, f)``, ``(n_b, f)``.
 

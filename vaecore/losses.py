@@ -49,6 +49,21 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
 
 
+def bernoulli_mass_on_unit_interval(p: torch.Tensor) -> torch.Tensor:
+    """``int_0^1 p^x (1 - p)^(1 - x) dx = (1 - 2p) / log((1 - p) / p)`` (and 1 at ``p = 1/2``).
+
+    The Bernoulli formula used as a "density" for grey pixels ``x in [0, 1]`` integrates to this,
+    which is below 1 for every ``p != 1/2``: the cross-entropy on grey pixels is not a
+    normalised likelihood. Its inverse is the continuous Bernoulli's normaliser ``C(p)``
+    (Loaiza-Ganem & Cunningham 2019).
+    """
+    p = p.double()
+    near_half = (p - 0.5).abs() < 1e-6
+    safe = torch.where(near_half, torch.full_like(p, 0.25), p)
+    mass = (1 - 2 * safe) / torch.log((1 - safe) / safe)
+    return torch.where(near_half, torch.ones_like(p), mass)
+
+
 def _gaussian_args(*tensors: torch.Tensor) -> None:
     shape = tensors[0].shape
     if tensors[0].dim() < 1 or any(t.shape != shape for t in tensors):
@@ -81,11 +96,16 @@ def gaussian_kl(mu_q: torch.Tensor, logvar_q: torch.Tensor,
                   - 1).sum(dim=-1)
 
 
+def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """``0.5 (mu_j^2 + exp(logvar_j) - logvar_j - 1)`` for each dimension: ``(..., k) -> (..., k)``."""
+    _gaussian_args(mu, logvar)
+    return 0.5 * (mu.pow(2) + torch.exp(logvar) - logvar - 1)
+
+
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """``KL(N(mu, diag exp(logvar)) || N(0, I))`` = ``0.5 sum_j (mu^2 + exp(logvar) - logvar - 1)``.
 
     ``(..., k) -> (...)``. Summed over the latent dimensions: averaging them instead (a common
     bug) weakens the KL term ``k``-fold.
     """
-    _gaussian_args(mu, logvar)
-    return 0.5 * (mu.pow(2) + torch.exp(logvar) - logvar - 1).sum(dim=-1)
+    return kl_per_dimension(mu, logvar).sum(dim=-1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaecore.losses import bernoulli_nll, kl_to_standard_normal
+from vaecore.losses import bernoulli_nll, kl_per_dimension, kl_to_standard_normal
 from vaecore.models.mlp import mlp
 
 
@@ -86,3 +86,24 @@ class VAE(nn.Module):
             "log_std": 0.5 * logvar.detach().mean(),
             "code_norm": mu.detach().norm(dim=-1).mean(),
         }
+
+
+class FreeBitsVAE(VAE):
+    """A VAE whose KL is not pushed below ``free_bits`` nats per latent dimension.
+
+    Free bits (Kingma et al. 2016): the penalty is ``sum_j max(lambda, E_batch[KL_j])``, so a
+    dimension whose batch-average KL is under ``lambda`` costs a constant and gets no gradient
+    towards the prior. It counters posterior collapse, where dimensions fall to ``KL_j = 0`` and
+    carry no information.
+    """
+
+    def __init__(self, latent_dim: int, free_bits: float = 0.25, **kwargs) -> None:
+        super().__init__(latent_dim, **kwargs)
+        if free_bits < 0:
+            raise ValueError(f"free_bits must be >= 0, got {free_bits}")
+        self.free_bits = free_bits
+
+    def kl_penalty(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        kl = kl_per_dimension(mu, logvar)  # (batch, k)
+        floor = torch.full_like(kl, self.free_bits)
+        return torch.where(kl.mean(dim=0) > self.free_bits, kl, floor).sum(dim=-1)
