@@ -50,18 +50,18 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 def bernoulli_mass_on_unit_interval(p: torch.Tensor) -> torch.Tensor:
-    """``int_0^1 p^x (1 - p)^(1 - x) dx = (1 - 2p) / log((1 - p) / p)`` (and 1 at ``p = 1/2``).
+    """``int_0^1 p^x (1 - p)^(1 - x) dx = (1 - 2p) / log((1 - p) / p)``, and ``1/2`` at ``p = 1/2``.
 
     The Bernoulli formula used as a "density" for grey pixels ``x in [0, 1]`` integrates to this,
-    which is below 1 for every ``p != 1/2``: the cross-entropy on grey pixels is not a
-    normalised likelihood. Its inverse is the continuous Bernoulli's normaliser ``C(p)``
-    (Loaiza-Ganem & Cunningham 2019).
+    which is at most 1/2 (at ``p = 1/2``) and falls to 0 as ``p`` nears 0 or 1: the
+    cross-entropy on grey pixels is not a normalised likelihood. The inverse is the continuous
+    Bernoulli's normaliser ``C(p)`` (Loaiza-Ganem & Cunningham 2019).
     """
     p = p.double()
     near_half = (p - 0.5).abs() < 1e-6
     safe = torch.where(near_half, torch.full_like(p, 0.25), p)
     mass = (1 - 2 * safe) / torch.log((1 - safe) / safe)
-    return torch.where(near_half, torch.ones_like(p), mass)
+    return torch.where(near_half, torch.full_like(p, 0.5), mass)
 
 
 def _gaussian_args(*tensors: torch.Tensor) -> None:
