@@ -28,7 +28,7 @@ install: $(VENV)/.installed
 
 # Progress bars are for live readers; in the built pages each chapter prints its own summary.
 book: install
-	TQDM_DISABLE=1 $(BIN)/jupyter-book build . $(BOOKFLAGS)
+	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTESTFLAGS)

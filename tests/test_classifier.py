@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from vaecore import data, evaluate
-from vaecore.classifier import classifier_features, train_classifier
+from vaecore.classifier import SampleJudge, classifier_features, train_classifier
 from vaecore.train import evaluate_loss
 
 
@@ -44,17 +44,17 @@ def test_frechet_distance_rejects_bad_shapes():
         evaluate.frechet_distance(torch.zeros(1, 3), torch.zeros(5, 3))
 
 
-def test_classifier_learns_mnist_and_its_features_tell_real_from_noise():
+def test_classifier_learns_mnist_and_the_judge_tells_real_from_noise():
     train = data.load("mnist", "train", progress=False)
     test = data.load("mnist", "test", limit=2_000, progress=False)
-    model = train_classifier(train, epochs=2, progress=False)  # about 2 s
-    assert evaluate_loss(model, (test.images, test.labels))["accuracy"] > 0.95
-    real_train = classifier_features(model, train.images[:2000])
-    real_test = classifier_features(model, test.images)
-    noise = classifier_features(model, torch.rand(2000, 784))
-    assert real_test.shape == (2000, 128)
-    floor = evaluate.frechet_distance(real_test, real_train)
-    assert 10 * floor < evaluate.frechet_distance(noise, real_train)
+    judge = SampleJudge.train(train, test, epochs=2, n_reference=2_000, progress=False)  # ~2 s
+    assert evaluate_loss(judge.classifier, (test.images, test.labels))["accuracy"] > 0.95
+    assert classifier_features(judge.classifier, test.images).shape == (2000, 128)
+    assert judge.score(test.images) == pytest.approx(judge.floor)
+    assert 10 * judge.floor < judge.score(torch.rand(2000, 784))
+    # a decoder that ignores its code and always draws one real digit: far from the real spread
+    one_digit = judge.score_prior_samples(lambda z: test.images[:1].expand(len(z), 784), 4, n=500)
+    assert one_digit > 10 * judge.floor
 
 
 def test_classifier_needs_labels():

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import torch
 
 from vaecore import settings
 
@@ -11,6 +12,26 @@ from vaecore import settings
 def test_quick_mode_values(monkeypatch, value, quick):
     monkeypatch.setenv(settings.QUICK_ENV, value)
     assert settings.quick_mode() is quick
+
+
+def test_progress_follows_the_argument_then_the_environment(monkeypatch):
+    monkeypatch.delenv(settings.PROGRESS_ENV, raising=False)
+    assert settings.show_progress() is True
+    monkeypatch.setenv(settings.PROGRESS_ENV, "0")
+    assert settings.show_progress() is False
+    assert settings.show_progress(True) is True
+
+
+def test_progress_bars_really_disappear_when_switched_off(monkeypatch, capsys):
+    from vaecore.models import linear_autoencoder
+    from vaecore.train import TrainConfig, fit
+
+    monkeypatch.setenv(settings.PROGRESS_ENV, "0")
+    fit(linear_autoencoder(2, data_dim=4), torch.rand(32, 4), TrainConfig(epochs=1))
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv(settings.PROGRESS_ENV, "1")
+    fit(linear_autoencoder(2, data_dim=4), torch.rand(32, 4), TrainConfig(epochs=1))
+    assert "Autoencoder" in capsys.readouterr().err  # tqdm writes its bar to stderr
 
 
 def test_quick_mode_rejects_unclear_values(monkeypatch):

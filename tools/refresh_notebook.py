@@ -31,7 +31,7 @@ def is_checked(cell: nbformat.NotebookNode) -> bool:
 def refresh(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     os.environ["VAECORE_QUICK"] = "1"
-    os.environ["TQDM_DISABLE"] = "1"
+    os.environ["VAECORE_PROGRESS"] = "0"
     NotebookClient(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     for cell in nb.cells:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import torch
 from tqdm.auto import tqdm
 
+from vaecore import settings
 from vaecore.data import batch_indices
 from vaecore.losses import gaussian_log_prob, kl_to_standard_normal
 from vaecore.models.vae import reparameterize
@@ -61,7 +62,7 @@ def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) 
 
 @torch.no_grad()
 def estimate_nll(model: LatentVariableModel, x: torch.Tensor, k: int = 1000, batch_size: int = 100,
-             progress: bool = True) -> float:
+             progress: bool | None = None) -> float:
     """The IWAE estimate of the mean negative log-likelihood of ``x: (n, d)``, in nats.
 
     ``-mean_n IWAE_k(x_n)``: an upper bound on the true NLL, tighter for larger ``k``.
@@ -69,6 +70,6 @@ def estimate_nll(model: LatentVariableModel, x: torch.Tensor, k: int = 1000, bat
     model.eval()
     total = 0.0
     for idx in tqdm(list(batch_indices(len(x), batch_size, shuffle=False)),
-                    desc=f"IWAE, k={k}", disable=not progress):
+                    desc=f"IWAE, k={k}", disable=not settings.show_progress(progress)):
         total += float(iwae(model, x[idx], k).sum())
     return -total / len(x)

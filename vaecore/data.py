@@ -194,7 +194,8 @@ def _check(path: Path, file: RemoteFile) -> None:
         )
 
 
-def download(file: RemoteFile, dest: Path, progress: bool = True, timeout: float = 30.0) -> None:
+def download(file: RemoteFile, dest: Path, progress: bool | None = None,
+             timeout: float = 30.0) -> None:
     """Download ``file`` to ``dest`` from the first mirror whose bytes have the right SHA-256.
 
     Bytes go to a temporary file beside ``dest`` that is renamed to ``dest`` only after the
@@ -210,7 +211,7 @@ def download(file: RemoteFile, dest: Path, progress: bool = True, timeout: float
             h = hashlib.sha256()
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
                 with tqdm(total=file.size, unit="B", unit_scale=True, desc=file.name,
-                          disable=not progress, leave=False) as bar:
+                          disable=not settings.show_progress(progress), leave=False) as bar:
                     for block in iter(lambda: resp.read(1 << 16), b""):
                         out.write(block)
                         h.update(block)
@@ -228,7 +229,7 @@ def download(file: RemoteFile, dest: Path, progress: bool = True, timeout: float
     raise OSError("no mirror gave a good copy:\n    " + "\n    ".join(failures))
 
 
-def locate(dataset: str, split: str, progress: bool = True) -> tuple[Path, ...]:
+def locate(dataset: str, split: str, progress: bool | None = None) -> tuple[Path, ...]:
     """Paths of the checked files of ``dataset``'s ``split``, downloading what is missing.
 
     Raises :class:`DataNotFoundError` naming every missing file, the places looked at and
@@ -299,7 +300,7 @@ class ImageSet:
 
 
 def load(dataset: str, split: str = "train", limit: int | None = None,
-         progress: bool = True) -> ImageSet:
+         progress: bool | None = None) -> ImageSet:
     """Load ``split`` of ``dataset`` (see :data:`DATASETS`), optionally only its first ``limit`` images.
 
     MNIST and Fashion-MNIST have splits ``train`` (60,000) and ``test`` (10,000); binarized

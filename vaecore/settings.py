@@ -14,6 +14,9 @@ Environment variables (all optional):
     ``~/.cache/vaecore``.
 ``VAECORE_DEVICE``
     Force a device (``cpu``, ``cuda``, ``mps``); by default the best available one is used.
+``VAECORE_PROGRESS``
+    ``0`` hides progress bars (the book's build does this: a static page cannot animate
+    them). Unset or ``1``: shown.
 
 Chapters read their sizes from :data:`BUDGETS` through :func:`budget`, so the quick and the
 full setting of the whole book are in this one file.
@@ -22,28 +25,38 @@ full setting of the whole book are in this one file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 QUICK_ENV = "VAECORE_QUICK"
 DATA_DIR_ENV = "VAECORE_DATA_DIR"
 CACHE_DIR_ENV = "VAECORE_CACHE_DIR"
 DEVICE_ENV = "VAECORE_DEVICE"
+PROGRESS_ENV = "VAECORE_PROGRESS"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ValueError(f"{name}={value!r} is not understood; use 1 or 0.")
+
+
 def quick_mode() -> bool:
     """True when ``VAECORE_QUICK`` asks for the smoke-test setting."""
-    value = os.environ.get(QUICK_ENV, "").strip().lower()
-    if value in _TRUE:
-        return True
-    if value in _FALSE:
-        return False
-    raise ValueError(
-        f"{QUICK_ENV}={os.environ[QUICK_ENV]!r} is not understood; use 1 (quick) or 0 (full)."
-    )
+    return _flag(QUICK_ENV, default=False)
+
+
+def show_progress(asked: bool | None = None) -> bool:
+    """Whether to draw progress bars: ``asked`` when given, else ``VAECORE_PROGRESS`` (default on)."""
+    return _flag(PROGRESS_ENV, default=True) if asked is None else asked
 
 
 def data_dir() -> Path | None:
@@ -67,12 +80,14 @@ class Budget:
     """How much data and training one chapter uses.
 
     ``n_train``/``n_test`` of None mean the whole split; ``epochs`` maps each model the
-    chapter trains to its number of epochs.
+    chapter trains to its number of epochs; ``sizes`` holds any other count the chapter scales
+    with the mode (e.g. the number of importance samples).
     """
 
     n_train: int | None
     n_test: int | None
     epochs: dict[str, int]
+    sizes: dict[str, int] = field(default_factory=dict)
 
 
 # One entry per chapter: (full setting, quick setting).
@@ -84,6 +99,14 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
     "vae-without-kl": (
         Budget(n_train=None, n_test=None, epochs={"model": 20, "mistake": 4, "classifier": 3}),
         Budget(n_train=2_000, n_test=1_000, epochs={"model": 1, "mistake": 1, "classifier": 1}),
+    ),
+    "vae": (
+        Budget(n_train=None, n_test=None,
+               epochs={"main": 25, "sweep": 4, "two_d": 8, "classifier": 3},
+               sizes={"iwae_k": 1000, "iwae_images": 2000}),
+        Budget(n_train=2_000, n_test=1_000,
+               epochs={"main": 1, "sweep": 1, "two_d": 1, "classifier": 1},
+               sizes={"iwae_k": 20, "iwae_images": 200}),
     ),
 }
 

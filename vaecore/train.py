@@ -60,7 +60,7 @@ class TrainConfig:
     clip_grad_norm: float | None = None
     seed: int = 0
     device: str | None = None  # None: choose_device()
-    progress: bool = True
+    progress: bool | None = None  # None: settings.show_progress() (VAECORE_PROGRESS)
 
 
 @dataclass
@@ -168,7 +168,7 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
     steps_per_epoch = math.ceil(n / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     history = History()
-    bar = tqdm(total=total_steps, desc=type(model).__name__, disable=not config.progress)
+    bar = tqdm(total=total_steps, desc=type(model).__name__, disable=not settings.show_progress(config.progress))
     step = 0
     try:
         for epoch in range(1, config.epochs + 1):
