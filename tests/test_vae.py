@@ -10,9 +10,9 @@ import math
 import pytest
 import torch
 
-from vaecore import bounds, data
-from vaecore.losses import gaussian_kl, gaussian_log_prob, kl_to_standard_normal
-from vaecore.models import VAE, reparameterize
+from vaecore import bounds, data, evaluate
+from vaecore.losses import gaussian_kl, gaussian_log_prob, kl_per_dimension, kl_to_standard_normal
+from vaecore.models import VAE, FreeBitsVAE, mistakes, reparameterize
 from vaecore.train import TrainConfig, evaluate_loss, fit
 
 D64 = torch.float64
@@ -241,7 +241,6 @@ def test_training_a_vae_on_binarized_mnist_raises_its_test_elbo():
 
 # ------------------------------------------------------------------- the classic mistakes
 
-from vaecore.models import mistakes  # noqa: E402  (kept beside the tests that use it)
 
 
 def _mistake(cls):
@@ -279,9 +278,6 @@ def test_kl_mistakes_change_only_the_weight_of_the_kl(cls, factor):
 
 # ----------------------------------------------------------- free bits and active units
 
-from vaecore import evaluate  # noqa: E402
-from vaecore.losses import kl_per_dimension  # noqa: E402
-from vaecore.models import FreeBitsVAE  # noqa: E402
 
 
 def test_free_bits_penalty_is_sum_of_max_of_lambda_and_the_batch_mean_kl():
