@@ -39,6 +39,7 @@ def test_outputs_only_where_nbval_compares_them(notebook):
             assert not cell.outputs, f"unexpected committed output: {cell.source[:80]}"
             assert cell.execution_count is None, cell.source[:80]
     assert checked >= 1
+    assert not any("execution" in c.metadata for c in notebook.cells), "execution timestamps left in"
 
 
 def test_every_figure_has_caption_name_and_alt_text(notebook):

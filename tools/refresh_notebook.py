@@ -35,6 +35,7 @@ def refresh(path: Path) -> None:
     NotebookClient(nb, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
         if cell.cell_type == "code" and not is_checked(cell):
             # nbval needs the execution count of a checked cell ("unrun" cells have none).
             cell.outputs, cell.execution_count = [], None

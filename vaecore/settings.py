@@ -93,7 +93,7 @@ class Budget:
 # One entry per chapter: (full setting, quick setting).
 BUDGETS: dict[str, tuple[Budget, Budget]] = {
     "autoencoder": (
-        Budget(n_train=None, n_test=None, epochs={"linear": 20, "mlp": 10}),
+        Budget(n_train=None, n_test=None, epochs={"linear": 20, "mlp": 8}),
         Budget(n_train=2_000, n_test=1_000, epochs={"linear": 2, "mlp": 1}),
     ),
     "vae-without-kl": (
