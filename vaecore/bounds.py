@@ -61,8 +61,8 @@ def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) 
 
 
 @torch.no_grad()
-def estimate_nll(model: LatentVariableModel, x: torch.Tensor, k: int = 1000, batch_size: int = 100,
-             progress: bool | None = None) -> float:
+def estimate_nll(model: LatentVariableModel, x: torch.Tensor, k: int = 1000,
+                 batch_size: int = 100, progress: bool | None = None) -> float:
     """The IWAE estimate of the mean negative log-likelihood of ``x: (n, d)``, in nats.
 
     ``-mean_n IWAE_k(x_n)``: an upper bound on the true NLL, tighter for larger ``k``.

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import torch
 
-from vaecore.losses import kl_to_standard_normal
 from vaecore.models.vae import VAE
 
 
@@ -29,10 +28,10 @@ class SoftmaxCodeVAE(VAE):
 
 
 class WrongSignKLVAE(VAE):
-    def kl_penalty(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        return -kl_to_standard_normal(mu, logvar)  # WRONG: the KL must be subtracted from the ELBO
+    def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
+        return -kl.sum(dim=-1)  # WRONG: the KL must be subtracted from the ELBO, i.e. added here
 
 
 class AveragedKLVAE(VAE):
-    def kl_penalty(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        return kl_to_standard_normal(mu, logvar) / mu.shape[-1]  # WRONG: a mean, not a sum, over z
+    def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
+        return kl.mean(dim=-1)  # WRONG: a mean, not a sum, over the latent dimensions

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaecore.losses import bernoulli_nll, kl_per_dimension, kl_to_standard_normal
+from vaecore.losses import bernoulli_nll, kl_per_dimension
 from vaecore.models.mlp import mlp
 
 
@@ -67,9 +67,9 @@ class VAE(nn.Module):
         """The code the decoder sees during training: one reparameterised draw from ``q(z | x)``."""
         return reparameterize(mu, logvar)
 
-    def kl_penalty(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        """The regulariser in the loss, per example: ``KL(q(z | x) || N(0, I))`` summed over ``z``."""
-        return kl_to_standard_normal(mu, logvar)
+    def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
+        """The regulariser in the loss from the per-dimension KL ``(batch, k)``: its sum, ``(batch,)``."""
+        return kl.sum(dim=-1)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """``loss = mean(rec + beta * kl_penalty)`` over the batch, with ``rec = -log p(x | z)``.
@@ -79,10 +79,11 @@ class VAE(nn.Module):
         """
         mu, logvar = self.encode(x)
         rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
+        kl = kl_per_dimension(mu, logvar)  # (batch, k), computed once
         return {
-            "loss": (rec + self.beta * self.kl_penalty(mu, logvar)).mean(),
+            "loss": (rec + self.beta * self.kl_penalty(kl)).mean(),
             "rec": rec.mean(),
-            "kl": kl_to_standard_normal(mu, logvar).mean(),
+            "kl": kl.sum(dim=-1).mean(),
             "log_std": 0.5 * logvar.detach().mean(),
             "code_norm": mu.detach().norm(dim=-1).mean(),
         }
@@ -103,7 +104,6 @@ class FreeBitsVAE(VAE):
             raise ValueError(f"free_bits must be >= 0, got {free_bits}")
         self.free_bits = free_bits
 
-    def kl_penalty(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-        kl = kl_per_dimension(mu, logvar)  # (batch, k)
+    def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
         floor = torch.full_like(kl, self.free_bits)
         return torch.where(kl.mean(dim=0) > self.free_bits, kl, floor).sum(dim=-1)
