@@ -41,20 +41,23 @@ def set_style() -> None:
     })
 
 
-def image_grid(images: torch.Tensor | np.ndarray, ncols: int, pad: int = 1) -> np.ndarray:
-    """Tile ``images: (n, 784)`` (or ``(n, 28, 28)``) into one ``(H, W)`` array, row by row.
+def image_grid(images: torch.Tensor | np.ndarray, ncols: int, pad: int = 1,
+               shape: tuple[int, int] = (28, 28)) -> np.ndarray:
+    """Tile ``images: (n, h * w)`` (or ``(n, h, w)``) into one ``(H, W)`` array, row by row.
 
-    Cells are separated by ``pad`` pixels of 0 (white with the ``gray_r`` colour map).
+    ``shape`` is ``(h, w)``, MNIST's ``(28, 28)`` by default. Cells are separated by ``pad``
+    pixels of 0 (white with the ``gray_r`` colour map).
     """
+    h, w = shape
     x = np.asarray(images.detach().cpu() if isinstance(images, torch.Tensor) else images,
-                   dtype=np.float32).reshape(len(images), 28, 28)
+                   dtype=np.float32).reshape(len(images), h, w)
     if len(x) == 0 or ncols <= 0:
         raise ValueError(f"need at least one image and ncols > 0, got {len(x)} and {ncols}")
     nrows = -(-len(x) // ncols)
-    grid = np.zeros((nrows * (28 + pad) - pad, ncols * (28 + pad) - pad), dtype=np.float32)
+    grid = np.zeros((nrows * (h + pad) - pad, ncols * (w + pad) - pad), dtype=np.float32)
     for i, img in enumerate(x):
         r, c = divmod(i, ncols)
-        grid[r * (28 + pad):r * (28 + pad) + 28, c * (28 + pad):c * (28 + pad) + 28] = img
+        grid[r * (h + pad):r * (h + pad) + h, c * (w + pad):c * (w + pad) + w] = img
     return grid
 
 
