@@ -16,7 +16,7 @@ ifeq ($(VAECORE_DATA_DIR),)
   endif
 endif
 
-.PHONY: install book test clean
+.PHONY: install book test browser-test clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ book: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTESTFLAGS)
+
+# Headless Chromium over the built book (run `make book` first): every latent explorer must
+# answer the keyboard and the mouse with its precomputed frames. Needs node/npm and Debian's
+# chromium (`apt-get install chromium`); playwright-core drives it and downloads no browser.
+browser-test:
+	@test -f _build/html/index.html || { echo "no built book: run make book first" >&2; exit 1; }
+	@command -v chromium >/dev/null || { echo "needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund && npm test
 
 clean:
 	rm -rf _build

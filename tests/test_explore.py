@@ -69,7 +69,7 @@ def test_the_slider_moves_every_base_code_along_the_chosen_dimension(decoder, co
 def test_dimensions_are_ordered_by_importance(decoder, codes):
     ex = explore(decoder, codes, max_static_dims=3)
     assert ex.order == [3, 2, 1, 4, 0]
-    assert ex.static_dims == [3, 2, 1]
+    assert ex.static_dims == [3, 2, 0]  # the two most important and the least
     kl = torch.tensor([0.0, 5.0, 1.0, 0.0, 2.0])
     ex = explore(decoder, codes, importance=kl, importance_label="KL")
     assert ex.order[:3] == [1, 4, 2]
@@ -90,7 +90,7 @@ def test_changing_dimension_and_reset_return_to_offset_zero(decoder, codes):
 def test_static_page_carries_the_live_frames(decoder, codes):
     ex = explore(decoder, codes, max_static_dims=2, steps=5)
     data = static_data(ex)
-    assert data["mode"] == "dims" and [d["dim"] for d in data["dims"]] == [3, 2]
+    assert data["mode"] == "dims" and [d["dim"] for d in data["dims"]] == [3, 0]
     for entry in data["dims"]:
         for step, frame in enumerate(entry["frames"]):
             assert base64.b64decode(frame) == ex.frame(entry["dim"], step)
@@ -98,7 +98,7 @@ def test_static_page_carries_the_live_frames(decoder, codes):
     html = ex.to_html()
     assert "http" not in html  # self-contained: no CDN, no external image
     assert html.count('<option value=') == 2 and 'type="range"' in html
-    assert "the 2 most important of 5 dimensions" in html
+    assert "the 1 most important of 5 dimensions and the least important one" in html
 
 
 def test_mime_bundle_has_the_widget_and_the_static_fallback(decoder, codes):

@@ -111,7 +111,9 @@ class LatentExplorer:
         self.importance_label = importance_label
         # Dimensions by decreasing importance (ties: lower index first).
         self.order = sorted(range(k), key=lambda d: (-float(self.importance[d]), d))
-        self.static_dims = self.order[:max_static_dims]
+        # The static page: the most important dimensions, and the least one to compare with.
+        self.static_dims = (self.order if k <= max_static_dims
+                            else self.order[:max_static_dims - 1] + self.order[-1:])
         self._decode_checked(self.base)  # fail now, with a clear message, not on the first move
         self._build_widgets()
 
@@ -263,7 +265,8 @@ class LatentExplorer:
     def _img_tag(self, frame: str, n_images: int) -> str:
         """The ``<img>`` showing ``frame`` (base64 PNG), drawn three times its size in pixels."""
         h, w = self.image_shape
-        return (f'<img class="vx-image" src="data:image/png;base64,{frame}" '
+        # "dark-light": the book's dark theme leaves the image undimmed (it is black ink on white).
+        return (f'<img class="vx-image dark-light" src="data:image/png;base64,{frame}" '
                 f'width="{((w + 2) * n_images - 2) * 3}" height="{h * 3}" '
                 f'alt="Images decoded from the codes set by the controls above">')
 
@@ -295,8 +298,9 @@ class LatentExplorer:
                         f'step="1" value="{mid}" aria-valuetext="{html.escape(text)}"></label>')
             view = self._img_tag(first, len(self.base))
             shown = len(self.static_dims)
-            note = (f"Precomputed frames for the {shown} most important of {self.latent_dim} dimensions."
-                    if shown < self.latent_dim else "Precomputed frames.")
+            note = (f"Precomputed frames for the {shown - 1} most important of {self.latent_dim} "
+                    "dimensions and the least important one." if shown < self.latent_dim
+                    else "Precomputed frames.")
         payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
         return (f'<div class="vaecore-explorer" role="group" '
                 f'aria-label="{html.escape(self.title or "Latent explorer")}"><style>{_CSS}</style>'
@@ -343,8 +347,8 @@ def explore(decode: Decode, codes: torch.Tensor | None = None, *,
 
     The offsets run over ``linspace(-span, span, steps)`` in units of ``scale`` (``steps`` odd:
     13 by default, 21 on a 2-D pad). ``decode`` maps ``(m, K)`` codes to ``(m, h * w)`` (or
-    ``(m, h, w)``) intensities, drawn clipped to [0, 1]. The static page carries the
-    ``max_static_dims`` most important dimensions.
+    ``(m, h, w)``) intensities, drawn clipped to [0, 1]. The static page carries frames for at
+    most ``max_static_dims`` dimensions: the most important ones and the least important one.
     """
     if codes is None:
         if encode is not None and data is not None:
