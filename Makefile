@@ -33,13 +33,14 @@ book: install
 test: install
 	$(BIN)/python -m pytest $(PYTESTFLAGS)
 
-# Headless Chromium over the built book (run `make book` first): every latent explorer must
-# answer the keyboard and the mouse with its precomputed frames. Needs node/npm and Debian's
-# chromium (`apt-get install chromium`); playwright-core drives it and downloads no browser.
-browser-test:
+# Headless Chromium (run `make book` first): in the built book every latent explorer must answer
+# the keyboard and the mouse with its precomputed frames, and in JupyterLab the live explorer
+# must redraw from the kernel. Needs node/npm and Debian's chromium (`apt-get install
+# chromium`); playwright-core drives it and downloads no browser.
+browser-test: install
 	@test -f _build/html/index.html || { echo "no built book: run make book first" >&2; exit 1; }
 	@command -v chromium >/dev/null || { echo "needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
-	cd tests/browser && npm ci --no-audit --no-fund && npm test
+	cd tests/browser && npm ci --no-audit --no-fund && JUPYTER=$(abspath $(BIN))/jupyter npm test
 
 clean:
 	rm -rf _build

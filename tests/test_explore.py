@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from vaecore.explore import encode_png, explore
+from vaecore.explore import _device_of, encode_png, explore
+from vaecore.models import VAE
 
 K, D = 5, 784
 
@@ -159,3 +160,10 @@ def test_bad_arguments_fail_clearly(decoder, codes):
     ex = explore(decoder, codes)
     with pytest.raises(ValueError, match="must be finite"):
         ex.slider.value = float("nan")
+
+
+def test_codes_go_to_the_decoders_device():
+    meta = torch.nn.Linear(2, 3, device="meta")
+    assert _device_of(meta) == torch.device("meta")
+    assert _device_of(VAE(2).to("meta").decode) == torch.device("meta")  # a bound method
+    assert _device_of(lambda z: z) == torch.device("cpu")

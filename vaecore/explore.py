@@ -58,6 +58,16 @@ def encode_png(pixels: np.ndarray) -> bytes:
             + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
 
 
+def _device_of(decode: Decode) -> torch.device:
+    """Where ``decode`` wants its codes: the device of its module's parameters (CPU otherwise)."""
+    module = decode if isinstance(decode, torch.nn.Module) else getattr(decode, "__self__", None)
+    if isinstance(module, torch.nn.Module):
+        param = next(module.parameters(), None)
+        if param is not None:
+            return param.device
+    return torch.device("cpu")
+
+
 def _as_per_dim(value: float | torch.Tensor | None, default: torch.Tensor, name: str) -> torch.Tensor:
     """A ``(K,)`` tensor from a scalar, a ``(K,)`` tensor or ``None`` (then ``default``)."""
     if value is None:
@@ -102,6 +112,7 @@ class LatentExplorer:
         if max_static_dims < 1:
             raise ValueError(f"max_static_dims must be at least 1, got {max_static_dims}")
         self.decode_fn, self.codes, self.base = decode, codes, codes[:n_base]
+        self.device = _device_of(decode)  # codes live on the CPU; the decoder may not
         self.image_shape, self.title, self.steps = image_shape, title, steps
         self.offsets = np.linspace(-span, span, steps)
         self.scale = _as_per_dim(scale, codes.std(0) if len(codes) > 1 else torch.ones(k), "scale")
@@ -124,7 +135,7 @@ class LatentExplorer:
         h, w = self.image_shape
         with torch.no_grad():
             try:
-                x = self.decode_fn(z)
+                x = self.decode_fn(z.to(self.device))
             except RuntimeError as err:  # a shape mismatch inside the decoder's first layer
                 raise ValueError(f"decode failed on codes of shape {tuple(z.shape)}: does the decoder "
                                  f"take {self.latent_dim}-dimensional codes? ({err})") from err
