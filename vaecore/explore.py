@@ -284,24 +284,27 @@ class LatentExplorer:
     def to_html(self) -> str:
         """The self-contained static explorer: controls, every frame, and its script."""
         mid, last = (self.steps - 1) // 2, self.steps - 1
-        b64 = lambda png: base64.b64encode(png).decode("ascii")  # noqa: E731
+        def b64(a: int, b: int) -> str:
+            return base64.b64encode(self.frame(a, b)).decode("ascii")
+
+        data: dict[str, object]
         if self.pad:
             settings = [(ix, iy) for iy in range(self.steps) for ix in range(self.steps)]
-            data = {"mode": "pad", "steps": self.steps,
-                    "frames": [b64(self.frame(*s)) for s in settings],
+            frames = [b64(*s) for s in settings]  # row iy, column ix
+            data = {"mode": "pad", "steps": self.steps, "frames": frames,
                     "readouts": [self.readout(*s) for s in settings]}
-            first, text = data["frames"][mid * self.steps + mid], self.readout(mid, mid)
+            first, text = frames[mid * self.steps + mid], self.readout(mid, mid)
             controls = "".join(
                 f'<label>z{d + 1} <input class="vx-{axis}" type="range" min="0" max="{last}" '
                 f'step="1" value="{mid}"></label>' for d, axis in enumerate("xy"))
             view = f'<div class="vx-view">{self._pad_svg(mid, mid)}{self._img_tag(first, 1)}</div>'
             note = f"Precomputed frames on a {self.steps}×{self.steps} grid."
         else:
-            data = {"mode": "dims", "steps": self.steps,
-                    "dims": [{"dim": d, "frames": [b64(self.frame(d, i)) for i in range(self.steps)],
-                              "readouts": [self.readout(d, i) for i in range(self.steps)]}
-                             for d in self.static_dims]}
-            first, text = data["dims"][0]["frames"][mid], self.readout(self.static_dims[0], mid)
+            dims = [{"dim": d, "frames": [b64(d, i) for i in range(self.steps)],
+                     "readouts": [self.readout(d, i) for i in range(self.steps)]}
+                    for d in self.static_dims]
+            data = {"mode": "dims", "steps": self.steps, "dims": dims}
+            first, text = b64(self.static_dims[0], mid), self.readout(self.static_dims[0], mid)
             options = "".join(f'<option value="{i}">{html.escape(self._option_label(d))}</option>'
                               for i, d in enumerate(self.static_dims))
             controls = (f'<label>Dimension <select class="vx-dim">{options}</select></label>'
