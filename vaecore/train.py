@@ -100,9 +100,10 @@ Data = torch.Tensor | tuple[torch.Tensor, ...]
 
 
 class TrainingDiverged(FloatingPointError):
-    """The minimised loss became NaN or infinite. ``history`` holds everything up to that step."""
+    """The minimised loss became NaN or infinite. ``history`` holds everything up to that step
+    (a :class:`History`, or a :class:`vaecore.gan.GANHistory`)."""
 
-    def __init__(self, message: str, history: History) -> None:
+    def __init__(self, message: str, history: object) -> None:
         super().__init__(message)
         self.history = history
 

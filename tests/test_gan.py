@@ -1,0 +1,158 @@
+"""The GAN's losses, its optimal discriminator and JS divergence, the players' shapes, and the loop."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from vaecore.gan import (Discriminator, GANConfig, Generator, discriminator_loss, fit_discriminator,
+                         generator_loss, js_divergence, optimal_discriminator, train_gan)
+from vaecore.train import TrainingDiverged
+
+
+def normal_log_density(x, mean, std):
+    return torch.distributions.Normal(mean, std).log_prob(x)
+
+
+def test_shapes_and_packing():
+    g, d = Generator(3, 5), Discriminator(5)
+    z = torch.randn(8, 3)
+    assert g(z).shape == (8, 5) and d(g(z)).shape == (8,)
+    packed = Discriminator(5, pack=4)
+    assert packed(torch.randn(8, 5)).shape == (2,)
+    assert packed.net[0].in_features == 20  # four samples side by side
+    images = Generator(4, 784, output="sigmoid").sample(6)
+    assert images.shape == (6, 784) and images.min() >= 0 and images.max() <= 1
+
+
+def test_packs_keep_consecutive_samples_together():
+    d = Discriminator(2, pack=2)
+    x = torch.randn(4, 2)
+    swapped_within = x[[1, 0, 2, 3]]
+    swapped_across = x[[2, 1, 0, 3]]
+    assert not torch.allclose(d(x), d(swapped_across))
+    torch.testing.assert_close(d(x)[1], d(swapped_within)[1])
+
+
+def test_discriminator_loss_is_minus_the_value():
+    real, fake = torch.randn(100), torch.randn(100)
+    value = torch.log(torch.sigmoid(real)).mean() + torch.log(1 - torch.sigmoid(fake)).mean()
+    torch.testing.assert_close(discriminator_loss(real, fake), -value)
+
+
+def test_generator_losses_and_their_gradients():
+    a = torch.linspace(-8, 8, 33, requires_grad=True)
+    d_fake = torch.sigmoid(a)
+    torch.testing.assert_close(generator_loss(a, saturating=True), torch.log(1 - d_fake).mean())
+    torch.testing.assert_close(generator_loss(a), -torch.log(d_fake).mean())
+    for saturating, expected in ((True, -torch.sigmoid(a)), (False, -(1 - torch.sigmoid(a)))):
+        (grad,) = torch.autograd.grad(generator_loss(a, saturating) * len(a), a)
+        torch.testing.assert_close(grad, expected.detach())
+    # Where D confidently rejects the fake (a = -8), only the non-saturating loss still pushes.
+    (sat,) = torch.autograd.grad(generator_loss(a[:1], saturating=True), a)
+    (non,) = torch.autograd.grad(generator_loss(a[:1]), a)
+    assert abs(sat[0]) < 4e-4 and abs(non[0]) > 0.999
+
+
+def test_optimal_discriminator_and_the_value_at_the_optimum():
+    x = torch.linspace(-12, 12, 24001, dtype=torch.float64)
+    dx = float(x[1] - x[0])
+    log_p, log_q = normal_log_density(x, 0.0, 1.0), normal_log_density(x, 1.5, 0.7)
+    d_star = optimal_discriminator(log_p, log_q)
+    p, q = log_p.exp(), log_q.exp()
+    torch.testing.assert_close(d_star, p / (p + q))
+
+    def value(logit_d):  # V(D, G) = int p log D + q log(1 - D), for D = sigmoid(logit_d)
+        return float((p * F.logsigmoid(logit_d) + q * F.logsigmoid(-logit_d)).sum() * dx)
+
+    at_optimum = value(log_p - log_q)  # the logit of D*
+    assert at_optimum == pytest.approx(-math.log(4) + 2 * js_divergence(log_p, log_q, dx), abs=1e-6)
+    assert value(log_p - log_q + 0.3) < at_optimum and value(0.9 * (log_p - log_q)) < at_optimum
+
+
+def test_js_divergence_limits():
+    x = torch.linspace(-30, 30, 60001, dtype=torch.float64)
+    dx = float(x[1] - x[0])
+    same = normal_log_density(x, 0.0, 1.0)
+    assert js_divergence(same, same, dx) == pytest.approx(0.0, abs=1e-9)
+    far = js_divergence(same, normal_log_density(x, 20.0, 1.0), dx)
+    assert far == pytest.approx(math.log(2), abs=1e-6)  # disjoint supports: log 2
+    with pytest.raises(ValueError, match="1-D grids"):
+        js_divergence(same, same[:-1], dx)
+
+
+def test_a_trained_discriminator_approaches_the_optimum():
+    def real(n, g):
+        return torch.randn(n, 1, generator=g)
+
+    def fake(n, g):
+        return 1.5 + 0.7 * torch.randn(n, 1, generator=g)
+
+    torch.manual_seed(0)
+    d = Discriminator(1, hidden=(32, 32))
+    losses = fit_discriminator(d, real, fake, steps=1500, batch_size=512, lr=3e-3)
+    x = torch.linspace(-1.5, 2.5, 41)[:, None]
+    with torch.no_grad():
+        trained = torch.sigmoid(d(x))
+    formula = optimal_discriminator(normal_log_density(x[:, 0], 0.0, 1.0),
+                                    normal_log_density(x[:, 0], 1.5, 0.7))
+    assert (trained - formula).abs().max() < 0.06
+    assert sum(losses[-100:]) / 100 < sum(losses[:100]) / 100
+
+
+def test_the_generator_learns_a_shifted_gaussian():
+    torch.manual_seed(0)
+    g, d = Generator(1, 1, hidden=(16,)), Discriminator(1, hidden=(16,))
+
+    def real(n, gen):
+        return 3.0 + 0.5 * torch.randn(n, 1, generator=gen)
+
+    history = train_gan(g, d, real, GANConfig(steps=800, batch_size=128, lr_g=2e-3, lr_d=2e-3,
+                                              snapshot_every=400, snapshot_size=1000, progress=False))
+    assert len(history.steps) == 800 and [s for s, _ in history.snapshots] == [0, 400, 800]
+    samples = history.snapshots[-1][1]
+    assert abs(samples.mean() - 3.0) < 0.3 and 0.2 < samples.std() < 1.0
+    assert not g.training and not d.training
+
+
+def test_training_from_a_data_tensor_with_packing():
+    data = torch.randn(1000, 2) + torch.tensor([2.0, -1.0])
+    torch.manual_seed(0)
+    g, d = Generator(2, 2, hidden=(16,)), Discriminator(2, hidden=(16,), pack=4)
+    history = train_gan(g, d, data, GANConfig(steps=20, batch_size=64, progress=False))
+    assert len(history.steps) == 20 and history.seconds > 0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"shape \(n, 3\)"):
+        Generator(3, 2)(torch.randn(4, 2))
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        Discriminator(2)(torch.randn(4, 5))
+    with pytest.raises(ValueError, match="packs of 4"):
+        Discriminator(2, pack=4)(torch.randn(6, 2))
+    with pytest.raises(ValueError, match="multiple of the pack size"):
+        train_gan(Generator(2, 2), Discriminator(2, pack=4), torch.randn(100, 2), GANConfig(batch_size=30))
+    with pytest.raises(ValueError, match="judges 3-dimensional"):
+        train_gan(Generator(2, 2), Discriminator(3), torch.randn(100, 2), GANConfig())
+    with pytest.raises(ValueError, match="n >= batch_size"):
+        train_gan(Generator(2, 2), Discriminator(2), torch.randn(10, 2), GANConfig(batch_size=64))
+    with pytest.raises(ValueError, match="output must be"):
+        Generator(2, 2, output="tanh")
+
+
+def test_non_finite_data_stops_training_with_the_history():
+    data = torch.full((256, 2), float("nan"))
+    with pytest.raises(TrainingDiverged, match="non-finite at step 1") as err:
+        train_gan(Generator(2, 2), Discriminator(2), data, GANConfig(steps=5, batch_size=64, progress=False))
+    assert len(err.value.history.steps) == 1
+
+
+def test_spectral_norm_makes_every_layer_one_lipschitz():
+    torch.manual_seed(0)
+    d = Discriminator(2, hidden=(64, 64), spectral_norm=True)
+    for _ in range(20):  # power iteration runs once per forward pass in training mode
+        d(torch.randn(32, 2))
+    for layer in d.net:
+        if isinstance(layer, torch.nn.Linear):
+            assert torch.linalg.matrix_norm(layer.weight.detach(), 2) == pytest.approx(1.0, abs=0.02)

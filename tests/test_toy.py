@@ -1,0 +1,82 @@
+"""The 2-D benchmarks and the mode metrics, on sample sets whose answers are known."""
+
+import math
+
+import pytest
+import torch
+
+from vaecore import toy
+
+
+def test_ring_has_eight_distinct_modes_on_the_unit_circle():
+    modes = toy.ring_modes()
+    assert modes.shape == (8, 2)
+    torch.testing.assert_close(modes.norm(dim=1), torch.ones(8))
+    gaps = torch.cdist(modes, modes) + 10 * torch.eye(8)
+    assert gaps.min() > 0.76  # neighbours are 2 sin(pi / 8) = 0.765 apart; none coincide
+    # The classic bug: linspace(0, 2 pi, 8) repeats the first angle as the last.
+    angles = torch.linspace(0, 2 * math.pi, 8)
+    buggy = torch.stack([angles.cos(), angles.sin()], dim=1)
+    assert torch.unique(buggy.round(decimals=4), dim=0).shape[0] == 7
+
+
+def test_grid_is_five_by_five():
+    modes = toy.grid_modes()
+    assert modes.shape == (25, 2)
+    assert sorted(set(modes[:, 0].tolist())) == [-4, -2, 0, 2, 4]
+    assert torch.unique(modes, dim=0).shape[0] == 25
+
+
+def test_samples_from_the_mixture_are_all_high_quality_and_balanced():
+    for mixture in (toy.ring(), toy.grid()):
+        samples = mixture.sample(20_000, torch.Generator().manual_seed(0))
+        report = toy.mode_metrics(samples, mixture)
+        assert report.captured == report.n_modes
+        assert report.high_quality > 0.98  # 3 sigma in 2-D holds 98.9% of the mass
+        assert report.reverse_kl < 0.01
+
+
+def test_all_samples_on_five_of_eight_modes():
+    mixture = toy.ring()
+    g = torch.Generator().manual_seed(1)
+    samples = mixture.modes[torch.arange(2500) % 5] + 0.005 * torch.randn(2500, 2, generator=g)
+    report = toy.mode_metrics(samples, mixture)
+    assert report.captured == 5 and report.high_quality == 1.0
+    assert report.reverse_kl == pytest.approx(math.log(8 / 5), abs=1e-3)  # uniform on 5 of 8
+    assert report.counts.tolist() == [500] * 5 + [0] * 3
+
+
+def test_samples_far_from_every_mode_are_not_high_quality():
+    mixture = toy.ring()
+    report = toy.mode_metrics(torch.full((2500, 2), 5.0), mixture)
+    assert report.high_quality == 0.0 and report.captured == 0
+    assert report.reverse_kl == pytest.approx(math.log(8))  # everything nearest one mode
+
+
+def test_high_quality_threshold_is_three_sigma():
+    mixture = toy.grid()
+    inside = mixture.modes[:1] + torch.tensor([[0.149, 0.0]])
+    outside = mixture.modes[:1] + torch.tensor([[0.151, 0.0]])
+    assert toy.mode_metrics(inside, mixture).high_quality == 1.0
+    assert toy.mode_metrics(outside, mixture).high_quality == 0.0
+
+
+def test_log_density_integrates_to_one():
+    mixture = toy.Mixture(toy.ring_modes(3, 1.0), 0.3)
+    x = torch.linspace(-3, 3, 601)
+    grid = torch.cartesian_prod(x, x)
+    mass = mixture.log_density(grid).exp().sum() * (x[1] - x[0]) ** 2
+    assert mass == pytest.approx(1.0, abs=1e-3)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="sigma must be positive"):
+        toy.Mixture(toy.ring_modes(), 0.0)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        toy.mode_metrics(torch.zeros(10, 3), toy.ring())
+    with pytest.raises(ValueError, match="no samples"):
+        toy.mode_metrics(torch.zeros(0, 2), toy.ring())
+    with pytest.raises(ValueError, match="NaN"):
+        toy.mode_metrics(torch.tensor([[float("nan"), 0.0]]), toy.ring())
+    with pytest.raises(ValueError, match="n_modes"):
+        toy.ring_modes(0)
