@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from vaecore.explore import _device_of, encode_png, explore
+from vaecore.explore import _device_of, encode_png, explore, output_sensitivity
 from vaecore.models import VAE
 
 K, D = 5, 784
@@ -167,3 +167,17 @@ def test_codes_go_to_the_decoders_device():
     assert _device_of(meta) == torch.device("meta")
     assert _device_of(VAE(2).to("meta").decode) == torch.device("meta")  # a bound method
     assert _device_of(lambda z: z) == torch.device("cpu")
+
+
+def test_output_sensitivity_ranks_the_dimensions_the_decoder_uses():
+    weights = torch.tensor([0.0, 2.0, 0.5])  # the decoder ignores z1 and leans on z2
+
+    def decode(z):
+        return (z * weights).sum(1, keepdim=True).expand(-1, 4)
+
+    s = output_sensitivity(decode, torch.randn(50, 3), step=1.0)
+    torch.testing.assert_close(s, weights)  # a linear decoder moves by |w_d| * step
+    per_dim = output_sensitivity(decode, torch.randn(50, 3), step=torch.tensor([1.0, 0.5, 4.0]))
+    torch.testing.assert_close(per_dim, torch.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="shape"):
+        output_sensitivity(decode, torch.randn(3))

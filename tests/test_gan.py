@@ -24,6 +24,9 @@ def test_shapes_and_packing():
     assert packed.net[0].in_features == 20  # four samples side by side
     images = Generator(4, 784, output="sigmoid").sample(6)
     assert images.shape == (6, 784) and images.min() >= 0 and images.max() <= 1
+    bn = Generator(4, 784, hidden=(32, 64), batchnorm=True)
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in bn.modules()) == 2
+    assert bn.eval().sample(1).shape == (1, 784)  # eval mode: one sample works with batch norm
 
 
 def test_packs_keep_consecutive_samples_together():

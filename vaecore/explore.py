@@ -338,6 +338,30 @@ class LatentExplorer:
         return f"LatentExplorer({layout}, {len(self.base)} base codes, {self.steps} steps)"
 
 
+@torch.no_grad()
+def output_sensitivity(decode: Decode, codes: torch.Tensor,
+                       step: float | torch.Tensor = 1.0) -> torch.Tensor:
+    """How much each latent dimension moves the output, for ordering an explorer's dimensions
+    when there is no KL to go by (an autoencoder, a GAN's generator).
+
+    ``codes: (n, K)`` -> ``(K,)``: for each ``d``, the root-mean-square change of the output,
+    ``sqrt(mean_{i, pixels} (decode(z_i + step_d e_d) - decode(z_i))^2)``. ``step`` is one number
+    or ``(K,)``, e.g. each dimension's standard deviation over the codes.
+    """
+    codes = torch.as_tensor(codes, dtype=torch.float32)
+    if codes.dim() != 2 or len(codes) == 0:
+        raise ValueError(f"codes must have shape (n, K) with n >= 1, got {tuple(codes.shape)}")
+    steps = _as_per_dim(step, torch.ones(codes.shape[1]), "step")
+    device = _device_of(decode)
+    base = decode(codes.to(device))
+    out = torch.empty(codes.shape[1])
+    for d in range(codes.shape[1]):
+        moved = codes.clone()
+        moved[:, d] += steps[d]
+        out[d] = (decode(moved.to(device)) - base).pow(2).mean().sqrt().cpu()
+    return out
+
+
 def explore(decode: Decode, codes: torch.Tensor | None = None, *,
             encode: Callable[[torch.Tensor], torch.Tensor | tuple[torch.Tensor, ...]] | None = None,
             data: torch.Tensor | None = None, latent_dim: int | None = None, n_base: int = 6,

@@ -43,17 +43,25 @@ from vaecore.train import TrainingDiverged, choose_device, seed_everything
 
 class Generator(nn.Module):
     """``G: z (n, noise_dim) -> x (n, data_dim)``, an MLP with ReLU; ``output="sigmoid"`` for
-    images in [0, 1], ``"linear"`` for points in the plane."""
+    images in [0, 1], ``"linear"`` for points in the plane. With ``batchnorm`` each hidden layer
+    is Linear, BatchNorm, LeakyReLU(0.2) instead (as in the common MNIST MLP-GAN recipe)."""
 
     def __init__(self, noise_dim: int, data_dim: int, hidden: tuple[int, ...] = (128, 128),
-                 output: str = "linear") -> None:
+                 output: str = "linear", batchnorm: bool = False) -> None:
         super().__init__()
         if noise_dim < 1 or data_dim < 1:
             raise ValueError(f"need noise_dim >= 1 and data_dim >= 1, got {noise_dim} and {data_dim}")
         if output not in ("linear", "sigmoid"):
             raise ValueError(f"output must be 'linear' or 'sigmoid', got {output!r}")
         self.noise_dim, self.data_dim, self.output = noise_dim, data_dim, output
-        self.net = mlp([noise_dim, *hidden, data_dim])
+        if batchnorm:
+            sizes = [noise_dim, *hidden]
+            layers: list[nn.Module] = []
+            for a, b in zip(sizes[:-1], sizes[1:]):
+                layers += [nn.Linear(a, b), nn.BatchNorm1d(b), nn.LeakyReLU(0.2)]
+            self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], data_dim))
+        else:
+            self.net = mlp([noise_dim, *hidden, data_dim])
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if z.dim() != 2 or z.shape[1] != self.noise_dim:
