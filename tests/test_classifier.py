@@ -55,6 +55,8 @@ def test_classifier_learns_mnist_and_the_judge_tells_real_from_noise():
     # a decoder that ignores its code and always draws one real digit: far from the real spread
     one_digit = judge.score_prior_samples(lambda z: test.images[:1].expand(len(z), 784), 4, n=500)
     assert one_digit > 10 * judge.floor
+    predicted = judge.predict(test.images)
+    assert predicted.shape == (2000,) and (predicted == test.labels).double().mean() > 0.95
 
 
 def test_classifier_needs_labels():

@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.animation import FuncAnimation  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
@@ -46,3 +47,14 @@ def test_latent_scatter_and_show_rows_draw():
     fig = plots.show_rows({"a": torch.rand(4, 784), "b": torch.rand(4, 784)})
     assert len(fig.axes) == 2
     plt.close(fig)
+
+
+def test_animation_html_needs_no_network():
+    fig, ax = plt.subplots(figsize=(1, 1), dpi=20)
+    points = ax.scatter([0], [0])
+    animation = FuncAnimation(fig, lambda i: [points.set_offsets([[i, i]])], frames=3)
+    html = plots.animation_html(animation)
+    plt.close(fig)
+    assert "http" not in html and "<i class" not in html
+    assert "\u25b6" in html and 'aria-label="Play"' in html  # the play button, now a text symbol
+    assert html.count("data:image/png;base64") >= 3  # every frame is embedded

@@ -80,3 +80,17 @@ def test_bad_arguments():
         toy.mode_metrics(torch.tensor([[float("nan"), 0.0]]), toy.ring())
     with pytest.raises(ValueError, match="n_modes"):
         toy.ring_modes(0)
+
+
+def test_a_gan_run_on_a_benchmark_is_reproducible_and_parallel_runs_match():
+    run = toy.ToyRun("ring", seed=3, steps=30, hidden=(16, 16), snapshot_every=10, n_eval=200)
+    report, history = toy.run_toy_gan(run)
+    assert report.n_modes == 8 and 0 <= report.high_quality <= 1
+    assert [step for step, _ in history.snapshots] == [0, 10, 20, 30]
+    assert history.snapshots[-1][1].shape == (200, 2)
+    # Two processes give the same numbers as running in this one (same seeds).
+    parallel = toy.run_toy_gans([run, toy.ToyRun("grid", seed=1, steps=30, hidden=(16, 16), n_eval=200)])
+    assert parallel[0][0].counts.tolist() == report.counts.tolist()
+    assert parallel[1][0].n_modes == 25
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        toy.run_toy_gan(toy.ToyRun("spiral"))

@@ -87,6 +87,10 @@ class SampleJudge:
         """Fréchet distance of ``images: (n, 784)`` (pixel values in [0, 1]) to the reference."""
         return frechet_distance(classifier_features(self.classifier, images), self.reference)
 
+    def predict(self, images: torch.Tensor) -> torch.Tensor:
+        """The classifier's labels for ``images: (n, 784)``: ``(n,)`` integers."""
+        return apply_in_batches(self.classifier, self.classifier, images, batch_size=1000).argmax(dim=1)
+
     def score_prior_samples(self, decode: Callable[[torch.Tensor], torch.Tensor], latent_dim: int,
                             n: int = 10_000, seed: int = 0) -> float:
         """The score of ``decode(z)`` for ``n`` codes ``z ~ N(0, I_latent_dim)``."""

@@ -6,10 +6,12 @@ dark themes. Colours come from the Okabe-Ito palette, which colour-blind readers
 
 from __future__ import annotations
 
+import re
 from typing import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+from matplotlib.animation import Animation
 import numpy as np
 import torch
 from cycler import cycler
@@ -120,3 +122,23 @@ def prior_contours(ax: plt.Axes, radii: Sequence[float] = (1, 2, 3)) -> None:
         ax.add_patch(plt.Circle((0, 0), r, fill=False, ls="--", lw=1.2, color="black"))
     ax.plot([], [], ls="--", color="black", label=f"prior N(0, I): radius {', '.join(map(str, radii))}")
     ax.set_aspect("equal", adjustable="datalim")
+
+
+# matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN; offline they
+# vanish. These text symbols stand in for them (the buttons keep their aria-labels).
+_PLAYER_SYMBOLS = {"minus": "\u2212", "fast-backward": "\u23ee", "step-backward": "\u23f4",
+                   "play fa-flip-horizontal": "\u25c0", "pause": "\u23f8", "play": "\u25b6",
+                   "step-forward": "\u23f5", "fast-forward": "\u23ed", "plus": "+"}
+
+
+def animation_html(animation: Animation) -> str:
+    """The animation as self-contained HTML (frames, player and script) for a static page.
+
+    ``animation.to_jshtml()`` without its one external resource, Font Awesome from a CDN: the
+    player's icons become plain text symbols, so the page needs no network.
+    """
+    html = animation.to_jshtml(default_mode="once")
+    html = re.sub(r'<link rel="stylesheet"\s*href="https?://[^"]*font-awesome[^"]*">', "", html)
+    return re.sub(r'<i class="fa fa-([a-z -]+)"></i>',
+                  lambda m: f'<span aria-hidden="true">{_PLAYER_SYMBOLS.get(m.group(1), "?")}</span>',
+                  html)

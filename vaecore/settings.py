@@ -108,6 +108,12 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
                epochs={"main": 1, "sweep": 1, "two_d": 1, "classifier": 1},
                sizes={"iwae_k": 20, "iwae_images": 200}),
     ),
+    "gan": (
+        Budget(n_train=None, n_test=None, epochs={"vae": 10, "classifier": 3},
+               sizes={"toy_steps": 6000, "seeds": 3, "mnist_steps": 5000}),
+        Budget(n_train=2_000, n_test=1_000, epochs={"vae": 1, "classifier": 1},
+               sizes={"toy_steps": 100, "seeds": 3, "mnist_steps": 100}),
+    ),
 }
 
 
