@@ -125,10 +125,11 @@ def prior_contours(ax: plt.Axes, radii: Sequence[float] = (1, 2, 3)) -> None:
 
 
 # matplotlib's player draws its buttons with Font Awesome icons loaded from a CDN; offline they
-# vanish. These text symbols stand in for them (the buttons keep their aria-labels).
-_PLAYER_SYMBOLS = {"minus": "\u2212", "fast-backward": "\u23ee", "step-backward": "\u23f4",
-                   "play fa-flip-horizontal": "\u25c0", "pause": "\u23f8", "play": "\u25b6",
-                   "step-forward": "\u23f5", "fast-forward": "\u23ed", "plus": "+"}
+# vanish. These text symbols, from fonts every system has, stand in for them (the buttons keep
+# their aria-labels).
+_PLAYER_SYMBOLS = {"minus": "\u2212", "fast-backward": "|\u25c0\u25c0", "step-backward": "|\u25c0",
+                   "play fa-flip-horizontal": "\u25c0", "pause": "||", "play": "\u25b6",
+                   "step-forward": "\u25b6|", "fast-forward": "\u25b6\u25b6|", "plus": "+"}
 
 
 def animation_html(animation: Animation) -> str:

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launchChromium } from "./chromium.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const jupyter = resolve(process.env.JUPYTER ?? join(here, "../../.venv/bin/jupyter"));
@@ -61,11 +61,7 @@ before(async () => {
     assert.ok(i < 120 && lab.exitCode === null, `JupyterLab did not start:\n${log.slice(-2000)}`);
     await new Promise((ok) => setTimeout(ok, 500));
   }
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
