@@ -71,6 +71,7 @@ def test_dimensions_are_ordered_by_importance(decoder, codes):
     ex = explore(decoder, codes, max_static_dims=3)
     assert ex.order == [3, 2, 1, 4, 0]
     assert ex.static_dims == [3, 2, 0]  # the two most important and the least
+    assert explore(decoder, codes, max_static_dims=1).static_dims == [3]
     kl = torch.tensor([0.0, 5.0, 1.0, 0.0, 2.0])
     ex = explore(decoder, codes, importance=kl, importance_label="KL")
     assert ex.order[:3] == [1, 4, 2]
@@ -155,6 +156,8 @@ def test_bad_arguments_fail_clearly(decoder, codes):
         explore(decoder, codes, n_base=0)
     with pytest.raises(ValueError, match="scale must be"):
         explore(decoder, codes, scale=torch.ones(3))
+    with pytest.raises(ValueError, match="positive scale"):
+        explore(decoder, torch.zeros(10, 2))  # the codes do not vary: no pad to span
     with pytest.raises(ValueError, match="give codes"):
         explore(decoder)
     ex = explore(decoder, codes)

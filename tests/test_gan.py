@@ -159,3 +159,16 @@ def test_spectral_norm_makes_every_layer_one_lipschitz():
     for layer in d.net:
         if isinstance(layer, torch.nn.Linear):
             assert torch.linalg.matrix_norm(layer.weight.detach(), 2) == pytest.approx(1.0, abs=0.02)
+
+
+def test_snapshots_do_not_change_training():
+    data = torch.randn(512, 2)
+
+    def trained_stats(snapshot_every):
+        torch.manual_seed(0)
+        g = Generator(2, 2, hidden=(8,), batchnorm=True)
+        train_gan(g, Discriminator(2, hidden=(8,)), data,
+                  GANConfig(steps=10, batch_size=64, snapshot_every=snapshot_every, progress=False))
+        return torch.cat([g.net[1].running_mean, *(p.detach().flatten() for p in g.parameters())])
+
+    torch.testing.assert_close(trained_stats(0), trained_stats(1))  # batch norm statistics too

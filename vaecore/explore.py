@@ -120,11 +120,18 @@ class LatentExplorer:
         self.importance = _as_per_dim(importance, codes.var(0) if len(codes) > 1 else torch.ones(k),
                                       "importance")
         self.importance_label = importance_label
+        if self.pad and not (self.scale > 0).all():
+            raise ValueError(f"a 2-D pad needs a positive scale on both axes, got {self.scale.tolist()} "
+                             "(the codes do not vary along one of them: pass scale=)")
         # Dimensions by decreasing importance (ties: lower index first).
         self.order = sorted(range(k), key=lambda d: (-float(self.importance[d]), d))
         # The static page: the most important dimensions, and the least one to compare with.
-        self.static_dims = (self.order if k <= max_static_dims
-                            else self.order[:max_static_dims - 1] + self.order[-1:])
+        if k <= max_static_dims:
+            self.static_dims = self.order
+        elif max_static_dims == 1:
+            self.static_dims = self.order[:1]
+        else:
+            self.static_dims = self.order[:max_static_dims - 1] + self.order[-1:]
         self._decode_checked(self.base)  # fail now, with a clear message, not on the first move
         self._build_widgets()
 
@@ -182,7 +189,7 @@ class LatentExplorer:
     # --- live face: ipywidgets ------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        mid, step = (self.steps - 1) // 2, float(self.offsets[1] - self.offsets[0])
+        step = float(self.offsets[1] - self.offsets[0])
         self.reset_button = widgets.Button(description="Reset", tooltip="Back to the starting codes")
         w = (self.image_shape[1] + 2) * (1 if self.pad else len(self.base)) * 3
         self.image = widgets.Image(format="png", layout=widgets.Layout(width=f"{w}px"))
@@ -217,7 +224,6 @@ class LatentExplorer:
         self.reset_button.on_click(lambda _: self.reset())
         self.widget = widgets.VBox([style, title, controls, view, self.readout_html])
         self.widget.add_class("vaecore-explorer")
-        self._mid = mid
         self._update()
 
     def _index(self, value: float, lo: float, step: float) -> int:
@@ -311,10 +317,13 @@ class LatentExplorer:
                         f'<label>Offset <input class="vx-value" type="range" min="0" max="{last}" '
                         f'step="1" value="{mid}" aria-valuetext="{html.escape(text)}"></label>')
             view = self._img_tag(first, len(self.base))
-            shown = len(self.static_dims)
-            note = (f"Precomputed frames for the {shown - 1} most important of {self.latent_dim} "
-                    "dimensions and the least important one." if shown < self.latent_dim
-                    else "Precomputed frames.")
+            if len(self.static_dims) == self.latent_dim:
+                note = "Precomputed frames."
+            elif self.order[-1] in self.static_dims:
+                note = (f"Precomputed frames for the {len(self.static_dims) - 1} most important of "
+                        f"{self.latent_dim} dimensions and the least important one.")
+            else:
+                note = f"Precomputed frames for the most important of {self.latent_dim} dimensions."
         payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
         return (f'<div class="vaecore-explorer" role="group" '
                 f'aria-label="{html.escape(self.title or "Latent explorer")}"><style>{_CSS}</style>'

@@ -164,8 +164,9 @@ class GANConfig:
 @dataclass
 class GANHistory:
     """``steps``: one dict per step (``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``, the mean
-    of D on the real and the fake batch); ``snapshots``: ``(step, samples)`` pairs, G on one fixed
-    noise batch (step 0 is before training); ``seconds`` of training."""
+    of D on the real and the fake batch); ``snapshots``: ``(step, samples)`` pairs, G (in
+    evaluation mode) on one fixed noise batch, step 0 being before training; ``seconds`` of
+    training."""
 
     steps: list[dict[str, float]] = field(default_factory=list)
     snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)
@@ -217,13 +218,19 @@ def train_gan(generator: Generator, discriminator: Discriminator, real: torch.Te
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas)
     next_real = _real_batches(real, config.batch_size, rng)
-    fixed_noise = generator.noise(config.snapshot_size, rng) if config.snapshot_every else None
+    # The snapshots' noise has its own generator, so taking snapshots does not change training.
+    fixed_noise = (generator.noise(config.snapshot_size, torch.Generator().manual_seed(config.seed + 1))
+                   if config.snapshot_every else None)
     history = GANHistory()
 
     def snapshot(step: int) -> None:
+        # In evaluation mode, as G will be sampled, and so that batch norm's running statistics
+        # are not touched by the fixed batch.
         if fixed_noise is not None and step % config.snapshot_every == 0:
+            generator.eval()
             with torch.no_grad():
                 history.snapshots.append((step, generator(fixed_noise).cpu()))
+            generator.train()
 
     snapshot(0)
     start = time.perf_counter()
