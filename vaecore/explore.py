@@ -132,6 +132,7 @@ class LatentExplorer:
             self.static_dims = self.order[:1]
         else:
             self.static_dims = self.order[:max_static_dims - 1] + self.order[-1:]
+        self._pad_dots: str | None = None
         self._decode_checked(self.base)  # fail now, with a clear message, not on the first move
         self._build_widgets()
 
@@ -264,9 +265,12 @@ class LatentExplorer:
 
     def _pad_svg(self, ix: int, iy: int) -> str:
         """The pad: the codes' positions as dots, axes through the centre, and a marker at (ix, iy)."""
-        lo = self.centre + self.offsets[0] * self.scale
-        pos = ((self.codes[:500] - lo) / (self.scale * (self.offsets[-1] - self.offsets[0]))).clamp(0, 1)
-        dots = "".join(f'<circle cx="{x:.3f}" cy="{1 - y:.3f}" r="0.008"/>' for x, y in pos.tolist())
+        if self._pad_dots is None:  # the codes do not move: draw their dots once
+            lo = self.centre + self.offsets[0] * self.scale
+            pos = ((self.codes[:500] - lo) / (self.scale * (self.offsets[-1] - self.offsets[0]))).clamp(0, 1)
+            self._pad_dots = "".join(f'<circle cx="{x:.3f}" cy="{1 - y:.3f}" r="0.008"/>'
+                                     for x, y in pos.tolist())
+        dots = self._pad_dots
         last = self.steps - 1
         return (f'<svg class="vx-pad" viewBox="0 0 1 1" width="168" height="168" tabindex="0" '
                 f'role="slider" aria-label="2-D latent pad: click, drag, or use the arrow keys" '

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -36,7 +36,8 @@ from tqdm.auto import tqdm
 
 from vaecore import settings
 from vaecore.models.mlp import mlp
-from vaecore.train import TrainingDiverged, choose_device, seed_everything
+from vaecore.data import batch_indices
+from vaecore.train import TrainingDiverged, choose_device, cosine_factor, seed_everything
 
 # --- the players -------------------------------------------------------------------------------
 
@@ -183,16 +184,15 @@ def _real_batches(real: torch.Tensor | Sampler, batch_size: int,
     if real.dim() != 2 or len(real) < batch_size:
         raise ValueError(f"real data must have shape (n, d) with n >= batch_size ({batch_size}), "
                          f"got {tuple(real.shape)}")
-    order: list[torch.Tensor] = []
 
-    def next_batch() -> torch.Tensor:
-        if not order:
-            perm = torch.randperm(len(real), generator=generator)
-            order.extend(perm[i:i + batch_size] for i in range(0, len(real) - batch_size + 1, batch_size))
-            order.reverse()
-        return real[order.pop()]
+    def passes() -> Iterator[torch.Tensor]:
+        while True:
+            for idx in batch_indices(len(real), batch_size, generator=generator):
+                if len(idx) == batch_size:  # drop the short last batch
+                    yield real[idx]
 
-    return next_batch
+    batches = passes()
+    return lambda: next(batches)
 
 
 def train_gan(generator: Generator, discriminator: Discriminator, real: torch.Tensor | Sampler,
@@ -238,7 +238,7 @@ def train_gan(generator: Generator, discriminator: Discriminator, real: torch.Te
     try:
         for step in range(1, config.steps + 1):
             if config.cosine_decay:
-                decay = 0.5 * (1 + math.cos(math.pi * (step - 1) / config.steps))
+                decay = cosine_factor(step - 1, config.steps)
                 for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
                     for group in opt.param_groups:
                         group["lr"] = lr * decay

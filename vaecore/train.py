@@ -35,6 +35,12 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+def cosine_factor(step: int, total: int) -> float:
+    """The cosine learning-rate schedule: ``(1 + cos(pi * step / total)) / 2``, from 1 at step 0
+    towards 0 at ``total``."""
+    return 0.5 * (1 + math.cos(math.pi * step / total))
+
+
 def choose_device(preferred: str | None = None) -> torch.device:
     """``preferred``, else ``$VAECORE_DEVICE``, else CUDA, then Apple's MPS, then the CPU."""
     name = preferred or os.environ.get(settings.DEVICE_ENV, "").strip() or None
@@ -178,7 +184,7 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
             for idx in batch_indices(n, config.batch_size, generator=generator):
                 if config.cosine_decay:
                     for group in optimiser.param_groups:
-                        group["lr"] = config.lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+                        group["lr"] = config.lr * cosine_factor(step, total_steps)
                 batch = [t[idx].to(device) for t in train]
                 if transform is not None:
                     batch[0] = transform(batch[0])
