@@ -219,6 +219,47 @@ def test_mnist_test_labels_match_the_published_counts():
     assert counts == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
+def test_omniglot_strokes_load_padded_masked_and_scaled_back_to_the_integers():
+    flat = np.load(Path(settings.data_dir()) / "omniglot-strokes" / "omniglot_strokes_flat.npz")
+    firsts = flat["train_offsets"][:-1]  # every sequence's (0, 0, 0) start row
+    train_offsets = np.delete(flat["train_strokes"][:, :2], firsts, axis=0).astype(np.float64)
+    for split, n in (("train", 30_000), ("valid", 1_000), ("test", 1_000)):
+        s = data.load_strokes(split, progress=False)
+        offsets = flat[f"{split}_offsets"]
+        assert len(s) == n and s.strokes.shape == (n, int(np.diff(offsets).max()) - 1, 3)
+        assert s.lengths.tolist() == (np.diff(offsets) - 1).tolist()  # the (0, 0, 0) row dropped
+        assert s.mask.sum(1).tolist() == s.lengths.float().tolist()
+        assert (s.strokes[s.mask == 0] == 0).all()
+        # the scale is the training offsets' standard deviation, the same for every split
+        assert s.scale == pytest.approx(train_offsets.std())
+        # the flat copy (a different file) holds the same sequences
+        real = s.strokes[s.mask == 1].clone()
+        real[:, :2] = (real[:, :2] * s.scale).round()
+        keep = ~np.isin(np.arange(offsets[-1]), offsets[:-1])
+        np.testing.assert_array_equal(real.numpy(), flat[f"{split}_strokes"][keep])
+    assert set(s.strokes[..., 2].unique().tolist()) == {0.0, 1.0}
+
+
+def test_strokes_are_refused_by_the_image_loader_and_limit_is_checked():
+    with pytest.raises(ValueError, match="load_strokes"):
+        data.load("omniglot-strokes", "train")
+    assert len(data.load_strokes("valid", limit=7, progress=False)) == 7
+    with pytest.raises(ValueError, match="limit"):
+        data.load_strokes("valid", limit=0)
+    with pytest.raises(ValueError, match="no split"):
+        data.load_strokes("validation")
+
+
+def test_dequantize_spreads_offsets_over_their_unit_cell_and_keeps_the_pen():
+    scale = 50.0
+    x = torch.tensor([[[3 / scale, -2 / scale, 1.0]]]).expand(20_000, 1, 3)
+    d = data.dequantize(x, scale, torch.Generator().manual_seed(0))
+    cells = d[..., :2] * scale - x[..., :2] * scale
+    assert cells.min() >= -0.5 and cells.max() <= 0.5 and abs(cells.mean()) < 0.01
+    assert abs(cells.var() - 1 / 12) < 0.002  # uniform on a unit interval
+    assert (d[..., 2] == 1).all()
+
+
 # ---------------------------------------------------------------------- binarize and batches
 
 def test_binarize_draws_bernoulli_with_the_pixel_as_probability():
@@ -237,6 +278,18 @@ def test_batch_indices_visit_each_example_exactly_once(n, batch_size):
     assert all(len(b) <= batch_size for b in batches)
     seen = torch.cat(batches).tolist() if batches else []
     assert sorted(seen) == list(range(n))
+
+
+def test_length_batches_visit_each_example_once_with_similar_lengths():
+    lengths = torch.randint(1, 100, (1000,), generator=torch.Generator().manual_seed(0))
+    batches = list(data.length_batches(lengths, 64, generator=torch.Generator().manual_seed(1)))
+    assert sorted(torch.cat(batches).tolist()) == list(range(1000))
+    spread = [int(lengths[b].max() - lengths[b].min()) for b in batches]
+    assert max(spread) <= 12  # random batches of 64 would span almost the whole range
+    again = list(data.length_batches(lengths, 64, generator=torch.Generator().manual_seed(2)))
+    assert [b.tolist() for b in again] != [b.tolist() for b in batches]
+    with pytest.raises(ValueError):
+        list(data.length_batches(torch.tensor([], dtype=torch.long), 4))
 
 
 def test_batch_indices_rejects_bad_sizes():

@@ -143,3 +143,17 @@ def animation_html(animation: Animation) -> str:
     return re.sub(r'<i class="fa fa-([a-z -]+)"></i>',
                   lambda m: f'<span aria-hidden="true">{_PLAYER_SYMBOLS.get(m.group(1), "?")}</span>',
                   html)
+
+
+def draw_strokes(ax: plt.Axes, strokes: torch.Tensor | np.ndarray, length: int | None = None,
+                 colour: str = "#000000", linewidth: float = 1.5) -> None:
+    """Draw one pen-stroke sequence ``(T, 3)`` (stroke-3, see :mod:`vaecore.strokes`) on ``ax``,
+    its first ``length`` steps, with the y axis pointing up and equal scales, without axes."""
+    from vaecore.strokes import polylines
+
+    for line in polylines(strokes, length):
+        ax.plot(line[:, 0], -line[:, 1], color=colour, linewidth=linewidth,
+                marker="o" if len(line) == 1 else None, markersize=2,
+                solid_capstyle="round", solid_joinstyle="round")
+    ax.set_aspect("equal")
+    ax.axis("off")

@@ -7,8 +7,8 @@ Environment variables (all optional):
     which is how CI and ``pytest`` run the book. Unset or ``0``: the full setting.
 ``VAECORE_DATA_DIR``
     A local directory that already holds the datasets, one folder per dataset
-    (``mnist/``, ``fashion-mnist/``, ``binarized-mnist/``), as in ``shared/data``. Looked at
-    first; never written to.
+    (``mnist/``, ``fashion-mnist/``, ``binarized-mnist/``, ``omniglot-strokes/``), as in
+    ``shared/data``. Looked at first; never written to.
 ``VAECORE_CACHE_DIR``
     Where downloaded datasets are kept. Default: ``$XDG_CACHE_HOME/vaecore`` or
     ``~/.cache/vaecore``.
@@ -113,6 +113,12 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
                sizes={"toy_steps": 6000, "seeds": 3, "mnist_steps": 5000}),
         Budget(n_train=2_000, n_test=1_000, epochs={"vae": 1, "classifier": 1},
                sizes={"toy_steps": 100, "seeds": 3, "mnist_steps": 100}),
+    ),
+    "vrnn": (
+        Budget(n_train=None, n_test=None, epochs={"vrnn": 3, "rnn": 3},
+               sizes={"seeds": 3, "iw_k": 20}),
+        Budget(n_train=1_000, n_test=100, epochs={"vrnn": 1, "rnn": 1},
+               sizes={"seeds": 3, "iw_k": 4}),
     ),
 }
 

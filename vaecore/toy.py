@@ -17,15 +17,12 @@ The metrics, on (by convention) 2,500 generated samples:
 from __future__ import annotations
 
 import math
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import torch
-from tqdm.auto import tqdm
 
-from vaecore import settings
 from vaecore.gan import Discriminator, GANConfig, GANHistory, Generator, train_gan
+from vaecore.parallel import map_in_processes
 
 
 def ring_modes(n_modes: int = 8, radius: float = 1.0) -> torch.Tensor:
@@ -153,18 +150,7 @@ def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
     return mode_metrics(samples, mixture), history
 
 
-def _one_thread() -> None:
-    torch.set_num_threads(1)
-
-
 def run_toy_gans(runs: list[ToyRun], workers: int = 2) -> list[tuple[ModeReport, GANHistory]]:
-    """:func:`run_toy_gan` for each run, ``workers`` at a time in separate processes.
-
-    The networks are tiny, so a run gains nothing from a second thread, but runs are
-    independent: on a 2-core machine two processes halve the wall time.
-    """
-    context = multiprocessing.get_context("spawn")  # safe with torch's thread pools, unlike fork
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
-        results = pool.map(run_toy_gan, runs)
-        return list(tqdm(results, total=len(runs), desc="toy GANs",
-                         disable=not settings.show_progress(None)))
+    """:func:`run_toy_gan` for each run, ``workers`` at a time in separate processes
+    (:func:`vaecore.parallel.map_in_processes`)."""
+    return map_in_processes(run_toy_gan, runs, workers, desc="toy GANs")

@@ -24,7 +24,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from vaecore import settings
-from vaecore.data import batch_indices
+from vaecore.data import batch_indices, length_batches
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -152,14 +152,17 @@ def evaluate_loss(model: nn.Module, data: Data, batch_size: int = 1000,
 
 def fit(model: nn.Module, train_data: Data, config: TrainConfig,
         test_data: Data | None = None,
-        transform: Callable[[torch.Tensor], torch.Tensor] | None = None) -> History:
+        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+        lengths: torch.Tensor | None = None) -> History:
     """Train ``model`` on ``train_data`` with Adam; return the per-epoch :class:`History`.
 
     ``train_data`` is ``x: (n, d)`` or a tuple of tensors of length ``n`` indexed together
     (e.g. ``(images, labels)``); each batch is passed as ``model.loss(*batch)``. Each epoch
     visits every example once in a fresh random order. ``transform``, if given, is applied to
     the first tensor of every training batch as it is drawn (e.g. :func:`vaecore.data.binarize`,
-    so each epoch sees a new binary sample of every image); ``test_data`` is used as it is. The learning rate follows a
+    so each epoch sees a new binary sample of every image); ``test_data`` is used as it is.
+    ``lengths: (n,)``, for padded sequences, makes each batch hold sequences of similar length
+    (:func:`vaecore.data.length_batches`), so little time goes into padding. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
     optimiser step. A non-finite loss stops training with :class:`TrainingDiverged`, which names
     the step and the terms and carries the history up to it; Ctrl-C
@@ -168,6 +171,8 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
     """
     train = _as_tuple(train_data)
     n = len(train[0])
+    if lengths is not None and lengths.shape != (n,):
+        raise ValueError(f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}")
     generator = seed_everything(config.seed)
     device = choose_device(config.device)
     model.to(device).train()
@@ -181,7 +186,9 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
         for epoch in range(1, config.epochs + 1):
             start = time.perf_counter()
             sums: dict[str, float] = {}
-            for idx in batch_indices(n, config.batch_size, generator=generator):
+            epoch_batches = (batch_indices(n, config.batch_size, generator=generator) if lengths is None
+                             else length_batches(lengths, config.batch_size, generator=generator))
+            for idx in epoch_batches:
                 if config.cosine_decay:
                     for group in optimiser.param_groups:
                         group["lr"] = config.lr * cosine_factor(step, total_steps)

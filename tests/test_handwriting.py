@@ -1,0 +1,77 @@
+"""vaecore.handwriting and vaecore.strokes: the stroke runs, their bounds, and stroke pictures."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vaecore import data, handwriting, strokes
+from vaecore.models.vrnn import VRNN, RNNGauss
+
+
+def tiny_set(n: int = 6) -> data.StrokeSet:
+    s = data.load_strokes("test", limit=n, progress=False)
+    cut = int(s.lengths.max())
+    return data.StrokeSet(s.strokes[:, :cut], s.mask[:, :cut], s.lengths, s.scale)
+
+
+def test_sequence_bounds_are_in_integer_units_and_ordered():
+    s = tiny_set()
+    rnn = RNNGauss(h_dim=8, feat_dim=8, hidden=8)
+    b = handwriting.sequence_bounds(rnn, s, k=1, seed=4)
+    x = data.dequantize(s.strokes, s.scale, torch.Generator().manual_seed(4))
+    exact = rnn.log_weights(x, s.mask).double() - 2 * math.log(s.scale) * s.lengths.double()
+    torch.testing.assert_close(b["bound"], exact)
+    torch.testing.assert_close(b["iw_bound"], exact)
+    vrnn = VRNN(z_dim=2, h_dim=8, feat_dim=8, hidden=8)
+    v = handwriting.sequence_bounds(vrnn, s, k=16)
+    assert (v["iw_bound"] >= v["bound"] - 1e-9).all()  # log-mean-exp >= mean
+    again = handwriting.sequence_bounds(vrnn, s, k=16)
+    torch.testing.assert_close(v["bound"], again["bound"])  # seeded: the same numbers twice
+    with pytest.raises(ValueError, match="k must be positive"):
+        handwriting.sequence_bounds(vrnn, s, k=0)
+
+
+def test_a_tiny_run_trains_measures_and_reloads():
+    run = handwriting.StrokeRun("vrnn", epochs=1, n_train=64, n_test=16, z_dim=2, h_dim=8,
+                                feat_dim=8, hidden=8, iw_samples=4)
+    result = handwriting.train_stroke_model(run)
+    assert result.parameters > 0 and len(result.history.epochs) == 1
+    assert all(math.isfinite(v) for v in result.test.values())
+    assert result.test["iw_bound"] >= result.test["bound"]
+    model = handwriting.load_trained(result)
+    s = data.load_strokes("test", limit=16, progress=False)
+    again = handwriting.sequence_bounds(model, s, k=4)
+    assert float(again["bound"].mean()) == pytest.approx(result.test["bound"])
+    rnn = handwriting.build(handwriting.StrokeRun("rnn", z_dim=2, h_dim=8, feat_dim=8, hidden=8))
+    assert isinstance(rnn, RNNGauss)
+    with pytest.raises(ValueError, match="unknown model"):
+        handwriting.build(handwriting.StrokeRun("lstm"))
+
+
+def test_polylines_break_where_the_pen_is_lifted():
+    seq = torch.tensor([[1.0, 0, 0], [0, 1, 1], [2, 0, 0], [0, 2, 1], [5, 5, 1]])
+    lines = strokes.polylines(seq)
+    assert [len(p) for p in lines] == [2, 2, 1]
+    np.testing.assert_array_equal(lines[0], [[1, 0], [1, 1]])
+    np.testing.assert_array_equal(lines[1], [[3, 1], [3, 3]])
+    np.testing.assert_array_equal(lines[2], [[8, 8]])
+    assert [len(p) for p in strokes.polylines(seq, length=3)] == [2, 1]
+    with pytest.raises(ValueError, match="steps, 3"):
+        strokes.polylines(torch.zeros(2, 3, 3))
+
+
+def test_render_draws_centred_ink_and_refuses_bad_input():
+    seq = torch.tensor([[[0.0, 0, 0], [10, 0, 0], [0, 10, 1]]])  # an L turned over
+    img = strokes.render(seq, size=32, margin=3).reshape(32, 32)
+    assert set(img.unique().tolist()) == {0.0, 1.0}
+    rows, cols = torch.nonzero(img, as_tuple=True)
+    assert rows.min() >= 3 and rows.max() <= 29 and cols.min() >= 3 and cols.max() <= 28
+    assert img[3, 3:29].all() and img[3:29, 28].all()  # the two segments, edge to edge
+    with pytest.raises(ValueError, match="n, steps, 3"):
+        strokes.render(torch.zeros(4, 3))
+    with pytest.raises(ValueError, match="no room"):
+        strokes.render(seq, size=6, margin=3)
