@@ -127,3 +127,23 @@ def test_tuples_of_tensors_are_batched_together():
     assert seen and all(seen)
     with pytest.raises(ValueError, match="one length"):
         fit(OneWeight(record), (x, torch.arange(49)), QUICK)
+
+
+def test_gradients_are_clipped_before_the_optimiser_step(monkeypatch):
+    """The optimiser must see the clipped gradients (clipping after its step clips nothing used)."""
+    seen = []
+    original_step = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        grads = [p.grad for group in self.param_groups for p in group["params"] if p.grad is not None]
+        seen.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    model = mlp_autoencoder(4, hidden=(16,))
+    data = 1000 * _data(n=64)  # targets far off: very large gradients
+    fit(model, data, TrainConfig(epochs=2, batch_size=32, progress=False, clip_grad_norm=0.5))
+    assert len(seen) == 4 and max(seen) <= 0.5 + 1e-4
+    seen.clear()
+    fit(mlp_autoencoder(4, hidden=(16,)), data, TrainConfig(epochs=1, batch_size=32, progress=False))
+    assert min(seen) > 0.5  # without clipping the same gradients are far larger
