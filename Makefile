@@ -27,7 +27,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 install: $(VENV)/.installed
 
 # Progress bars are for live readers; in the built pages each chapter prints its own summary.
+# The Jupyter cache (_build/.jupyter_cache) re-runs only the notebooks whose code changed; it is
+# emptied first whenever the mode, vaecore's code or the pinned environment changed
+# (tools/jupyter_cache_key.py), so outputs of one setting never stand in for another's.
 book: install
+	@key=$$($(BIN)/python tools/jupyter_cache_key.py); \
+	if [ "$$(cat _build/.jupyter_cache_key 2>/dev/null)" != "$$key" ]; then \
+	  rm -rf _build/.jupyter_cache _build/html _build/.doctrees; fi; \
+	mkdir -p _build && echo "$$key" > _build/.jupyter_cache_key
 	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
 
 test: install
@@ -39,7 +46,7 @@ test: install
 # chromium`); playwright-core drives it and downloads no browser.
 browser-test: install
 	@test -f _build/html/index.html || { echo "no built book: run make book first" >&2; exit 1; }
-	@command -v chromium >/dev/null || { echo "needs Debian's chromium: apt-get install chromium" >&2; exit 1; }
+	@test -x "$${CHROMIUM:-$$(command -v chromium)}" || { echo "needs Debian's chromium (apt-get install chromium) or CHROMIUM=/path/to/chrome" >&2; exit 1; }
 	cd tests/browser && npm ci --no-audit --no-fund && JUPYTER=$(abspath $(BIN))/jupyter npm test
 
 clean:

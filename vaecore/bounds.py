@@ -1,7 +1,7 @@
 """Lower bounds on ``log p(x)`` for latent-variable models with a standard-normal prior.
 
 They work with any model that has ``encode(x) -> (mu, logvar)`` (a diagonal-Gaussian
-``q(z | x)``) and ``log_likelihood(x, z) -> log p(x | z)``, such as :class:`vaecore.models.VAE`.
+``q(z | x)``) and ``log_likelihood(x, z) -> log p(x | z)``, such as :class:`vaecore.models.vae.VAE`.
 
 * ``ELBO(x) = E_q[log p(x | z)] - KL(q(z | x) || p(z))``;
 * ``IWAE_k(x) = E[log (1/k) sum_i w_i]``, ``w_i = p(x | z_i) p(z_i) / q(z_i | x)``,

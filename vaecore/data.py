@@ -127,6 +127,7 @@ def _idx_splits(files: dict[str, RemoteFile]) -> dict[str, tuple[RemoteFile, ...
     }
 
 
+#: Every dataset vaecore knows, by name, with its folder, its files per split and their mirrors.
 DATASETS: dict[str, DatasetSpec] = {
     "mnist": DatasetSpec("mnist", "mnist", _idx_splits(_MNIST), tuple(str(d) for d in range(10))),
     "fashion-mnist": DatasetSpec(

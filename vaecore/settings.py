@@ -90,7 +90,7 @@ class Budget:
     sizes: dict[str, int] = field(default_factory=dict)
 
 
-# One entry per chapter: (full setting, quick setting).
+#: One entry per chapter, a (full setting, quick setting) pair; chapters read theirs with budget().
 BUDGETS: dict[str, tuple[Budget, Budget]] = {
     "autoencoder": (
         Budget(n_train=None, n_test=None, epochs={"linear": 20, "mlp": 8}),

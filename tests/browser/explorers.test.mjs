@@ -3,101 +3,24 @@
 // with the precomputed frame for the new setting. No kernel is involved: this is the static book.
 //
 // Run after building the book (quick mode is enough):  cd tests/browser && npm ci && npm test
-// Env: BOOK_DIR (default ../../_build/html), CHROMIUM (default /usr/bin/chromium),
-//      SCREENSHOT_DIR (optional: save each explorer, light and dark theme, as PNG).
+// Env: see book.mjs; SCREENSHOT_DIR (optional: save each explorer, light and dark theme, as PNG).
 
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, existsSync, mkdirSync } from "node:fs";
-import { createServer } from "node:http";
-import { extname, join, normalize, resolve, dirname } from "node:path";
+import { readdirSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { launchChromium } from "./chromium.mjs";
+import { assertImagesLoad, bookDir, openPage, repoDir, startBook } from "./book.mjs";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bookDir = resolve(process.env.BOOK_DIR ?? join(here, "../../_build/html"));
 const screenshotDir = process.env.SCREENSHOT_DIR;
-// Console messages that are known and harmless (sphinx-thebe declares this constant twice).
-const HARMLESS = [/THEBE_JS_URL.*already been declared/];
-const TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
-  ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json",
-  ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".txt": "text/plain"};
-
-assert.ok(existsSync(join(bookDir, "index.html")), `no built book at ${bookDir}: build it first`);
 const pages = readdirSync(join(bookDir, "chapters")).filter((f) => f.endsWith(".html")).sort();
-// Every chapter has a latent space to explore, except the appendices.
-const needsExplorer = (page) => !page.startsWith("appendix");
+// Every chapter notebook has a latent space to explore; the Markdown pages (appendices, how to
+// use the book, glossary, bibliography) have none.
+const needsExplorer = (page) => existsSync(join(repoDir, "chapters", page.replace(/\.html$/, ".ipynb")));
 
-let server, browser, origin;
-
-before(async () => {
-  server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
-    const file = join(bookDir, path.endsWith("/") ? join(path, "index.html") : path);
-    if (!file.startsWith(bookDir) || !existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, {"content-type": TYPES[extname(file)] ?? "application/octet-stream"});
-    res.end(readFileSync(file));
-  });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
-  origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-/** Open a page, recording console errors, page errors and any request off 127.0.0.1. */
-async function open(path, theme = "light") {
-  const context = await browser.newContext({viewport: {width: 1200, height: 900}});
-  await context.addInitScript((t) => localStorage.setItem("mode", t), theme);
-  const page = await context.newPage();
-  const problems = [];
-  page.on("console", (m) => {
-    if (m.type() === "error" && !HARMLESS.some((re) => re.test(m.text()))) {
-      problems.push(`console error: ${m.text()}`);
-    }
-  });
-  page.on("pageerror", (e) => {
-    if (!HARMLESS.some((re) => re.test(e.message))) problems.push(`page error: ${e.message}`);
-  });
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    if (url.startsWith(origin) || url.startsWith("data:")) {
-      return route.continue();
-    }
-    problems.push(`request off this machine: ${url}`);
-    return route.abort();
-  });
-  page.on("requestfailed", (r) => {
-    if (r.url().startsWith(origin)) problems.push(`failed request: ${r.url()}`);
-  });
-  const response = await page.goto(`${origin}/${path}`, {waitUntil: "load"});
-  assert.equal(response.status(), 200, path);
-  return {page, context, problems};
-}
-
-/** Every <img> on the page decodes (broken or missing images fail). */
-async function assertImagesLoad(page) {
-  const broken = await page.evaluate(async () => {
-    const bad = [];
-    for (const img of document.querySelectorAll("img")) {
-      img.loading = "eager";
-      try {
-        await img.decode();
-        if (img.naturalWidth === 0) bad.push(img.src.slice(0, 80));
-      } catch {
-        bad.push(img.src.slice(0, 80));
-      }
-    }
-    return bad;
-  });
-  assert.deepEqual(broken, [], "broken images");
-}
+let book;
+before(async () => { book = await startBook(); });
+after(async () => { await book?.close(); });
+const open = (path, theme) => openPage(book, path, theme);
 
 const src = (explorer) => explorer.locator("img.vx-image").getAttribute("src");
 const frame = (b64) => `data:image/png;base64,${b64}`;

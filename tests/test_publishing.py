@@ -1,0 +1,158 @@
+"""Publishing: the book's configuration, Binder and Colab set-up, the deploy workflow, the
+bibliography, glossary and API appendix. The browser test (tests/browser/book.test.mjs) checks
+the built pages; these check the sources, without building."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+import vaecore
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+REPO_URL = CONFIG["repository"]["url"]
+NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
+PAGES = [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.md")), *NOTEBOOKS]
+
+
+def page_text(path: Path) -> str:
+    """A page's Markdown: the file itself, or a notebook's Markdown cells."""
+    if path.suffix == ".ipynb":
+        return "\n".join(c.source for c in nbformat.read(path, 4).cells if c.cell_type == "markdown")
+    return path.read_text()
+
+
+def pins(path: Path) -> dict[str, str]:
+    """``name -> version`` of the ``name==version`` lines of a requirements file."""
+    out = {}
+    for line in path.read_text().splitlines():
+        m = re.match(r"^([A-Za-z0-9_.-]+)==(\S+)", line.strip())
+        if m:
+            out[m.group(1).lower()] = m.group(2)
+    return out
+
+
+def test_config_names_the_repository_once_and_turns_on_every_button():
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", REPO_URL)
+    assert CONFIG["repository"]["branch"] == "main"
+    launch = CONFIG["launch_buttons"]
+    assert launch["binderhub_url"] == "https://mybinder.org"
+    assert launch["colab_url"] == "https://colab.research.google.com"
+    assert launch["thebe"] is True and launch["notebook_interface"] == "jupyterlab"
+    html = CONFIG["html"]
+    assert all(html[k] for k in ("use_repository_button", "use_issues_button", "use_edit_page_button"))
+    assert (ROOT / CONFIG["logo"]).is_file() and (ROOT / html["favicon"]).is_file()
+    assert all((ROOT / f).is_file() for f in CONFIG["bibtex_bibfiles"])
+
+
+def test_every_notebook_starts_with_the_hidden_colab_cell_for_this_repository():
+    assert len(NOTEBOOKS) >= 5
+    for path in NOTEBOOKS:
+        first = next(c for c in nbformat.read(path, 4).cells if c.cell_type == "code")
+        assert "remove-cell" in first.metadata.get("tags", []), path.name
+        assert f'"install --quiet git+{REPO_URL}"' in first.source, f"{path.name}: not {REPO_URL}"
+        assert 'importlib.util.find_spec("vaecore") is None' in first.source, path.name
+        assert "enable_custom_widget_manager" in first.source, path.name
+
+
+def test_other_mentions_of_the_repository_match_the_config():
+    urls = set()
+    for path in [*PAGES, ROOT / "README.md"]:
+        urls |= set(re.findall(r"https://github\.com/vaecore/[\w.-]+", path.read_text()))
+    assert urls <= {REPO_URL}, f"the repository is named differently somewhere: {urls}"
+
+
+def test_binder_installs_the_same_pins_with_the_cpu_wheel_of_torch():
+    root, binder = pins(ROOT / "requirements.txt"), pins(ROOT / "binder" / "requirements.txt")
+    text = (ROOT / "binder" / "requirements.txt").read_text()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+    assert binder.pop("torch") == root["torch"] + "+cpu"
+    assert binder, "binder/requirements.txt pins nothing else"
+    for name, version in binder.items():
+        assert root.get(name) == version, f"{name}: binder has {version}, requirements.txt {root.get(name)}"
+    for needed in ("ipywidgets", "ipykernel", "jupyterlab", "numpy", "matplotlib", "scipy", "tqdm"):
+        assert needed in binder, f"Binder lacks {needed}"
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    post = ROOT / "binder" / "postBuild"
+    assert "pip install --no-cache-dir --no-deps -e ." in post.read_text()
+    assert post.stat().st_mode & stat.S_IXUSR, "postBuild must be executable"
+
+
+def test_the_deploy_workflow_is_valid_and_runs_what_ci_runs():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "book.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as True
+    assert set(triggers) >= {"push", "pull_request"}
+    jobs = workflow["jobs"]
+    test_runs = [s.get("run", "") for s in jobs["test"]["steps"]]
+    assert "bash .ci/run" in test_runs, "the test job must run the project's CI script"
+    publish = jobs["publish"]
+    assert publish["needs"] == "test" and "refs/heads/main" in publish["if"]
+    runs = "\n".join(s.get("run", "") for s in publish["steps"])
+    uses = [s.get("uses", "") for s in publish["steps"]]
+    ci = (ROOT / ".ci" / "run").read_text()
+    flags = re.search(r'make book BOOKFLAGS="([^"]+)"', ci).group(1)
+    assert f'VAECORE_QUICK=0 make book BOOKFLAGS="{flags}"' in runs, "publish builds unlike CI"
+    assert "-W" in flags.split() and "-n" in flags.split()
+    assert any(u.startswith("actions/cache@") for u in uses), "no Jupyter cache between runs"
+    assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    assert publish["permissions"]["pages"] == "write"
+    for job in jobs.values():
+        python = [s["with"]["python-version"] for s in job["steps"] if "setup-python" in s.get("uses", "")]
+        assert python == ["3.11"], "the workflow's Python differs from CI's and Binder's 3.11"
+
+
+def test_the_jupyter_cache_key_changes_with_the_mode():
+    def key(quick: str) -> str:
+        env = {**os.environ, "VAECORE_QUICK": quick}
+        return subprocess.run([sys.executable, str(ROOT / "tools" / "jupyter_cache_key.py")],
+                              env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{16}", key("0"))
+    assert key("0") == key("0") != key("1")
+
+
+def test_every_citation_is_in_the_bibliography_and_every_term_in_the_glossary():
+    bib = (ROOT / "references.bib").read_text()
+    entries = set(re.findall(r"^@\w+\{([^,]+),", bib, re.M))
+    glossary = page_text(ROOT / "chapters" / "glossary.md")
+    terms = {t.strip().lower() for t in re.findall(r"^(\S[^\n]*)\n  \S", glossary.split("```{glossary}")[1], re.M)}
+    cited, used = set(), set()
+    for path in PAGES:
+        text = page_text(path)
+        cited |= {k.strip() for m in re.findall(r"\{cite:[pt]\}`([^`]+)`", text) for k in m.split(",")}
+        used |= {m.split("<")[-1].rstrip(">").strip().lower() for m in re.findall(r"\{term\}`([^`]+)`", text)}
+    assert len(cited) >= 15 and cited <= entries, f"cited but not in references.bib: {cited - entries}"
+    for key in ("kingma2014", "rezende2014", "burda2016", "higgins2017", "goodfellow2014", "radford2016",
+                "srivastava2017", "lin2018", "chung2015", "lake2015", "ha2017", "lecun1998", "xiao2017"):
+        assert key in cited, f"{key} is never cited"
+    assert used and used <= terms, f"terms used but not in the glossary: {used - terms}"
+
+
+def test_the_api_appendix_covers_every_vaecore_module():
+    page = (ROOT / "chapters" / "appendix-api.md").read_text()
+    documented = set(re.findall(r"^\.\. automodule:: (\S+)$", page, re.M))
+    modules = {m.name for m in pkgutil.walk_packages(vaecore.__path__, "vaecore.")
+               if not m.ispkg and not m.name.split(".")[-1].startswith("_")}
+    assert modules == documented, f"missing: {modules - documented}; unknown: {documented - modules}"
+    for name in modules:  # each imports, so autodoc can read it
+        importlib.import_module(name)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_chapter_ends_with_exercises_whose_solutions_are_toggled(path):
+    text = page_text(path)
+    assert "## Exercises" in text, path.name
+    exercises = text.split("## Exercises")[1]
+    items = re.findall(r"^\d+\. \*\*", exercises, re.M)
+    solutions = re.findall(r"^   :::\{admonition\} Solution\n   :class: dropdown$", exercises, re.M)
+    assert len(items) >= 3 and len(solutions) == len(items), f"{path.name}: {len(items)} exercises, {len(solutions)} solutions"
