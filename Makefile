@@ -16,7 +16,7 @@ ifeq ($(VAECORE_DATA_DIR),)
   endif
 endif
 
-.PHONY: install book test browser-test clean
+.PHONY: install book test browser-test bench-quick clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ browser-test: install
 	@test -f _build/html/index.html || { echo "no built book: run make book first" >&2; exit 1; }
 	@test -x "$${CHROMIUM:-$$(command -v chromium)}" || { echo "needs Debian's chromium (apt-get install chromium) or CHROMIUM=/path/to/chrome" >&2; exit 1; }
 	cd tests/browser && npm ci --no-audit --no-fund && JUPYTER=$(abspath $(BIN))/jupyter npm test
+
+# Every benchmark in its --quick setting: seconds each, to show they run (CI does this).
+# Full runs are by hand; see each script's docstring and benchmarks/results/.
+bench-quick: install
+	cd benchmarks && for script in train_speed gan_modes vrnn_vs_rnn; do \
+	  VAECORE_PROGRESS=0 $(abspath $(BIN))/python $$script.py --quick > /dev/null || exit 1; echo "$$script --quick: ok"; done
 
 clean:
 	rm -rf _build

@@ -126,15 +126,19 @@ def test_bad_limit_is_a_value_error(limit):
 # ------------------------------------------------------------------------------ downloading
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, bytes]] = {}
+    # path -> (status, body) or (status, body, cut): with a cut, the connection drops after
+    # `cut` bytes although the headers promised the whole body (a download interrupted there).
+    routes: dict[str, tuple] = {}
 
     def do_GET(self):  # noqa: N802 (the name http.server calls)
-        status, body = self.routes.get(self.path, (404, b"<html>not found</html>"))
+        status, body, *cut = self.routes.get(self.path, (404, b"<html>not found</html>"))
         self.send_response(status)
         self.send_header("Content-Type", "application/octet-stream" if status == 200 else "text/html")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: cut[0]] if cut else body)
+        if cut:
+            self.close_connection = True
 
     def log_message(self, *args):
         pass
@@ -169,9 +173,41 @@ def test_failed_download_leaves_nothing_and_reports_every_mirror(tmp_path, serve
     dest = tmp_path / "f"
     with pytest.raises(OSError) as err:
         data.download(file, dest, progress=False)
-    assert f"{server}/a/f: wrong SHA-256" in str(err.value)
+    assert f"{server}/a/f: got 18 of 3 bytes" in str(err.value)
     assert f"{server}/b/f: HTTP Error 404" in str(err.value)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("cut", [0, 1, 1000, 65_536, 99_999])
+def test_interrupted_download_leaves_no_partial_file_and_the_next_call_restarts_cleanly(tmp_path, server, cut):
+    payload = bytes(range(256)) * 400  # 102,400 bytes
+    file = data.RemoteFile("f", len(payload), hashlib.sha256(payload).hexdigest(),
+                           (f"{server}/broken/f", f"{server}/also-broken/f"))
+    _Handler.routes = {"/broken/f": (200, payload, cut), "/also-broken/f": (200, payload, cut // 2)}
+    dest = tmp_path / "cache" / "f"
+    with pytest.raises(OSError, match="no mirror gave a good copy") as err:
+        data.download(file, dest, progress=False)
+    assert "/broken/f" in str(err.value) and "/also-broken/f" in str(err.value)
+    assert list(dest.parent.iterdir()) == []  # neither the file nor a temporary is left
+    _Handler.routes = {"/broken/f": (200, payload)}  # the network is back
+    data.download(file, dest, progress=False)
+    assert dest.read_bytes() == payload and list(dest.parent.iterdir()) == [dest]
+
+
+def test_an_unwritable_cache_directory_is_named_with_the_fix(env, fake_mnist, server, monkeypatch):
+    _, _, blobs = fake_mnist
+    _Handler.routes = {f"/m/{n}": (200, b) for n, b in blobs.items()}
+    spec = data.DATASETS["mnist"]
+    served = tuple(data.RemoteFile(f.name, f.size, f.sha256, (f"{server}/m/{f.name}",))
+                   for f in spec.splits["train"])
+    monkeypatch.setitem(data.DATASETS, "mnist", data.DatasetSpec("mnist", "mnist", {"train": served}, spec.classes))
+    blocker = env / "not-a-directory"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setenv(settings.CACHE_DIR_ENV, str(blocker))
+    with pytest.raises(data.DataNotFoundError, match="cannot write to the cache directory") as err:
+        data.locate("mnist", "train", progress=False)
+    assert settings.CACHE_DIR_ENV in str(err.value)
+    assert blocker.read_text().startswith("a file")  # untouched
 
 
 def test_locate_downloads_into_the_cache_then_reuses_it(env, fake_mnist, server, monkeypatch):

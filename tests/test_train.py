@@ -77,6 +77,17 @@ def test_non_finite_loss_stops_with_the_step_named_and_keeps_the_history():
     assert isinstance(err.value, FloatingPointError)
 
 
+def test_non_finite_gradient_stops_before_the_step_and_keeps_the_weights():
+    def sqrt_at_zero(w, x):  # finite loss, infinite gradient where w = 0
+        return (w * x).abs().sqrt().mean()
+
+    model = OneWeight(sqrt_at_zero, w=0.0)
+    with pytest.raises(TrainingDiverged, match="gradient became .* at step 0") as err:
+        fit(model, _data(64, 1), TrainConfig(epochs=1, batch_size=16, progress=False))
+    assert model.w.item() == 0.0 and len(err.value.history.steps) == 1
+    assert "weights from before this step" in str(err.value)
+
+
 def test_keyboard_interrupt_keeps_model_and_finished_epochs():
     calls = itertools.count(1)
 
@@ -140,10 +151,11 @@ def test_gradients_are_clipped_before_the_optimiser_step(monkeypatch):
         return original_step(self, *args, **kwargs)
 
     monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
-    model = mlp_autoencoder(4, hidden=(16,))
+    model = mlp_autoencoder(4, hidden=(16,), likelihood="gaussian")
     data = 1000 * _data(n=64)  # targets far off: very large gradients
     fit(model, data, TrainConfig(epochs=2, batch_size=32, progress=False, clip_grad_norm=0.5))
     assert len(seen) == 4 and max(seen) <= 0.5 + 1e-4
     seen.clear()
-    fit(mlp_autoencoder(4, hidden=(16,)), data, TrainConfig(epochs=1, batch_size=32, progress=False))
+    fit(mlp_autoencoder(4, hidden=(16,), likelihood="gaussian"), data,
+        TrainConfig(epochs=1, batch_size=32, progress=False))
     assert min(seen) > 0.5  # without clipping the same gradients are far larger

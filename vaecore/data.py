@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
 import os
 import tempfile
 import urllib.request
@@ -208,6 +209,17 @@ def _check(path: Path, file: RemoteFile) -> None:
         )
 
 
+def _temporary_beside(dest: Path) -> tuple[int, Path]:
+    """A new temporary file in ``dest``'s folder (created if needed), or a clear error."""
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+    except OSError as err:
+        raise OSError(f"cannot write to the cache directory {dest.parent} ({err}); set "
+                      f"{settings.CACHE_DIR_ENV} to a writable folder") from err
+    return fd, Path(name)
+
+
 def download(file: RemoteFile, dest: Path, progress: bool | None = None,
              timeout: float = 30.0) -> None:
     """Download ``file`` to ``dest`` from the first mirror whose bytes have the right SHA-256.
@@ -216,27 +228,32 @@ def download(file: RemoteFile, dest: Path, progress: bool | None = None,
     checksum matches, so ``dest`` is either absent or complete. Raises :class:`OSError`
     listing every mirror's failure when none works.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
     failures = []
     for url in file.urls:
-        fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-        tmp = Path(tmp_name)
+        fd, tmp = _temporary_beside(dest)
         try:
             h = hashlib.sha256()
+            received = 0
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
                 with tqdm(total=file.size, unit="B", unit_scale=True, desc=file.name,
                           disable=not settings.show_progress(progress), leave=False) as bar:
                     for block in iter(lambda: resp.read(1 << 16), b""):
                         out.write(block)
                         h.update(block)
+                        received += len(block)
                         bar.update(len(block))
                 out.flush()
                 os.fsync(out.fileno())
+            if received != file.size:
+                raise ChecksumError(f"got {received:,} of {file.size:,} bytes (the transfer broke "
+                                    "off, or this is another file)")
             if h.hexdigest() != file.sha256:
                 raise ChecksumError(f"wrong SHA-256 {h.hexdigest()} (an error page or another file)")
             os.replace(tmp, dest)
             return
-        except (OSError, ChecksumError) as err:  # URLError and HTTPError are OSErrors
+        # URLError and HTTPError are OSErrors; a connection that drops mid-response can also
+        # raise http.client's own exceptions (IncompleteRead, BadStatusLine).
+        except (OSError, ChecksumError, http.client.HTTPException) as err:
             failures.append(f"{url}: {err}")
         finally:
             tmp.unlink(missing_ok=True)
@@ -430,6 +447,8 @@ def batch_indices(n: int, batch_size: int, shuffle: bool = True,
     """
     if n < 0 or batch_size <= 0:
         raise ValueError(f"need n >= 0 and batch_size > 0, got n={n}, batch_size={batch_size}")
+    if n == 0:
+        return  # no batch at all (splitting an empty tensor would give one empty batch)
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(batch_size)
 

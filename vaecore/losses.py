@@ -31,6 +31,8 @@ def _same_shape(a: torch.Tensor, x: torch.Tensor) -> None:
     if a.shape != x.shape or a.dim() != 2:
         raise ValueError(f"expected two (batch, pixels) tensors of one shape, got "
                          f"{tuple(a.shape)} and {tuple(x.shape)}")
+    if not (a.is_floating_point() and x.is_floating_point()):
+        raise TypeError(f"expected floating-point tensors, got {a.dtype} and {x.dtype}")
 
 
 def squared_error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -46,6 +48,9 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     chapter on the continuous Bernoulli).
     """
     _same_shape(logits, x)
+    if x.numel() and not (0 <= float(x.min()) and float(x.max()) <= 1):
+        raise ValueError(f"a Bernoulli likelihood needs x in [0, 1], got values from {float(x.min()):g} "
+                         f"to {float(x.max()):g} (pixels stored as 0..255 need / 255)")
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
 
 

@@ -164,8 +164,9 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
     ``lengths: (n,)``, for padded sequences, makes each batch hold sequences of similar length
     (:func:`vaecore.data.length_batches`), so little time goes into padding. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
-    optimiser step. A non-finite loss stops training with :class:`TrainingDiverged`, which names
-    the step and the terms and carries the history up to it; Ctrl-C
+    optimiser step. A non-finite loss, or gradient, stops training with :class:`TrainingDiverged`,
+    which names the step and the terms and carries the history up to it, before the optimiser
+    step, so the model keeps its last finite weights; Ctrl-C
     stops it cleanly, keeping the model and the history of the finished epochs. The model is
     left on the chosen device, in evaluation mode.
     """
@@ -205,8 +206,14 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
                         "lower the learning rate or clip gradients", history)
                 optimiser.zero_grad(set_to_none=True)
                 terms["loss"].backward()
-                if config.clip_grad_norm is not None:
-                    nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
+                # The gradient's norm, clipped if asked, checked before the optimiser may use it:
+                # a non-finite gradient stops training with the weights still finite.
+                norm = nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm or math.inf)
+                if not math.isfinite(norm):
+                    raise TrainingDiverged(
+                        f"the gradient became {float(norm)} at step {step} (epoch {epoch}) while the "
+                        f"loss was {values['loss']:.4g}; the model keeps its weights from before this "
+                        "step. Lower the learning rate or clip gradients", history)
                 optimiser.step()
                 for k, v in values.items():
                     sums[k] = sums.get(k, 0.0) + v * len(idx)

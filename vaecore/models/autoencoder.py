@@ -14,6 +14,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from vaecore.checks import check_batch, first_linear_width
 from vaecore.losses import bernoulli_nll, squared_error
 from vaecore.models.mlp import mlp
 
@@ -30,7 +31,9 @@ class Autoencoder(nn.Module):
         self.encoder, self.decoder, self.likelihood = encoder, decoder, likelihood
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """``x: (batch, d)`` -> codes ``z: (batch, k)``."""
+        """``x: (batch, d)`` -> codes ``z: (batch, k)``. Refuses a wrong shape, dtype or device
+        with a clear message (:func:`vaecore.checks.check_batch`)."""
+        check_batch(x, first_linear_width(self.encoder), next(self.parameters()).device)
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

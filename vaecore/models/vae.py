@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaecore.checks import check_batch
 from vaecore.losses import bernoulli_nll, kl_per_dimension
 from vaecore.models.mlp import mlp
 
@@ -39,12 +40,16 @@ class VAE(nn.Module):
         super().__init__()
         if latent_dim <= 0 or beta < 0:
             raise ValueError(f"need latent_dim > 0 and beta >= 0, got {latent_dim} and {beta}")
-        self.latent_dim, self.beta = latent_dim, beta
+        self.latent_dim, self.beta, self.data_dim = latent_dim, beta, data_dim
         self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
         self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of ``q(z | x)``."""
+        """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of ``q(z | x)``.
+
+        Refuses a wrong shape, dtype or device with a clear message (:func:`vaecore.checks.check_batch`).
+        """
+        check_batch(x, self.data_dim, next(self.parameters()).device)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 

@@ -71,6 +71,8 @@ def _check_batch(x: torch.Tensor, mask: torch.Tensor) -> int:
     if x.dim() != 3 or x.shape[-1] != 3 or mask.shape != x.shape[:2]:
         raise ValueError(f"expected strokes (batch, steps, 3) and a mask (batch, steps), got "
                          f"{tuple(x.shape)} and {tuple(mask.shape)}")
+    if not x.is_floating_point():
+        raise TypeError(f"strokes must be floating-point numbers, got dtype {x.dtype}")
     if x.shape[0] == 0 or not bool(mask.any()):
         raise ValueError("the batch has no real step")
     return int(mask.sum(dim=1).max())

@@ -1,0 +1,29 @@
+"""What every benchmark records beside its numbers: the machine, the versions, the command."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def environment() -> dict:
+    """The machine and the versions a result was measured with."""
+    return {"machine": {"platform": platform.platform(), "processor": platform.processor(),
+                        "cpus": torch.get_num_threads()},
+            "versions": {"python": platform.python_version(), "torch": torch.__version__,
+                         "numpy": np.__version__},
+            "command": "python " + " ".join(sys.argv)}
+
+
+def write(report: dict, out: str | None) -> None:
+    """Print ``report`` as JSON, and write it to ``out`` when given."""
+    text = json.dumps({**report, **environment()}, indent=2)
+    print(text)
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(text + "\n")
