@@ -208,7 +208,10 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
                 terms["loss"].backward()
                 # The gradient's norm, clipped if asked, checked before the optimiser may use it:
                 # a non-finite gradient stops training with the weights still finite.
-                norm = nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm or math.inf)
+                grads = [p.grad for p in model.parameters() if p.grad is not None]
+                norm = nn.utils.get_total_norm(grads)
+                if config.clip_grad_norm is not None:
+                    nn.utils.clip_grads_with_norm_(model.parameters(), config.clip_grad_norm, norm)
                 if not math.isfinite(norm):
                     raise TrainingDiverged(
                         f"the gradient became {float(norm)} at step {step} (epoch {epoch}) while the "

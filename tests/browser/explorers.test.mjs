@@ -13,9 +13,10 @@ import { assertImagesLoad, bookDir, openPage, repoDir, startBook } from "./book.
 
 const screenshotDir = process.env.SCREENSHOT_DIR;
 const pages = readdirSync(join(bookDir, "chapters")).filter((f) => f.endsWith(".html")).sort();
-// Every chapter notebook has a latent space to explore; the Markdown pages (appendices, how to
-// use the book, glossary, bibliography) have none.
-const needsExplorer = (page) => existsSync(join(repoDir, "chapters", page.replace(/\.html$/, ".ipynb")));
+// Every chapter notebook has a latent space to explore; the appendices and the Markdown pages
+// (how to use the book, glossary, bibliography) have none.
+const needsExplorer = (page) => !page.startsWith("appendix")
+  && existsSync(join(repoDir, "chapters", page.replace(/\.html$/, ".ipynb")));
 
 let book;
 before(async () => { book = await startBook(); });
