@@ -223,11 +223,11 @@ class VRNN(StrokeModel):
         rows = 1 if z_at_end is not None else n
         xs = []
         for t in range(steps):
-            p_mu, p_logvar = gaussian_params(self.prior(h), self.min_std)
-            if prefix is not None and t < t0:
+            if prefix is not None and t < t0:  # a given point, z_t at its posterior mean
                 x = prefix[t].to(device).expand(n, 3)
                 z, _ = gaussian_params(self.posterior(torch.cat([self.phi_x(x), h], -1)), self.min_std)
-            else:
+            else:  # z_t from the prior (set by hand at t0 when z_at_end is given)
+                p_mu, p_logvar = gaussian_params(self.prior(h), self.min_std)
                 u = z_at_end.to(device) if (t == t0 and z_at_end is not None) else _noise(rows, h, generator, self.z_dim)
                 z = p_mu + torch.exp(0.5 * p_logvar) * u
             fz = self.phi_z(z)

@@ -1,0 +1,73 @@
+"""The book itself: how long each chapter and the whole build take, quick and full, and how big
+each built page is.
+
+Builds the book from scratch (an empty output folder, so every notebook runs) in quick mode and
+then in its full setting, each with ``jupyter-book build -W -n``, and reads from the built pages
+the time each chapter reports at its end ("This chapter ran in N s") and the size of each page
+with its images. Run nothing else meanwhile: two busy processes on a 2-core machine slow each
+other down many times over.
+
+    python benchmarks/book.py --quick            # the quick build only, about a minute (CI)
+    python benchmarks/book.py --out benchmarks/results/book.json   # quick + full, ~20 minutes
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _report import write
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def page_sizes(html_dir: Path) -> dict[str, int]:
+    """Bytes of each chapter page: its HTML plus the images it references."""
+    sizes = {}
+    for page in sorted((html_dir / "chapters").glob("*.html")):
+        html = page.read_text()
+        images = set(re.findall(r'src="\.\./(_images/[^"]+)"', html))
+        sizes[page.stem] = page.stat().st_size + sum((html_dir / i).stat().st_size for i in images)
+    return sizes
+
+
+def build(quick: bool) -> dict:
+    """Build the whole book from scratch in one mode; return its timings and page sizes."""
+    env = {**os.environ, "VAECORE_QUICK": "1" if quick else "0", "VAECORE_PROGRESS": "0"}
+    jupyter_book = Path(sys.executable).parent / "jupyter-book"
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        subprocess.run([str(jupyter_book), "build", str(ROOT), "--path-output", out, "-W", "-n",
+                        "--keep-going"], env=env, check=True, capture_output=True)
+        seconds = time.perf_counter() - start
+        html = Path(out) / "_build" / "html"
+        chapters = {}
+        for page in sorted((html / "chapters").glob("*.html")):
+            m = re.search(r"This chapter ran in (\d+) s", page.read_text())
+            if m:
+                chapters[page.stem] = int(m.group(1))
+        return {"build_seconds": round(seconds), "chapter_seconds": chapters,
+                "page_bytes": page_sizes(html)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="the quick build only (CI)")
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    results = {"quick": build(quick=True)}
+    if not args.quick:
+        results["full"] = build(quick=False)
+    write({"benchmark": "book", "budget": {"modes": list(results), "flags": "-W -n"},
+           "limits_seconds": {"autoencoder": 180, "other chapters": 360, "quick chapter": 60},
+           "results": results}, args.out)
+
+
+if __name__ == "__main__":
+    main()
