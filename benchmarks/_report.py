@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import platform
 import sys
 from pathlib import Path
@@ -27,3 +28,10 @@ def write(report: dict, out: str | None) -> None:
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text + "\n")
+
+
+def mean_se(values: list[float]) -> dict:
+    """Mean and standard error (sample standard deviation / sqrt(n)) of ``values``, and the values."""
+    m = sum(values) / len(values)
+    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    return {"mean": m, "se": sd / math.sqrt(len(values)), "values": values}

@@ -12,9 +12,8 @@ captured, the share of high-quality samples and the reverse KL, on 2,500 samples
 from __future__ import annotations
 
 import argparse
-import math
 
-from _report import write
+from _report import mean_se, write
 
 from vaecore import toy
 
@@ -24,12 +23,6 @@ PUBLISHED = {  # (modes captured, % high quality), Table 1 of each paper
     "grid": {"GAN (VEEGAN)": (3.3, 0.5), "VEEGAN": (24.6, 40), "GAN (PacGAN)": (17.3, 94.8),
              "PacGAN4": (24.8, 93.6)},
 }
-
-
-def mean_se(values: list[float]) -> dict:
-    m = sum(values) / len(values)
-    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
-    return {"mean": m, "se": sd / math.sqrt(len(values)), "values": values}
 
 
 def main() -> None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from _report import write
-from gan_modes import mean_se
+from _report import mean_se, write
 
 from vaecore import handwriting, settings
 

@@ -194,13 +194,18 @@ def test_interrupted_download_leaves_no_partial_file_and_the_next_call_restarts_
     assert dest.read_bytes() == payload and list(dest.parent.iterdir()) == [dest]
 
 
-def test_an_unwritable_cache_directory_is_named_with_the_fix(env, fake_mnist, server, monkeypatch):
+@pytest.fixture
+def served_mnist(fake_mnist, server, monkeypatch):
+    """The fake 'mnist' files served by the loopback server, as the spec's only mirror."""
     _, _, blobs = fake_mnist
     _Handler.routes = {f"/m/{n}": (200, b) for n, b in blobs.items()}
     spec = data.DATASETS["mnist"]
     served = tuple(data.RemoteFile(f.name, f.size, f.sha256, (f"{server}/m/{f.name}",))
                    for f in spec.splits["train"])
     monkeypatch.setitem(data.DATASETS, "mnist", data.DatasetSpec("mnist", "mnist", {"train": served}, spec.classes))
+
+
+def test_an_unwritable_cache_directory_is_named_with_the_fix(env, served_mnist, monkeypatch):
     blocker = env / "not-a-directory"
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv(settings.CACHE_DIR_ENV, str(blocker))
@@ -210,13 +215,7 @@ def test_an_unwritable_cache_directory_is_named_with_the_fix(env, fake_mnist, se
     assert blocker.read_text().startswith("a file")  # untouched
 
 
-def test_locate_downloads_into_the_cache_then_reuses_it(env, fake_mnist, server, monkeypatch):
-    _, _, blobs = fake_mnist
-    _Handler.routes = {f"/m/{n}": (200, b) for n, b in blobs.items()}
-    spec = data.DATASETS["mnist"]
-    served = tuple(data.RemoteFile(f.name, f.size, f.sha256, (f"{server}/m/{f.name}",))
-                   for f in spec.splits["train"])
-    monkeypatch.setitem(data.DATASETS, "mnist", data.DatasetSpec("mnist", "mnist", {"train": served}, spec.classes))
+def test_locate_downloads_into_the_cache_then_reuses_it(env, served_mnist):
     first = data.locate("mnist", "train", progress=False)
     assert [p.parent for p in first] == [env / "cache" / "mnist"] * 2
     _Handler.routes = {}  # the server now knows nothing: the cached copies must be used
