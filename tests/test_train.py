@@ -2,10 +2,12 @@
 
 import itertools
 import math
+import time
 
 import pytest
 import torch
 
+from vaecore import train as train_module
 from vaecore.models import linear_autoencoder, mlp_autoencoder
 from vaecore.train import History, TrainConfig, TrainingDiverged, choose_device, evaluate_loss, fit
 
@@ -62,6 +64,24 @@ def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
     history = fit(model, _data(64, 1), config)
     assert abs(model.w.item() - 0.5) < 0.05
     assert {"train_a", "train_b", "train_loss"} <= set(history.last)
+
+
+def test_after_epoch_adds_its_metrics_untimed_and_training_goes_on_in_train_mode(monkeypatch):
+    clock = [0.0]  # fit's clock: real time, plus an hour for every call of the slow metric
+    monkeypatch.setattr(train_module.time, "perf_counter", lambda: time.monotonic() + clock[0])
+    model = mlp_autoencoder(4, hidden=(16,))
+    seen = []
+
+    def slow_metric(epoch):
+        seen.append((epoch, model.training))
+        model.eval()  # as estimate_nll does; fit must put the model back in training mode
+        clock[0] += 3600.0
+        return {"extra": 10.0 * epoch}
+
+    history = fit(model, _data(128), QUICK, after_epoch=slow_metric)
+    assert history.series("extra") == [10.0, 20.0, 30.0]
+    assert seen == [(1, True), (2, True), (3, True)]
+    assert max(history.series("seconds")) < 3600.0  # the metric's time is not training time
 
 
 def test_non_finite_loss_stops_with_the_step_named_and_keeps_the_history():

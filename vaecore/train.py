@@ -153,7 +153,8 @@ def evaluate_loss(model: nn.Module, data: Data, batch_size: int = 1000,
 def fit(model: nn.Module, train_data: Data, config: TrainConfig,
         test_data: Data | None = None,
         transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        lengths: torch.Tensor | None = None) -> History:
+        lengths: torch.Tensor | None = None,
+        after_epoch: Callable[[int], dict[str, float]] | None = None) -> History:
     """Train ``model`` on ``train_data`` with Adam; return the per-epoch :class:`History`.
 
     ``train_data`` is ``x: (n, d)`` or a tuple of tensors of length ``n`` indexed together
@@ -164,7 +165,9 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
     ``lengths: (n,)``, for padded sequences, makes each batch hold sequences of similar length
     (:func:`vaecore.data.length_batches`), so little time goes into padding. The learning rate follows a
     cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
-    optimiser step. A non-finite loss, or gradient, stops training with :class:`TrainingDiverged`,
+    optimiser step. ``after_epoch(epoch)``, if given, runs after each epoch's timing ends (so its
+    time is not in ``seconds``); the dict it returns joins that epoch's row, e.g. an expensive
+    test metric computed only now and then. A non-finite loss, or gradient, stops training with :class:`TrainingDiverged`,
     which names the step and the terms and carries the history up to it, before the optimiser
     step, so the model keeps its last finite weights; Ctrl-C
     stops it cleanly, keeping the model and the history of the finished epochs. The model is
@@ -229,6 +232,9 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
                 row |= {f"test_{k}": v
                         for k, v in evaluate_loss(model, test_data, device=device).items()}
             row["seconds"] = time.perf_counter() - start
+            if after_epoch is not None:
+                row |= after_epoch(epoch)
+                model.train()
             history.epochs.append(row)
     except KeyboardInterrupt:
         history.interrupted = True
