@@ -12,13 +12,25 @@ import numpy as np
 import torch
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def command() -> str:
+    """The command line that ran this benchmark, as typed in the repository's root."""
+    line = "python " + " ".join(sys.argv)
+    cwd = Path.cwd().resolve()
+    if cwd == ROOT or not cwd.is_relative_to(ROOT):
+        return line
+    return f"cd {cwd.relative_to(ROOT)} && {line}"
+
+
 def environment() -> dict:
-    """The machine and the versions a result was measured with."""
+    """The machine and the versions a result was measured with, and the command."""
     return {"machine": {"platform": platform.platform(), "processor": platform.processor(),
                         "cpus": torch.get_num_threads()},
             "versions": {"python": platform.python_version(), "torch": torch.__version__,
                          "numpy": np.__version__},
-            "command": "python " + " ".join(sys.argv)}
+            "command": command()}
 
 
 def write(report: dict, out: str | None) -> None:
