@@ -10,7 +10,7 @@ is estimated with k = 5000 on all 10,000 test images (binarised once, with a fix
 (issue 8): within 1.5 nats of the paper, <= 88.3, in at most 60 minutes.
 
     python benchmarks/burda_nll.py --quick                      # seconds (CI)
-    python benchmarks/burda_nll.py --out benchmarks/results/burda_nll.json   # about 70 minutes
+    python benchmarks/burda_nll.py --out benchmarks/results/burda_nll.json   # about an hour
 """
 
 from __future__ import annotations

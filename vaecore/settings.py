@@ -120,6 +120,12 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
         Budget(n_train=1_000, n_test=100, epochs={"vrnn": 1, "rnn": 1},
                sizes={"seeds": 3, "iw_k": 4}),
     ),
+    "side-by-side": (
+        Budget(n_train=None, n_test=None, epochs={"encoders": 10, "classifier": 3},
+               sizes={"gan_steps": 5000, "iwae_k": 1000, "iwae_images": 2000, "samples": 10_000}),
+        Budget(n_train=2_000, n_test=1_000, epochs={"encoders": 1, "classifier": 1},
+               sizes={"gan_steps": 100, "iwae_k": 20, "iwae_images": 200, "samples": 1_000}),
+    ),
 }
 
 
