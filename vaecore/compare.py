@@ -2,7 +2,7 @@
 
 Four models are trained on the same MNIST images and judged by the same measurements:
 
-* ``autoencoder``: :func:`~vaecore.models.mlp_autoencoder` with ``K = 32`` and a Bernoulli
+* ``autoencoder``: :func:`~vaecore.models.autoencoder.mlp_autoencoder` with ``K = 32`` and a Bernoulli
   reconstruction loss, the VAE's networks without the noise and without the KL;
 * ``KL-free VAE``: ``VAE(32, beta=0)``, the noise without the KL;
 * ``VAE``: ``VAE(32)``, the whole ELBO;
@@ -40,11 +40,13 @@ from vaecore.models.autoencoder import Autoencoder
 from vaecore.settings import Budget
 from vaecore.train import TrainConfig, fit
 
-#: A sampler: ``(n, torch.Generator) -> images (n, 784)`` in [0, 1].
+#: A function of ``(n, torch.Generator)`` that returns ``n`` images ``(n, 784)`` in [0, 1].
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
 
+#: The models compared, in the order of the chapter's table.
 MODELS = ("autoencoder", "KL-free VAE", "VAE", "GAN")
-LATENT_DIM = 32  # the three encoder models' code size
+#: The code size of the three encoder models.
+LATENT_DIM = 32
 
 
 @dataclass
