@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import platform
@@ -22,6 +23,15 @@ def command() -> str:
     if cwd == ROOT or not cwd.is_relative_to(ROOT):
         return line
     return f"cd {cwd.relative_to(ROOT)} && {line}"
+
+
+def arguments(doc: str, quick: str) -> argparse.ArgumentParser:
+    """The options every benchmark has: ``--quick`` (``quick`` says what it runs, in seconds, for
+    CI) and ``--out`` (where to write the JSON result). The description is ``doc``'s first line."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help=quick)
+    parser.add_argument("--out", help="write the JSON result here too")
+    return parser
 
 
 def environment() -> dict:

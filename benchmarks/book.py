@@ -13,7 +13,6 @@ other down many times over.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import subprocess
@@ -22,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _report import write
+from _report import arguments, write
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,9 +56,7 @@ def build(quick: bool) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="the quick build only (CI)")
-    parser.add_argument("--out")
+    parser = arguments(__doc__, "the quick build only (CI)")
     args = parser.parse_args()
     results = {"quick": build(quick=True)}
     if not args.quick:

@@ -15,11 +15,10 @@ is estimated with k = 5000 on all 10,000 test images (binarised once, with a fix
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
-from _report import write
+from _report import arguments, write
 
 from vaecore import bounds, data
 from vaecore.models import VAE
@@ -30,12 +29,10 @@ PAPER = {"VAE, k=1 training, k=5000 test": 86.76, "IWAE k=5": 85.54, "IWAE k=50"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2,000 images, 1 epoch, k=10 (CI)")
+    parser = arguments(__doc__, "2,000 images, 1 epoch, k=10 (CI)")
     parser.add_argument("--minutes", type=float, default=60.0, help="training budget")
     parser.add_argument("--k", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out")
     args = parser.parse_args()
     n_train, n_test, k = (2000, 200, 10) if args.quick else (None, None, args.k)
     train = data.load("mnist", "train", limit=n_train, progress=False).images

@@ -12,16 +12,15 @@ static HTML (precomputed frames) and the time to build it.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import torch
-from _report import write
+from _report import arguments, write
 
 from vaecore import strokes
 from vaecore.explore import LatentExplorer, explore
-from vaecore.gan import Generator
+from vaecore.gan import mnist_players
 from vaecore.models import VAE, mlp_autoencoder
 from vaecore.models.vrnn import VRNN
 
@@ -48,7 +47,7 @@ def explorers() -> dict[str, LatentExplorer]:
                            ("autoencoder, K = 32", mlp_autoencoder(32, likelihood="gaussian"), 32),
                            ("VAE, K = 2 (pad)", VAE(2), 2), ("VAE, K = 32", VAE(32), 32)):
         out[name] = explore(model.eval().decode, torch.randn(1000, k))
-    gan = Generator(64, 784, hidden=(256, 512, 1024), output="sigmoid", batchnorm=True).eval()
+    gan = mnist_players()[0].eval()
     out["GAN generator, 64-d noise"] = explore(gan, latent_dim=64)
     vrnn = VRNN().eval()
     prefix = torch.cat([torch.randn(20, 2), torch.zeros(20, 1)], dim=1)
@@ -63,10 +62,8 @@ def explorers() -> dict[str, LatentExplorer]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="10 moves per explorer (CI)")
+    parser = arguments(__doc__, "10 moves per explorer (CI)")
     parser.add_argument("--moves", type=int, default=200)
-    parser.add_argument("--out")
     args = parser.parse_args()
     moves = 10 if args.quick else args.moves
     torch.set_num_threads(min(2, torch.get_num_threads()))

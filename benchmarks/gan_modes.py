@@ -11,9 +11,8 @@ captured, the share of high-quality samples and the reverse KL, on 2,500 samples
 
 from __future__ import annotations
 
-import argparse
 
-from _report import mean_se, write
+from _report import arguments, mean_se, write
 
 from vaecore import toy
 
@@ -26,11 +25,9 @@ PUBLISHED = {  # (modes captured, % high quality), Table 1 of each paper
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 seeds of 100 steps (CI)")
+    parser = arguments(__doc__, "2 seeds of 100 steps (CI)")
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--steps", type=int, default=6000)
-    parser.add_argument("--out")
     args = parser.parse_args()
     seeds, steps = (2, 100) if args.quick else (args.seeds, args.steps)
     runs = [toy.ToyRun(bench, seed=s, steps=steps) for bench in ("ring", "grid") for s in range(seeds)]

@@ -24,14 +24,13 @@ the ratios. Goal (issue 8): vaecore at least 2x the reference, within 10% of the
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
 import torch
 from PIL import Image
 
-from _report import write
+from _report import arguments, write
 
 from vaecore import data
 from vaecore.models import VAE
@@ -104,13 +103,11 @@ def vaecore_loop(model: VAE, images: torch.Tensor, epochs: int, seed: int) -> li
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2,048 images, 1 epoch (CI)")
+    parser = arguments(__doc__, "2,048 images, 1 epoch (CI)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=2, help="best of this many runs per loop")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", help="write the JSON result here too")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     n, epochs = (2048, 1) if args.quick else (None, args.epochs)

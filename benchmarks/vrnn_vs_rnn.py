@@ -10,18 +10,15 @@ nats of the integer strokes, per drawing and per step, with mean and standard er
 
 from __future__ import annotations
 
-import argparse
 
-from _report import mean_se, write
+from _report import arguments, mean_se, write
 
 from vaecore import handwriting, settings
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="the chapter's quick budget (CI)")
+    parser = arguments(__doc__, "the chapter's quick budget (CI)")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--out")
     args = parser.parse_args()
     budget = settings.budget("vrnn", quick=args.quick)
     runs = [handwriting.StrokeRun(m, seed=s, epochs=budget.epochs[m], n_train=budget.n_train,

@@ -28,6 +28,6 @@ def test_a_missing_file_says_where_results_come_from(tmp_path):
     assert results.names(tmp_path) == ["x"] and results.load("x", tmp_path) == {"a": 1}
 
 
-def test_mean_se_formats_a_summary():
-    assert results.mean_se({"mean": -275.25, "se": 0.84}) == "-275.2 ± 0.8"
-    assert results.mean_se({"mean": 1.0, "se": 0.0123}, digits=3) == "1.000 ± 0.012"
+def test_plus_minus_formats_a_summary():
+    assert results.plus_minus({"mean": -275.25, "se": 0.84}) == "-275.2 ± 0.8"
+    assert results.plus_minus({"mean": 1.0, "se": 0.0123}, digits=3) == "1.000 ± 0.012"

@@ -34,7 +34,7 @@ from torch import nn
 
 from vaecore import bounds, data, evaluate
 from vaecore.classifier import SampleJudge
-from vaecore.gan import Discriminator, GANConfig, Generator, train_gan
+from vaecore.gan import GANConfig, mnist_players, train_gan
 from vaecore.models import VAE, mlp_autoencoder
 from vaecore.models.autoencoder import Autoencoder
 from vaecore.settings import Budget
@@ -140,8 +140,7 @@ def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[s
         torch.manual_seed(seed)
         trained[name] = _train_encoder_model(name, build(), x_train, epochs, seed)
     torch.manual_seed(seed)
-    generator = Generator(64, 784, hidden=(256, 512, 1024), output="sigmoid", batchnorm=True)
-    discriminator = Discriminator(784, hidden=(512, 256))
+    generator, discriminator = mnist_players()
     history = train_gan(generator, discriminator, x_train,
                         GANConfig(steps=budget.sizes["gan_steps"], batch_size=64, seed=seed))
 
@@ -179,9 +178,8 @@ def measure(trained: Trained, judge: SampleJudge, x_test: torch.Tensor, x_test_b
     model.eval()
     mse = None
     if trained.encode is not None:
-        mse = evaluate.mse(torch.cat([trained.decode(trained.encode(x_test[idx]))
-                                      for idx in data.batch_indices(len(x_test), 1000, shuffle=False)]),
-                           x_test)
+        encode, decode = trained.encode, trained.decode
+        mse = evaluate.mse(evaluate.apply_in_batches(model, lambda x: decode(encode(x)), x_test, 1000), x_test)
     nll = (bounds.estimate_nll(model, x_test_binary, k=k, progress=False)  # type: ignore[arg-type]
            if isinstance(model, VAE) else None)
     samples = trained.sample(n_samples, torch.Generator().manual_seed(seed))

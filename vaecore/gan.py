@@ -108,6 +108,14 @@ class Discriminator(nn.Module):
         return self.net(x.reshape(len(x) // self.pack, self.pack * self.data_dim)).squeeze(1)
 
 
+def mnist_players() -> tuple[Generator, Discriminator]:
+    """The GAN chapter's MNIST players: a batch-normalised generator 64-256-512-1024-784 with a
+    sigmoid output (noise ``(n, 64)`` -> images ``(n, 784)`` in [0, 1]) and a discriminator
+    784-512-256-1. Call ``torch.manual_seed`` first for reproducible weights."""
+    return (Generator(64, 784, hidden=(256, 512, 1024), output="sigmoid", batchnorm=True),
+            Discriminator(784, hidden=(512, 256)))
+
+
 # --- the losses and the optimum ----------------------------------------------------------------
 
 

@@ -39,6 +39,6 @@ def where(result: dict[str, Any]) -> str:
             f"Python {v['python']}, PyTorch {v['torch']}.")
 
 
-def mean_se(stat: dict[str, Any], digits: int = 1) -> str:
+def plus_minus(stat: dict[str, Any], digits: int = 1) -> str:
     """``"mean ± se"`` of a ``{"mean": .., "se": ..}`` summary (``benchmarks/_report.mean_se``)."""
     return f"{stat['mean']:.{digits}f} ± {stat['se']:.{digits}f}"
