@@ -1,11 +1,18 @@
 """vaecore.classifier and the Fréchet distance: the judge of generated images."""
 
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 
-from vaecore import data, evaluate
-from vaecore.classifier import SampleJudge, classifier_features, train_classifier
+from vaecore import checkpoint, compare, data, evaluate
+from vaecore.classifier import (JUDGE_WEIGHTS, SampleJudge, classifier_features, load_classifier,
+                                precision_recall, train_classifier)
 from vaecore.train import evaluate_loss
 
 
@@ -44,22 +51,146 @@ def test_frechet_distance_rejects_bad_shapes():
         evaluate.frechet_distance(torch.zeros(1, 3), torch.zeros(5, 3))
 
 
-def test_classifier_learns_mnist_and_the_judge_tells_real_from_noise():
-    train = data.load("mnist", "train", progress=False)
-    test = data.load("mnist", "test", limit=2_000, progress=False)
-    judge = SampleJudge.train(train, test, epochs=2, n_reference=2_000, progress=False)  # ~2 s
-    assert evaluate_loss(judge.classifier, (test.images, test.labels))["accuracy"] > 0.95
-    assert classifier_features(judge.classifier, test.images).shape == (2000, 128)
+@pytest.fixture(scope="module")
+def judge_and_test():
+    """The book's judge (shipped weights), its reference from 5,000 training digits, and 5,000
+    test digits (precision and recall need many points: with few, every ball is wide)."""
+    train = data.load("mnist", "train", limit=5_000, progress=False)
+    test = data.load("mnist", "test", limit=5_000, progress=False)
+    return SampleJudge.load(train, test, n_reference=5_000), test
+
+
+def test_the_books_judge_is_at_least_99_percent_accurate():
+    """The claim the chapters print: the shipped classifier, on all 10,000 MNIST test digits."""
+    test = data.load("mnist", "test", progress=False)
+    classifier = load_classifier()
+    accuracy = evaluate_loss(classifier, (test.images, test.labels))["accuracy"]
+    assert accuracy >= 0.99
+    record = json.loads(JUDGE_WEIGHTS.with_suffix(".json").read_text())
+    assert record["test_accuracy_percent"] == pytest.approx(100 * accuracy, abs=0.01)
+    assert record["training"]["images"] == 60_000 and "--quick" not in record["command"]
+
+
+def test_the_judge_classifies_mnist_and_reports_its_accuracy(judge_and_test):
+    judge, test = judge_and_test
+    accuracy = evaluate_loss(judge.classifier, (test.images, test.labels))["accuracy"]
+    assert judge.accuracy == pytest.approx(100 * accuracy)
+    assert classifier_features(judge.classifier, test.images).shape == (5000, 128)
+    predicted = judge.predict(test.images)
+    assert predicted.shape == (5000,) and (predicted == test.labels).double().mean() > 0.98
     assert judge.score(test.images) == pytest.approx(judge.floor)
+
+
+def test_a_judge_trained_now_learns():
+    train = data.load("mnist", "train", limit=3_000, progress=False)
+    test = data.load("mnist", "test", limit=1_000, progress=False)
+    judge = SampleJudge.train(train, test, epochs=1, n_reference=1_000, progress=False)
+    assert judge.accuracy > 85 and judge.reference.shape == (1_000, 128)
+
+
+def test_a_damaged_or_missing_judge_is_refused(tmp_path):
+    copy = tmp_path / JUDGE_WEIGHTS.name
+    shutil.copy(JUDGE_WEIGHTS, copy)
+    with pytest.raises(FileNotFoundError, match="train_judge"):
+        load_classifier(copy)  # no record beside it
+    shutil.copy(JUDGE_WEIGHTS.with_suffix(".json"), copy.with_suffix(".json"))
+    load_classifier(copy)
+    raw = bytearray(copy.read_bytes())
+    raw[len(raw) // 2] ^= 0x01  # one flipped bit in the tensor data
+    copy.write_bytes(bytes(raw))
+    with pytest.raises(checkpoint.CheckpointError, match="SHA-256"):
+        load_classifier(copy)
+
+
+def _blurred(x, times):
+    return compare.mean_filtered(x, times)
+
+
+def _noised(x, sd):
+    return compare.noised(x, sd, torch.Generator().manual_seed(0))
+
+
+def _shuffled(x, share):
+    return compare.shuffled_pixels(x, share, torch.Generator().manual_seed(0))
+
+
+def test_the_scale_orders_known_corruptions(judge_and_test):
+    """Real test digits at the floor; each corruption scores worse the stronger it is."""
+    judge, test = judge_and_test
+    x = test.images
+    floor = judge.floor
+    for corrupt, strengths in ((_blurred, (1, 2, 3)), (_noised, (0.1, 0.3, 0.6)),
+                               (_shuffled, (0.1, 0.3, 1.0))):
+        scores = [judge.score(corrupt(x, s)) for s in strengths]
+        assert floor < scores[0] < scores[1] < scores[2], (corrupt.__name__, floor, scores)
+    # One class missing: every image real and sharp, but the spread of the data is wrong.
+    without_ones = x[test.labels != 1]
+    missing = judge.score(without_ones)
+    assert floor < missing < judge.score(_shuffled(x, 1.0))
+    precision, recall = judge.precision_recall(without_ones)
+    full_precision, full_recall = judge.precision_recall(x)
+    # As real-looking as all the test digits, but covering less of the data.
+    assert precision == pytest.approx(full_precision, abs=0.05) and recall < full_recall - 0.03
+    # Strong blur and noise make samples look less real, and cover almost nothing.
+    for corrupted in (_blurred(x, 2), _noised(x, 0.6)):
+        precision, recall = judge.precision_recall(corrupted)
+        assert precision < full_precision - 0.2 and recall < 0.1
+
+
+def test_a_models_samples_sit_between_the_floor_and_destroyed_digits(judge_and_test):
+    """Samples of a real generative model, probabilistic PCA with 32 components fitted to the
+    training digits (decoded Gaussian codes), score worse than real digits and far better than
+    digits with every pixel shuffled."""
+    judge, test = judge_and_test
+    train = data.load("mnist", "train", limit=10_000, progress=False).images
+    pca = evaluate.fit_pca(train, 32)
+    g = torch.Generator().manual_seed(1)
+    codes = torch.randn(2000, 32, generator=g, dtype=torch.float64) * torch.from_numpy(pca.explained_variance_).sqrt()
+    samples = (codes @ torch.from_numpy(pca.components_) + torch.from_numpy(pca.mean_)).float().clamp(0, 1)
+    assert judge.floor < judge.score(samples) < judge.score(_shuffled(test.images, 1.0))
+    # the judge of random noise, and of one digit repeated: far from the real spread
     assert 10 * judge.floor < judge.score(torch.rand(2000, 784))
-    # a decoder that ignores its code and always draws one real digit: far from the real spread
     one_digit = judge.score_prior_samples(lambda z: test.images[:1].expand(len(z), 784), 4, n=500)
     assert one_digit > 10 * judge.floor
-    predicted = judge.predict(test.images)
-    assert predicted.shape == (2000,) and (predicted == test.labels).double().mean() > 0.95
 
 
-def test_classifier_needs_labels():
+def test_precision_and_recall_by_hand():
+    real = torch.tensor([[0.0], [1.0], [2.0], [3.0], [4.0]])  # k = 1: every radius is 1
+    fake = torch.tensor([[0.5], [10.0]])  # radii 9.5: each covers the other
+    assert precision_recall(real, fake, k=1) == (0.5, 1.0)  # 10 is off the real manifold
+    # Fakes packed at one end: all realistic, but they cover only part of the real points.
+    fake = torch.tensor([[0.0], [0.1], [0.2], [0.3]])  # k = 1: radii 0.1
+    assert precision_recall(real, fake, k=1) == (1.0, 0.2)
+    assert precision_recall(real, real, k=1) == (1.0, 1.0)
+    # A ball is closed (Kynkäänniemi et al.: distance <= radius): 5 lies on 4's ball, 20 nowhere.
+    assert precision_recall(real, torch.tensor([[5.0], [20.0]]), k=1) == (0.5, 1.0)
+
+
+def test_precision_recall_rejects_bad_shapes():
+    with pytest.raises(ValueError, match="features"):
+        precision_recall(torch.zeros(5, 2), torch.zeros(5, 3))
+    with pytest.raises(ValueError, match="more than k=3"):
+        precision_recall(torch.zeros(3, 2), torch.zeros(5, 2))
+
+
+def test_classifier_and_judge_need_labels():
     unlabelled = data.ImageSet(torch.zeros(4, 784), None, None)
     with pytest.raises(ValueError, match="labelled"):
         train_classifier(unlabelled)
+    labelled = data.ImageSet(torch.rand(8, 784), torch.arange(8) % 2, ("a", "b"))
+    with pytest.raises(ValueError, match="labelled test set"):
+        SampleJudge.train(labelled, unlabelled, epochs=1, progress=False)
+
+
+def test_train_judge_writes_weights_and_a_record_that_load(tmp_path):
+    """tools/train_judge.py --quick: a checkpoint and its record, which load_classifier accepts;
+    and it refuses to overwrite the book's judge with a quick one."""
+    script = Path(__file__).resolve().parent.parent / "tools" / "train_judge.py"
+    run = subprocess.run([sys.executable, str(script), "--quick", "--out", str(tmp_path)],
+                         capture_output=True, text=True, check=True)
+    record = json.loads((tmp_path / "mnist_judge.json").read_text())
+    assert record["training"] == {**record["training"], "images": 2_000, "epochs": 1}
+    assert '"sha256"' in run.stdout
+    load_classifier(tmp_path / "mnist_judge.pt")
+    refused = subprocess.run([sys.executable, str(script), "--quick"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "overwrite the book's judge" in refused.stderr

@@ -1,5 +1,6 @@
 """The GAN's losses, its optimal discriminator and JS divergence, the players' shapes, and the loop."""
 
+import copy
 import math
 
 import pytest
@@ -172,3 +173,82 @@ def test_snapshots_do_not_change_training():
         return torch.cat([g.net[1].running_mean, *(p.detach().flatten() for p in g.parameters())])
 
     torch.testing.assert_close(trained_stats(0), trained_stats(1))  # batch norm statistics too
+
+
+# -------------------------------------------------- what one step of train_gan computes
+
+
+def _one_training_step(monkeypatch, saturating, pack):
+    """One step of train_gan on fixed noise and fixed real data, recording the gradient each
+    optimiser is about to apply. D's last bias is set to -3, so that D rejects the fakes and the
+    saturating and non-saturating gradients differ about e^3-fold."""
+    torch.manual_seed(0)
+    g, d = Generator(2, 3, hidden=(8,)), Discriminator(3, hidden=(8,), pack=pack)
+    with torch.no_grad():
+        d.net[-1].bias.fill_(-3.0)
+    noise = torch.randn(8, 2, generator=torch.Generator().manual_seed(1))
+    real = torch.randn(8, 3, generator=torch.Generator().manual_seed(2)) + 2.0
+    g.noise = lambda n, generator=None: noise[:n]  # every fake batch is G(noise)
+    g0, d0 = copy.deepcopy(g), copy.deepcopy(d)
+    seen = {}
+    original_step = torch.optim.Adam.step
+
+    def recording_step(self, *args, **kwargs):
+        params = [p for group in self.param_groups for p in group["params"]]
+        who = "g" if params[0] is next(g.parameters()) else "d"
+        seen[who] = ([p.grad.clone() for p in params], self.param_groups[0]["lr"],
+                     self.param_groups[0]["betas"])
+        return original_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
+    config = GANConfig(steps=1, batch_size=8, lr_g=1e-3, lr_d=0.05, saturating=saturating,
+                       device="cpu", progress=False)
+    history = train_gan(g, d, lambda n, gen: real[:n], config)
+    return g0, d0, d, noise, real, seen, history
+
+
+@pytest.mark.parametrize("pack", [1, 2])
+@pytest.mark.parametrize("saturating", [False, True])
+def test_train_gan_steps_each_player_on_its_own_loss(monkeypatch, saturating, pack):
+    """One step of train_gan: D descends -V = mean softplus(-a_real) + mean softplus(a_fake)
+    (fakes from the current G, real and fake packed separately), then G descends, through D's
+    updated judgement, the non-saturating loss mean softplus(-a_fake) unless
+    config.saturating asks for the minimax mean -softplus(a_fake); each with its own learning
+    rate, and Adam's beta_1 = 0.5 (DCGAN). The history records both losses and D's mean output
+    on each batch."""
+    g0, d0, d1, noise, real, seen, history = _one_training_step(monkeypatch, saturating, pack)
+
+    d_loss = F.softplus(-d0(real)).mean() + F.softplus(d0(g0(noise).detach())).mean()
+    expected_d = torch.autograd.grad(d_loss, list(d0.parameters()))
+    for got, want in zip(seen["d"][0], expected_d):
+        torch.testing.assert_close(got, want)
+
+    def g_grad(d, saturating):
+        a = d(g0(noise))
+        loss = (-F.softplus(a) if saturating else F.softplus(-a)).mean()
+        return torch.autograd.grad(loss, list(g0.parameters())), loss, a
+
+    expected_g, g_loss, a_fake = g_grad(d1, saturating)
+    for got, want in zip(seen["g"][0], expected_g):
+        torch.testing.assert_close(got, want)
+    # the test can tell the two losses apart, and the updated D from the old one
+    for other in (g_grad(d1, not saturating)[0], g_grad(d0, saturating)[0]):
+        assert any(not torch.allclose(a, b, rtol=1e-3) for a, b in zip(other, expected_g))
+    assert seen["g"][1:] == (1e-3, (0.5, 0.999)) and seen["d"][1:] == (0.05, (0.5, 0.999))
+
+    row = history.steps[0]
+    assert row["d_loss"] == pytest.approx(d_loss.item(), rel=1e-5)
+    assert row["g_loss"] == pytest.approx(g_loss.item(), rel=1e-5)
+    assert row["d_real"] == pytest.approx(torch.sigmoid(d0(real)).mean().item(), rel=1e-5)
+    assert row["d_fake"] == pytest.approx(torch.sigmoid(a_fake).mean().item(), rel=1e-5)
+
+
+def test_a_pack_is_its_consecutive_samples_side_by_side():
+    """PacGAN: with pack = p, D judges rows [x_1 ... x_p], [x_p+1 ... x_2p], ... each
+    concatenated, in order, into one input of p * data_dim numbers."""
+    torch.manual_seed(0)
+    d = Discriminator(2, hidden=(8,), pack=3)
+    x = torch.randn(6, 2)
+    with torch.no_grad():
+        expected = torch.cat([d.net(torch.cat(list(x[:3]))), d.net(torch.cat(list(x[3:])))])
+        torch.testing.assert_close(d(x), expected)

@@ -7,6 +7,7 @@ import torch
 
 from vaecore.losses import bernoulli_nll, squared_error
 from vaecore.models import Autoencoder, linear_autoencoder, mlp_autoencoder
+from vaecore.models.mlp import mlp
 
 
 def test_squared_error_is_the_per_image_sum_and_a_scaled_gaussian_nll():
@@ -108,3 +109,38 @@ def test_bernoulli_formula_on_grey_pixels_is_not_normalised():
     xs = torch.full_like(p, 0.3)
     log_c = cb.log_prob(xs) - (xs * p.log() + (1 - xs) * (1 - p).log())
     torch.testing.assert_close(log_c, -mass.log(), rtol=1e-6, atol=1e-6)
+
+
+def test_linear_autoencoder_is_an_affine_map_through_k_numbers():
+    """x_hat = W_d (W_e x + b_e) + b_d: affine in x (it maps affine combinations to affine
+    combinations), with a Jacobian W_d W_e of rank k."""
+    torch.manual_seed(0)
+    model = linear_autoencoder(3, data_dim=10)
+    x1, x2 = torch.randn(4, 10), torch.randn(4, 10)
+    with torch.no_grad():
+        torch.testing.assert_close(model(0.3 * x1 + 0.7 * x2), 0.3 * model(x1) + 0.7 * model(x2))
+        torch.testing.assert_close(model(2.5 * x1 - 1.5 * x2), 2.5 * model(x1) - 1.5 * model(x2))
+    jacobian = torch.autograd.functional.jacobian(lambda v: model(v[None])[0], x1[0])
+    assert torch.linalg.matrix_rank(jacobian).item() == 3
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_the_mlp_autoencoders_code_is_linear(likelihood):
+    """ReLU between the layers, none on the code: an MLP autoencoder's codes take any sign
+    (the autoencoder chapter's code space is not confined to a quadrant)."""
+    torch.manual_seed(0)
+    model = mlp_autoencoder(4, hidden=(16,), data_dim=10, likelihood=likelihood)
+    with torch.no_grad():
+        z = model.encode(torch.randn(200, 10))
+    assert (z < 0).any(dim=0).all() and (z > 0).any(dim=0).all()
+
+
+def test_the_mlps_last_layer_has_no_activation():
+    """mlp([...]): an activation between the layers, none after the last, whose output (a code,
+    logits, a mean and a log-variance) takes any sign."""
+    torch.manual_seed(0)
+    net = mlp([5, 16, 16, 3])
+    with torch.no_grad():
+        out = net(torch.randn(200, 5))
+    assert (out < 0).any(dim=0).all() and (out > 0).any(dim=0).all()
+    assert sum(isinstance(m, torch.nn.ReLU) for m in net) == 2

@@ -114,14 +114,18 @@ def test_turning_the_kth_direction_costs_the_eigengap_times_sin_squared(theta):
     assert error(turned) - error(u[:, :k]) == pytest.approx(expected, rel=1e-6)
 
 
-def test_nearest_distance():
-    reference = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
-    points = torch.tensor([[0.0, 0.0], [1.0, 0.0], [3.0, 1.0]])
-    # nearest reference: [0, 0] at 0; either at 1; [1, 1] at 2
-    torch.testing.assert_close(evaluate.nearest_distance(points, reference, batch_size=2),
-                               torch.tensor([0.0, 1.0, 2.0]))
+def test_mahalanobis_undoes_the_codes_scale_and_correlation():
+    g = torch.Generator().manual_seed(0)
+    a = torch.tensor([[3.0, 0.0], [2.0, 0.5]])  # codes = a eps + m, eps ~ N(0, I)
+    m = torch.tensor([10.0, -4.0])
+    codes = torch.randn(200_000, 2, generator=g) @ a.T + m
+    eps = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, -2.0], [3.0, 4.0]])
+    d = evaluate.mahalanobis(eps @ a.T + m, codes)
+    torch.testing.assert_close(d, eps.norm(dim=1), atol=0.02, rtol=0.01)
+    # Typical codes sit near sqrt(k) whatever their scale: E d^2 = k.
+    assert evaluate.mahalanobis(codes[:20_000], codes).pow(2).mean() == pytest.approx(2.0, rel=0.03)
     with pytest.raises(ValueError):
-        evaluate.nearest_distance(points, torch.zeros(2, 3))
+        evaluate.mahalanobis(eps, torch.zeros(5, 3))
 
 
 def test_encode_and_reconstruct_in_batches_match_one_pass():

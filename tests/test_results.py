@@ -7,7 +7,8 @@ import pytest
 from vaecore import results
 
 # The files the papers appendix and the "Side by side" chapter render.
-RENDERED = ("book", "burda_nll", "explorer_update", "gan_modes", "train_speed", "vrnn_vs_rnn")
+RENDERED = ("book", "burda_nll", "explorer_update", "gan_modes", "side_by_side_seeds", "train_speed",
+            "vrnn_vs_rnn")
 
 
 def test_every_rendered_result_is_committed_with_how_it_was_made():

@@ -83,14 +83,34 @@ def test_bad_arguments():
 
 
 def test_a_gan_run_on_a_benchmark_is_reproducible_and_parallel_runs_match():
-    run = toy.ToyRun("ring", seed=3, steps=30, hidden=(16, 16), snapshot_every=10, n_eval=200)
+    run = toy.ToyRun("ring", seed=3, generator="batchnorm", steps=30, hidden=(16, 16), snapshot_every=10,
+                     n_eval=200)
     report, history = toy.run_toy_gan(run)
     assert report.n_modes == 8 and 0 <= report.high_quality <= 1
     assert [step for step, _ in history.snapshots] == [0, 10, 20, 30]
     assert history.snapshots[-1][1].shape == (200, 2)
     # Two processes give the same numbers as running in this one (same seeds).
-    parallel = toy.run_toy_gans([run, toy.ToyRun("grid", seed=1, steps=30, hidden=(16, 16), n_eval=200)])
+    parallel = toy.run_toy_gans([run, toy.ToyRun("grid", seed=1, generator="plain", steps=30, hidden=(16, 16),
+                                                  n_eval=200)])
     assert parallel[0][0].counts.tolist() == report.counts.tolist()
     assert parallel[1][0].n_modes == 25
     with pytest.raises(ValueError, match="unknown benchmark"):
         toy.run_toy_gan(toy.ToyRun("spiral"))
+
+
+def test_a_run_says_which_generator_it_trains():
+    # The default is the plain GAN: a plain generator (no batch norm) and an unpacked D.
+    plain = toy.ToyRun("grid")
+    assert plain.generator == "plain" and plain.pack == 1 and plain.label == "GAN, plain G"
+    g, d = toy.toy_players(plain)
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in g.modules()) and d.pack == 1
+    packed = toy.ToyRun("grid", generator="batchnorm", pack=4)
+    assert packed.label == "PacGAN4, batch-normalised G"
+    g, d = toy.toy_players(packed)
+    assert sum(isinstance(m, torch.nn.BatchNorm1d) for m in g.modules()) == len(packed.hidden)
+    assert d.pack == 4
+    assert set(toy.GENERATORS) == {"plain", "batchnorm"}
+    with pytest.raises(ValueError, match="unknown generator"):
+        toy.ToyRun("ring", generator="batchnorm_g")
+    with pytest.raises(ValueError, match="pack"):
+        toy.ToyRun("ring", pack=0)

@@ -12,7 +12,7 @@ import torch
 
 from vaecore import bounds, data, evaluate
 from vaecore.losses import gaussian_kl, gaussian_log_prob, kl_per_dimension, kl_to_standard_normal
-from vaecore.models import VAE, FreeBitsVAE, mistakes, reparameterize
+from vaecore.models import VAE, FreeBitsVAE, mistakes, mlp_autoencoder, reparameterize
 from vaecore.train import TrainConfig, evaluate_loss, fit
 
 D64 = torch.float64
@@ -300,3 +300,145 @@ def test_active_units_counts_dimensions_whose_mean_varies():
     assert evaluate.active_units(mu).tolist() == [True, False, False]
     with pytest.raises(ValueError):
         evaluate.active_units(torch.zeros(1, 3))
+
+
+# ------------------------------------------------------ what the VAE's loss is made of
+
+
+def test_the_vae_decodes_a_reparameterised_draw_from_q_in_training():
+    """The code the decoder sees in VAE.loss is z = mu + sigma * eps with eps ~ N(0, I), one draw
+    per image, differentiable in mu (dz/dmu = 1) and in log sigma^2 (dz/dlogvar = sigma eps / 2)."""
+    torch.manual_seed(0)
+    model = VAE(2, hidden=(8,), data_dim=6)
+    with torch.no_grad():
+        model.encoder[-1].bias[2:] = math.log(0.25)  # sigma near 0.5, so sigma and sigma^2 differ
+    n = 4000
+    x = torch.bernoulli(torch.rand(1, 6, generator=torch.Generator().manual_seed(1))).repeat(n, 1)
+    seen = {}
+    hooks = [model.encoder.register_forward_hook(lambda m, a, out: seen.__setitem__("q", out)),
+             model.decoder.register_forward_pre_hook(lambda m, a: seen.__setitem__("z", a[0]))]
+    try:
+        torch.manual_seed(2)
+        model.loss(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    mu, logvar = seen["q"].chunk(2, dim=-1)
+    z = seen["z"]
+    eps = ((z - mu) * torch.exp(-0.5 * logvar)).detach()
+    assert z.shape == (n, 2)
+    assert (eps.mean(0).abs() < 4 / math.sqrt(n)).all()
+    assert ((eps.var(0) - 1).abs() < 4 * math.sqrt(2 / n)).all()
+    (grad,) = torch.autograd.grad(z.sum(), seen["q"])
+    torch.testing.assert_close(grad[:, :2], torch.ones(n, 2))
+    torch.testing.assert_close(grad[:, 2:], (0.5 * (z - mu)).detach())
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.25, 1.0, 4.0])
+def test_beta_weighs_the_kl_term_and_nothing_else(beta):
+    """The KL-free VAE (beta = 0), the VAE (beta = 1) and the beta-VAE share their networks and
+    their reconstruction term; the loss is rec + beta * KL."""
+    torch.manual_seed(0)
+    vae = VAE(3, hidden=(16,), data_dim=10)
+    model = VAE(3, hidden=(16,), data_dim=10, beta=beta)
+    model.load_state_dict(vae.state_dict())  # the same architecture, weight for weight
+    x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
+    torch.manual_seed(2)
+    reference = vae.loss(x)
+    torch.manual_seed(2)
+    terms = model.loss(x)
+    torch.testing.assert_close(terms["rec"], reference["rec"])
+    torch.testing.assert_close(terms["kl"], reference["kl"])
+    torch.testing.assert_close(terms["loss"], terms["rec"] + beta * terms["kl"])
+    torch.testing.assert_close(reference["loss"], reference["rec"] + reference["kl"])
+
+
+def test_the_vae_kl_term_is_the_kl_of_its_encoder_to_the_prior():
+    """The loss's KL is KL(N(mu, sigma^2) || N(0, I)) of the encoder's own q(z | x), summed over
+    dimensions and averaged over the batch (checked with torch.distributions)."""
+    torch.manual_seed(0)
+    model = VAE(3, hidden=(16,), data_dim=10)
+    x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
+    mu, logvar = model.encode(x)
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    expected = torch.distributions.kl_divergence(q, p).sum(-1).mean()
+    torch.testing.assert_close(model.loss(x)["kl"], expected)
+
+
+def test_vae_reconstructs_through_the_posterior_mean_and_decodes_to_bernoulli_means():
+    """forward(x) = decode(mu(x)), no sampling; decode(z) is the mean of p(x | z), the Bernoulli
+    probabilities sigmoid(g(z)) in [0, 1]."""
+    torch.manual_seed(0)
+    model = VAE(3, hidden=(16,), data_dim=10)
+    x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
+    z = torch.randn(6, 3) * 3
+    means = torch.distributions.Bernoulli(logits=model.decoder(z)).mean
+    torch.testing.assert_close(model.decode(z), means)
+    torch.manual_seed(2)
+    first = model(x)
+    torch.manual_seed(3)
+    torch.testing.assert_close(first, model(x))
+    torch.testing.assert_close(first, model.decode(model.encode(x)[0]))
+
+
+def test_the_vae_is_the_autoencoder_plus_a_log_variance_head():
+    """Side by side: with the same hidden sizes the VAE has 256 * 32 + 32 more parameters than the
+    autoencoder, the half of the encoder's last layer that outputs log sigma^2."""
+    def count(model):
+        return sum(p.numel() for p in model.parameters())
+
+    assert count(VAE(32)) - count(mlp_autoencoder(32)) == 256 * 32 + 32
+
+
+# ------------------------------------------------------ estimate_nll and active units
+
+
+def test_estimate_nll_is_minus_the_mean_log_likelihood_where_it_is_known():
+    """With q the exact posterior every importance weight is p(x), so estimate_nll must return
+    -mean log p(x) exactly (in batches that do not divide the data); with a poorer q it lies
+    between -log p(x) and -ELBO: an upper bound on the NLL, tighter than the ELBO's."""
+    exact = ProbabilisticPCA()
+    x = exact.sample(23)
+    torch.manual_seed(0)
+    assert bounds.estimate_nll(exact, x, k=3, batch_size=5, progress=False) == pytest.approx(
+        -exact.log_marginal(x).mean().item(), rel=1e-9)
+    poor = ProbabilisticPCA(shift=0.4, scale=2.0)
+    nll = bounds.estimate_nll(poor, x, k=200, batch_size=5, progress=False)
+    minus_elbo = -bounds.elbo(poor, x, n_samples=2000).mean().item()
+    # IWAE_k <= log p(x) in expectation; one estimate may overshoot by its noise (~0.01 nats here)
+    assert -poor.log_marginal(x).mean().item() - 0.05 < nll < minus_elbo - 0.5
+
+
+def test_active_units_threshold_is_burda_et_al_s_0_01():
+    """A dimension is active when the variance of its posterior mean over the inputs exceeds
+    0.01 (by default): 0.0105 is active, 0.0095 is not; an explicit threshold is honoured."""
+    s = torch.randn(200, generator=torch.Generator().manual_seed(0), dtype=D64)
+    s = (s - s.mean()) / s.std()  # sample variance exactly 1
+    mu = torch.stack([math.sqrt(0.0105) * s, math.sqrt(0.0095) * s], dim=1)
+    assert evaluate.active_units(mu).tolist() == [True, False]
+    assert evaluate.active_units(mu, threshold=0.009).tolist() == [True, True]
+    assert evaluate.active_units(mu, threshold=0.011).tolist() == [False, False]
+
+
+def test_free_bits_floor_applies_to_the_batch_average_of_each_dimension():
+    """Free bits compare each dimension's batch-average KL with lambda, not each example's:
+    a dimension averaging above lambda is charged its KL, with a gradient for every example
+    (even one below lambda); one averaging below is charged lambda, with no gradient (even for
+    an example above lambda)."""
+    torch.manual_seed(0)
+    model = FreeBitsVAE(2, free_bits=0.5, hidden=(8,), data_dim=4)
+    kl_wanted = torch.tensor([[0.1, 0.1], [1.5, 0.7]])  # batch means 0.8 and 0.4
+    mu = (2 * kl_wanted).sqrt().requires_grad_(True)   # with logvar = 0, KL_j = mu_j^2 / 2
+    kl = kl_per_dimension(mu, torch.zeros(2, 2))
+    penalty = model.kl_penalty(kl).mean()
+    assert penalty.item() == pytest.approx(0.8 + 0.5)
+    (grad,) = torch.autograd.grad(penalty, mu)
+    assert (grad[:, 0] != 0).all() and (grad[:, 1] == 0).all()
+    x = torch.bernoulli(torch.rand(5, 4, generator=torch.Generator().manual_seed(1)))
+    model.beta = 4.0
+    torch.manual_seed(2)
+    terms = model.loss(x)
+    mu_x, logvar_x = model.encode(x)
+    floor = torch.clamp(kl_per_dimension(mu_x, logvar_x).mean(0), min=0.5).sum()
+    torch.testing.assert_close(terms["loss"], terms["rec"] + 4.0 * floor)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch.distributions import Bernoulli, Normal
+from torch.distributions import Bernoulli, Normal, kl_divergence
 
 from vaecore.models.vrnn import (VRNN, RNNGauss, count_parameters, gaussian_params, matched_rnn,
                                  rnn_gauss_parameters, stroke_log_prob)
@@ -172,3 +172,273 @@ def test_fit_trains_a_vrnn_on_padded_sequences_of_mixed_length():
     assert history.epochs[-1]["test_loss"] < history.epochs[0]["test_loss"] - 0.2
     with pytest.raises(ValueError, match="lengths"):
         fit(model, (x, mask), TrainConfig(epochs=1, progress=False), lengths=torch.tensor(lengths[:-1]))
+
+
+# ------------------------------------------------------ the chapter's structure, by perturbation
+#
+# The VRNN chapter's table gives each network of step t its inputs: prior p(z_t | h_{t-1}),
+# posterior q(z_t | x_t, h_{t-1}), decoder p(x_t | z_t, h_{t-1}), recurrence
+# h_t = f(x_t, z_t, h_{t-1}); RNN-Gauss predicts x_t from h_{t-1} alone. The tests below perturb
+# one of x_t, z_t, h_{t-1} at a time and watch which networks' outputs move. The latent that the
+# decoder and the recurrence read (the input of phi_z) is held fixed, so nothing random is left.
+
+STEP = 2  # the step whose inputs are perturbed, in drawings of 4 steps
+
+
+def _trace(model, x, names, clamp_z=None, bump_h=None):
+    """Run ``model.step_terms(x, all-ones mask)`` and return ``(seen, terms)``: ``seen[name]`` is
+    the list of ``(input, output)`` of the network ``name``, one pair per step.
+
+    ``clamp_z: (B, T, z_dim)``: phi_z reads ``clamp_z[:, t]`` at step t instead of the drawn
+    z_t. ``bump_h = (t, delta)``: ``delta`` is added to the state h_t the recurrence returns at
+    step t (what step t + 1 reads as h_{t-1}); the recorded output is the one before the bump.
+    """
+    seen = {name: [] for name in names}
+    handles, calls = [], {"phi_z": 0, "rnn": 0}
+
+    def recorder(name):
+        def hook(module, args, out):
+            seen[name].append((args[0].detach().clone(), out.detach().clone()))
+        return hook
+
+    for name in names:
+        handles.append(getattr(model, name).register_forward_hook(recorder(name)))
+    if clamp_z is not None:
+        def clamp(module, args):
+            calls["phi_z"] += 1
+            return (clamp_z[:, calls["phi_z"] - 1],)
+        handles.append(model.phi_z.register_forward_pre_hook(clamp))
+    if bump_h is not None:
+        def bump(module, args, out):
+            calls["rnn"] += 1
+            return out + bump_h[1] if calls["rnn"] - 1 == bump_h[0] else None
+        handles.append(model.rnn.register_forward_hook(bump))
+    try:
+        torch.manual_seed(0)
+        with torch.no_grad():
+            terms = model.step_terms(x, torch.ones(x.shape[:2]))
+    finally:
+        for handle in handles:
+            handle.remove()
+    return seen, terms
+
+
+def _perturbed_pair(model, names, source, z_dim=None):
+    """Trace ``model`` twice: as it is, and with ``source`` ("x_t", "z_t" or "h_{t-1}") of step
+    STEP moved by 1 in every coordinate."""
+    x, _ = strokes_batch([4, 4, 4], seed=5)
+    x2, bump = x.clone(), None
+    z = z2 = None
+    if z_dim is not None:
+        z = torch.randn(3, 4, z_dim, generator=torch.Generator().manual_seed(6))
+        z2 = z.clone()
+    if source == "x_t":
+        x2[:, STEP, :2] += 1.0
+    elif source == "z_t":
+        z2[:, STEP] += 1.0
+    else:
+        bump = (STEP - 1, 1.0)
+    base = _trace(model, x, names, clamp_z=z)[0]
+    return base, _trace(model, x2, names, clamp_z=z2, bump_h=bump)[0]
+
+
+VRNN_READERS = {  # which of the VRNN's networks read each input of step t (the chapter's table)
+    "x_t": {"posterior", "rnn"},
+    "z_t": {"decoder", "rnn"},
+    "h_{t-1}": {"prior", "posterior", "decoder", "rnn"},
+}
+
+
+@pytest.mark.parametrize("source", list(VRNN_READERS))
+def test_each_vrnn_network_reads_exactly_the_inputs_the_chapter_gives_it(source):
+    """Prior from h_{t-1} only; posterior from x_t and h_{t-1}; decoder from z_t and h_{t-1};
+    recurrence from x_t, z_t and h_{t-1}. Moving one input of step t moves exactly the networks
+    that read it, and nothing of the earlier steps."""
+    torch.manual_seed(0)
+    model = VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8)
+    names = ["prior", "posterior", "decoder", "rnn"]
+    base, moved = _perturbed_pair(model, names, source, z_dim=3)
+    changed = {n for n in names if not torch.allclose(base[n][STEP][1], moved[n][STEP][1])}
+    assert changed == VRNN_READERS[source]
+    for n in names:
+        for t in range(STEP):
+            assert torch.equal(base[n][t][1], moved[n][t][1]), (n, t)
+
+
+RNN_READERS = {"x_t": {"rnn"}, "h_{t-1}": {"output", "rnn"}}
+
+
+@pytest.mark.parametrize("source", list(RNN_READERS))
+def test_rnn_gauss_predicts_each_point_from_the_past_only(source):
+    """RNN-Gauss: p(x_t | h_{t-1}), h_t = f(phi_x(x_t), h_{t-1}). The output distribution of step
+    t reads h_{t-1} and not x_t (the point it scores); the recurrence reads both."""
+    torch.manual_seed(0)
+    model = RNNGauss(h_dim=8, feat_dim=6, hidden=8)
+    names = ["output", "rnn"]
+    base, moved = _perturbed_pair(model, names, source)
+    changed = {n for n in names if not torch.allclose(base[n][STEP][1], moved[n][STEP][1])}
+    assert changed == RNN_READERS[source]
+
+
+def test_both_models_start_from_a_zero_state():
+    """h_0 = 0: the first step's prior (VRNN) and output distribution (RNN-Gauss) read zeros."""
+    torch.manual_seed(0)
+    x, _ = strokes_batch([3, 3], seed=2)
+    seen, _ = _trace(VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8), x, ["prior"])
+    assert torch.equal(seen["prior"][0][0], torch.zeros(2, 8))
+    seen, _ = _trace(RNNGauss(h_dim=8, feat_dim=6, hidden=8), x, ["output"])
+    assert torch.equal(seen["output"][0][0], torch.zeros(2, 8))
+
+
+def test_vrnn_step_terms_follow_the_chapters_equations():
+    """Every per-step term recomputed from the chapter's equations with the model's networks
+    and the z_t that step_terms drew: log p(x_t | z_t, h_{t-1}), KL(q(z_t | x_t, h_{t-1}) ||
+    p(z_t | h_{t-1})), log p(z_t | h_{t-1}) - log q(z_t | x_t, h_{t-1}), and the recurrence
+    h_t = f([phi_x(x_t), phi_z(z_t)], h_{t-1}) from h_0 = 0; zero on padded steps."""
+    torch.manual_seed(0)
+    model = VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8)
+    x, mask = strokes_batch([5, 3, 4], seed=1)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        terms = model.step_terms(x, mask)
+        h = torch.zeros(3, 8)
+        for t in range(5):
+            fx, z = model.phi_x(x[:, t]), terms["z"][:, t]
+            fz = model.phi_z(z)
+            p_mu, p_logvar = gaussian_params(model.prior(h), model.min_std)
+            q_mu, q_logvar = gaussian_params(model.posterior(torch.cat([fx, h], -1)), model.min_std)
+            p, q = Normal(p_mu, torch.exp(0.5 * p_logvar)), Normal(q_mu, torch.exp(0.5 * q_logvar))
+            log_px = stroke_log_prob(x[:, t], model.decoder(torch.cat([fz, h], -1)), model.min_std)
+            m = mask[:, t]
+            torch.testing.assert_close(terms["log_px"][:, t], log_px * m)
+            torch.testing.assert_close(terms["kl"][:, t], kl_divergence(q, p).sum(-1) * m)
+            torch.testing.assert_close(terms["log_ratio"][:, t],
+                                       (p.log_prob(z).sum(-1) - q.log_prob(z).sum(-1)) * m)
+            h = model.rnn(torch.cat([fx, fz], -1), h)
+
+
+def _terms_under_two_seeds(term, lengths, batch_seed):
+    """One VRNN (seed 0) on one batch, its per-step ``term`` with the latents drawn under seeds
+    0 and 1."""
+    torch.manual_seed(0)
+    model = VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8)
+    x, mask = strokes_batch(lengths, seed=batch_seed)
+    values = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            values.append(model.step_terms(x, mask)[term])
+    return values
+
+
+def test_later_kl_terms_depend_on_the_earlier_draws_through_the_recurrence():
+    """Step 1 involves no draw before it (h_0 = 0), so its KL is the same whatever the seed; from
+    step 2 on, prior and posterior read h_{t-1}, which the recurrence builds from the drawn
+    z_{t-1}: another draw gives another KL. (With a recurrence that ignored z_t every KL would
+    be fixed by the strokes.)"""
+    kls = _terms_under_two_seeds("kl", [4, 4, 4], batch_seed=3)
+    torch.testing.assert_close(kls[0][:, 0], kls[1][:, 0])
+    assert ((kls[0][:, 1:] - kls[1][:, 1:]).abs() > 1e-6).all()
+
+
+def test_the_first_steps_likelihood_depends_on_the_drawn_latent():
+    """log p(x_1 | z_1, h_0): h_0 = 0 is fixed, so a second seed changes only z_1, and the
+    decoder, which reads z_1, must give the step another likelihood."""
+    values = [v[:, 0] for v in _terms_under_two_seeds("log_px", [2, 2, 2], batch_seed=4)]
+    assert ((values[0] - values[1]).abs() > 1e-6).all()
+
+
+def test_the_posterior_reads_the_current_point_and_no_step_reads_a_later_one():
+    """Same draws, last point moved: every term of the earlier steps stays the same (the model
+    reads the past only), while the last step's posterior, hence its z_t and KL, move with x_t."""
+    torch.manual_seed(0)
+    model = VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8)
+    x, mask = strokes_batch([4, 4, 4], seed=6)
+    moved = x.clone()
+    moved[:, -1, :2] += 1.0
+    out = []
+    for strokes in (x, moved):
+        torch.manual_seed(0)
+        with torch.no_grad():
+            out.append(model.step_terms(strokes, mask))
+    for key in ("log_px", "kl", "log_ratio", "z"):
+        torch.testing.assert_close(out[0][key][:, :-1], out[1][key][:, :-1])
+    assert ((out[0]["z"][:, -1] - out[1]["z"][:, -1]).abs() > 1e-6).all()
+    assert ((out[0]["kl"][:, -1] - out[1]["kl"][:, -1]).abs() > 1e-6).all()
+
+
+def test_rnn_gauss_each_step_is_a_normalised_distribution_of_the_next_point():
+    """log p(x_1..T) = sum_t log p(x_t | h_{t-1}) is exact only if each step is a distribution
+    of x_t that does not read x_t: summed over a fine grid of offsets and both pen values,
+    p(x_2 | x_1) must come to 1."""
+    torch.manual_seed(0)
+    model = RNNGauss(h_dim=8, feat_dim=8, hidden=8)
+    grid = torch.linspace(-8, 8, 161)  # spacing 0.1; the output's sigma is about 0.7 here
+    dx, dy, pen = torch.meshgrid(grid, grid, torch.tensor([0.0, 1.0]), indexing="ij")
+    second = torch.stack([dx, dy, pen], -1).reshape(-1, 1, 3)
+    first = torch.tensor([[[0.4, -0.3, 0.0]]]).expand(len(second), 1, 3)
+    x = torch.cat([first, second], dim=1)
+    with torch.no_grad():
+        log_p = model.step_terms(x, torch.ones(x.shape[:2]))["log_px"][:, 1]
+    assert float(log_p.exp().sum() * 0.1 ** 2) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_generation_draws_each_latent_from_the_prior_given_the_past():
+    """generate: the prefix is fed with z_t at the posterior mean; the first free latent is
+    z_t0 = mu_0(h_{t0-1}) + sigma_0(h_{t0-1}) * u (the explorer's coordinates); every later z_t
+    is mu_0 + sigma_0 * noise with noise shared by the rows."""
+    torch.manual_seed(0)
+    model = VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8)
+    prefix, _ = strokes_batch([3], seed=7)
+    u = torch.tensor([[0.0, 0.0, 0.0], [1.5, -1.0, 0.5]])
+    seen = {"prior": [], "posterior": [], "z": [], "rnn": []}
+    handles = [getattr(model, n).register_forward_hook(
+        lambda m, a, o, n=n: seen[n].append((a[0].clone(), o.clone())))
+        for n in ("prior", "posterior", "rnn")]
+    handles.append(model.phi_z.register_forward_pre_hook(
+        lambda m, a: seen["z"].append(a[0].clone())))
+    try:
+        model.generate(2, 6, generator=torch.Generator().manual_seed(0), prefix=prefix[0],
+                       z_at_end=u)
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert len(seen["posterior"]) == 3 and len(seen["prior"]) == 3 and len(seen["z"]) == 6
+    for t in range(3):  # the given points: z_t is the posterior mean
+        mean, _ = gaussian_params(seen["posterior"][t][1], model.min_std)
+        torch.testing.assert_close(seen["z"][t], mean)
+    scaled = []
+    for i, t in enumerate(range(3, 6)):  # the free steps: z_t from the prior of the state so far
+        torch.testing.assert_close(seen["prior"][i][0], seen["rnn"][t - 1][1])
+        mu, logvar = gaussian_params(seen["prior"][i][1], model.min_std)
+        scaled.append((seen["z"][t] - mu) / torch.exp(0.5 * logvar))
+    torch.testing.assert_close(scaled[0], u)
+    for s in scaled[1:]:
+        torch.testing.assert_close(s[0], s[1])
+    assert not torch.allclose(seen["z"][4][0], seen["z"][4][1])  # the rows' priors differ
+
+
+@pytest.mark.parametrize("make", MODELS)
+def test_padded_steps_get_no_gradient(make):
+    """Padded steps count for nothing, in the gradient too: the loss does not move with them."""
+    model = make()
+    x, mask = strokes_batch([5, 2, 4], seed=8)
+    x.requires_grad_(True)
+    torch.manual_seed(0)
+    model.loss(x, mask)["loss"].backward()
+    assert (x.grad[mask == 0] == 0).all() and (x.grad[mask == 1] != 0).any()
+
+
+def test_log_weights_are_log_p_x_z_minus_log_q_z_over_the_real_steps():
+    """log_weights, the importance weight of the whole drawing that the importance-weighted
+    bound averages, is sum_t [log p(x_t | z_t, h_{t-1}) + log p(z_t | h_{t-1}) -
+    log q(z_t | x_t, h_{t-1})] at the drawn z, not the ELBO's closed-form KL."""
+    torch.manual_seed(0)
+    model = VRNN(z_dim=3, h_dim=8, feat_dim=6, hidden=8)
+    x, mask = strokes_batch([5, 3, 4], seed=9)
+    torch.manual_seed(0)
+    terms = model.step_terms(x, mask)
+    torch.manual_seed(0)
+    weights = model.log_weights(x, mask)
+    torch.testing.assert_close(weights, (terms["log_px"] + terms["log_ratio"]).sum(1))
+    assert not torch.allclose(weights, terms["bound"].sum(1))

@@ -21,9 +21,11 @@ from vaecore import settings  # noqa: E402  (standard library only)
 
 
 def cache_key() -> str:
-    """16 hex digits of SHA-256 over the mode, vaecore/**/*.py, requirements.txt and pyproject.toml."""
+    """16 hex digits of SHA-256 over the mode, every file of the package (its code and the judge's
+    weights, vaecore/weights/), requirements.txt and pyproject.toml."""
     h = hashlib.sha256(b"quick" if settings.quick_mode() else b"full")
-    files = sorted((ROOT / "vaecore").rglob("*.py")) + [ROOT / "requirements.txt", ROOT / "pyproject.toml"]
+    package = [p for p in (ROOT / "vaecore").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files = sorted(package) + [ROOT / "requirements.txt", ROOT / "pyproject.toml"]
     for path in files:
         h.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]

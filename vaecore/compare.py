@@ -15,10 +15,16 @@ GAN sees the grey images, as in its chapter. The measurements (:func:`measure`):
   mean for the encoder's code, ``mean (decode(enc(x)) - x)^2``;
 * test NLL: ``-mean_n IWAE_k(x_n)`` on binarised test images (:func:`vaecore.bounds.estimate_nll`),
   an upper bound in nats, defined for the two models with ``q(z | x)`` and ``p(x | z)``;
-* samples: the Fréchet distance of the classifier's features of samples to those of real images
-  (:class:`vaecore.classifier.SampleJudge`), the share of the rarest digit the classifier sees
-  (10% for balanced samples), and the KL of the samples' digit shares to the test set's
-  (:func:`class_kl`); and blur (:func:`blur`).
+* samples: the Fréchet distance of the judge's features of samples to those of real images
+  (:class:`vaecore.classifier.SampleJudge`, a small convolutional classifier), their precision
+  and recall in the same features, the share of the rarest digit the judge sees (10% for
+  balanced samples), the KL of the samples' digit shares to the test set's (:func:`class_kl`),
+  how grey the pixels are (:func:`greyness`) and how sharp the strokes are (:func:`sharpness`).
+  The encoder models' samples are their decoders' means (grey pixel probabilities), not binary
+  draws from ``p(x | z)``.
+
+Which model is best at what is decided over several seeds (:func:`recommendations`): one seed
+ranks nothing.
 
 An autoencoder has no prior to sample from; it is given the simplest one fitted after training,
 a Gaussian with the mean and covariance of its training codes (:func:`fitted_gaussian`).
@@ -26,6 +32,7 @@ a Gaussian with the mean and covariance of its training codes (:func:`fitted_gau
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
@@ -99,10 +106,62 @@ def class_kl(share: torch.Tensor, reference: torch.Tensor) -> float:
     return float((share[nonzero] * (share[nonzero] / reference[nonzero]).log()).sum())
 
 
-def blur(x: torch.Tensor) -> float:
+def greyness(x: torch.Tensor) -> float:
     """``mean 4 p (1 - p)`` over the pixels of ``x: (n, d)``: 0 for pure black and white, 1 for
-    all mid-grey."""
+    all mid-grey. It measures grey pixels, not blur: a sharp grey stroke scores high too."""
     return float((4 * x * (1 - x)).mean())
+
+
+#: The discrete Laplacian, a second difference in both directions: 0 on flat or linear patches.
+_LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]])
+
+
+def laplacian_energy(x: torch.Tensor) -> float:
+    """``mean (Laplacian of the image)^2`` over ``x: (n, 784)``, 28x28 images: how much the
+    pixels curve, which blurring removes."""
+    images = x.reshape(-1, 1, 28, 28).float()
+    return float(torch.nn.functional.conv2d(images, _LAPLACIAN.view(1, 1, 3, 3)).pow(2).mean())
+
+
+def sharpness(x: torch.Tensor, reference: torch.Tensor) -> float:
+    """``laplacian_energy(x) / laplacian_energy(reference)``: 1 for strokes as sharp as the
+    reference's (real digits), below 1 for blurred ones (one 3x3 mean filter takes real digits
+    far below 1), above 1 for noisy ones."""
+    return laplacian_energy(x) / laplacian_energy(reference)
+
+
+def mean_filtered(x: torch.Tensor, times: int = 1) -> torch.Tensor:
+    """``x: (n, 784)`` blurred ``times`` times by a 3x3 mean filter (edges padded with 0)."""
+    images = x.reshape(-1, 1, 28, 28)
+    for _ in range(times):
+        images = torch.nn.functional.avg_pool2d(images, 3, stride=1, padding=1)
+    return images.reshape(-1, 784)
+
+
+def noised(x: torch.Tensor, sd: float, generator: torch.Generator) -> torch.Tensor:
+    """``x + sd * eps``, ``eps ~ N(0, I)``, clipped to [0, 1]."""
+    return (x + sd * torch.randn(x.shape, generator=generator)).clamp(0, 1)
+
+
+def shuffled_pixels(x: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
+    """``x: (n, 784)`` with a ``share`` of the pixel positions swapped among themselves (one
+    permutation for all images): the same grey levels, in the wrong places."""
+    moved = torch.randperm(x.shape[1], generator=generator)[: int(share * x.shape[1])]
+    columns = torch.arange(x.shape[1])
+    columns[moved] = moved[torch.randperm(len(moved), generator=generator)]
+    return x[:, columns]
+
+
+def known_cases(x: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Real images ``x: (n, 784)`` spoilt in ways whose order a sample scale must respect:
+    every case is worse than the real images, and each corruption worse the stronger it is."""
+    g = torch.Generator().manual_seed(seed)
+    return {"real test digits": x,
+            "one digit missing (no 1s)": x[labels != 1],
+            "noised (sd 0.1)": noised(x, 0.1, g), "noised (sd 0.3)": noised(x, 0.3, g),
+            "blurred once (3x3 mean)": mean_filtered(x, 1), "blurred twice": mean_filtered(x, 2),
+            "10% of pixels shuffled": shuffled_pixels(x, 0.1, g),
+            "all pixels shuffled": shuffled_pixels(x, 1.0, g)}
 
 
 def _train_encoder_model(name: str, model: VAE | Autoencoder, x_train: torch.Tensor, epochs: int,
@@ -163,17 +222,21 @@ class Scores:
     reconstruction_mse: float | None
     test_nll: float | None
     frechet: float
+    precision: float
+    recall: float
     rarest_class_percent: float
     class_kl: float
-    blur: float
+    greyness: float
+    sharpness: float
 
 
 @torch.no_grad()
 def measure(trained: Trained, judge: SampleJudge, x_test: torch.Tensor, x_test_binary: torch.Tensor,
             test_share: torch.Tensor, k: int, n_samples: int, seed: int = 3) -> Scores:
-    """The :class:`Scores` of one model: ``x_test: (n, 784)`` grey test images, ``x_test_binary``
-    binarised ones for the NLL (``k`` importance samples each), ``test_share: (10,)`` the test
-    set's digit shares, and ``n_samples`` samples drawn with seed ``seed``."""
+    """The :class:`Scores` of one model: ``x_test: (n, 784)`` grey test images (also the
+    reference of :func:`sharpness`), ``x_test_binary`` binarised ones for the NLL (``k``
+    importance samples each), ``test_share: (10,)`` the test set's digit shares, and
+    ``n_samples`` samples drawn with seed ``seed``."""
     model = trained.model
     model.eval()
     mse = None
@@ -184,8 +247,10 @@ def measure(trained: Trained, judge: SampleJudge, x_test: torch.Tensor, x_test_b
            if isinstance(model, VAE) else None)
     samples = trained.sample(n_samples, torch.Generator().manual_seed(seed))
     share = class_shares(judge.predict(samples))
+    precision, recall = judge.precision_recall(samples)
     return Scores(trained.name, trained.parameters, trained.seconds, mse, nll, judge.score(samples),
-                  100 * float(share.min()), class_kl(share, test_share), blur(samples))
+                  precision, recall, 100 * float(share.min()), class_kl(share, test_share),
+                  greyness(samples), sharpness(samples, x_test))
 
 
 def interpolations(trained: dict[str, Trained], starts: dict[str, torch.Tensor],
@@ -218,20 +283,64 @@ def interpolations(trained: dict[str, Trained], starts: dict[str, torch.Tensor],
     return decode, shape
 
 
-def recommendations(scores: list[Scores]) -> list[tuple[str, str, str]]:
-    """``(need, best model, evidence)`` for each need the table can decide, from ``scores`` alone.
+#: What the table can decide: ``(need, the Scores field, lower is better, format)``.
+NEEDS = (("compression (reconstruction error per pixel)", "reconstruction_mse", True, ".5f"),
+         ("likelihoods (test NLL bound, nats)", "test_nll", True, ".1f"),
+         ("samples close to the data (Fréchet distance)", "frechet", True, ".1f"),
+         ("realistic samples (precision)", "precision", False, ".2f"),
+         ("samples that cover the data (recall)", "recall", False, ".2f"),
+         ("balanced digits (KL of digit shares, nats)", "class_kl", True, ".3f"))
 
-    Compression: the lowest reconstruction error; generation: the lowest Fréchet distance;
-    balanced samples: the lowest KL of digit shares; likelihoods: the lowest test NLL. Models
-    for which a measurement is not defined take no part in that choice.
+#: A winner needs at least this many seeds behind it.
+MIN_SEEDS = 3
+
+
+def runs_from_result(result: dict) -> list[list[Scores]]:
+    """The per-seed :class:`Scores` of a ``side_by_side_seeds`` result file (``"runs"``)."""
+    return [[Scores(**row) for row in run] for run in result["runs"]]
+
+
+def summarise(runs: list[list[Scores]]) -> dict[str, dict[str, tuple[float, float]]]:
+    """``{model: {field: (mean, sd)}}`` over the seeds of ``runs`` (one list of :class:`Scores`
+    per seed, the same models in the same order); sd is the sample standard deviation
+    (``n - 1``). Fields that are ``None`` for a model (not defined for it) are left out."""
+    models = [s.model for s in runs[0]]
+    if any([s.model for s in run] != models for run in runs):
+        raise ValueError("every seed must score the same models in the same order")
+    table: dict[str, dict[str, tuple[float, float]]] = {}
+    for i, model in enumerate(models):
+        table[model] = {}
+        for f in dataclasses.fields(Scores):
+            values = [getattr(run[i], f.name) for run in runs]
+            if f.name != "model" and all(v is not None for v in values):
+                t = torch.tensor(values, dtype=torch.float64)
+                table[model][f.name] = (float(t.mean()), float(t.std()) if len(values) > 1 else 0.0)
+    return table
+
+
+def recommendations(runs: list[list[Scores]]) -> list[tuple[str, str, str]]:
+    """``(need, choice, evidence)`` for each of :data:`NEEDS`, from the scores of several seeds.
+
+    ``runs``: one list of :class:`Scores` per seed (at least :data:`MIN_SEEDS`). Each model's
+    value is summarised by its mean and standard deviation (sd) over the seeds
+    (:func:`summarise`). The best mean wins only when its lead over every other model exceeds
+    the sum of their two sds (their mean ± sd intervals do not overlap); otherwise the choice is
+    "no clear winner" between the models whose intervals overlap the best one's. Models for
+    which a measurement is not defined take no part in that choice.
     """
-    def pick(need: str, key: Callable[[Scores], float | None], fmt: str) -> tuple[str, str, str]:
-        eligible = sorted((s for s in scores if key(s) is not None), key=lambda s: key(s))  # type: ignore[arg-type,return-value]
-        best = eligible[0]
-        others = "; ".join(f"{s.model} {key(s):{fmt}}" for s in eligible[1:]) or "no other model"
-        return need, best.model, f"{key(best):{fmt}} (others: {others})"
-
-    return [pick("compression (reconstruction error per pixel)", lambda s: s.reconstruction_mse, ".4f"),
-            pick("generation (Fréchet distance of samples)", lambda s: s.frechet, ".1f"),
-            pick("balanced samples (KL of digit shares, nats)", lambda s: s.class_kl, ".3f"),
-            pick("likelihoods (test NLL bound, nats)", lambda s: s.test_nll, ".1f")]
+    if len(runs) < MIN_SEEDS:
+        raise ValueError(f"one seed ranks nothing: need the scores of at least {MIN_SEEDS} seeds, "
+                         f"got {len(runs)}")
+    table = summarise(runs)
+    choices = []
+    for need, field, lower_is_better, fmt in NEEDS:
+        stats = {model: row[field] for model, row in table.items() if field in row}
+        if not stats:
+            continue
+        order = sorted(stats, key=lambda m: stats[m][0], reverse=not lower_is_better)
+        best_mean, best_sd = stats[order[0]]
+        tied = [m for m in order[1:] if abs(stats[m][0] - best_mean) <= best_sd + stats[m][1]]
+        choice = f"no clear winner ({', '.join([order[0], *tied])})" if tied else order[0]
+        evidence = "; ".join(f"{m} {stats[m][0]:{fmt}} ± {stats[m][1]:{fmt}}" for m in order)
+        choices.append((need, choice, f"{evidence} (mean ± sd over {len(runs)} seeds)"))
+    return choices

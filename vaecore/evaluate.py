@@ -46,18 +46,25 @@ def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
     return float((x_hat - x).pow(2).mean())
 
 
-def nearest_distance(points: torch.Tensor, reference: torch.Tensor,
-                     batch_size: int = 256) -> torch.Tensor:
-    """Euclidean distance from each point to its nearest reference point.
+def mahalanobis(points: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+    """How typical each point is under the Gaussian fitted to ``codes``.
 
-    ``points: (m, k)``, ``reference: (n, k)`` -> ``(m,)`` with ``min_j ||p - r_j||``. Used on
-    codes: a decoder has only been trained near the codes of its training images.
+    ``points: (m, k)``, ``codes: (n, k)`` -> ``(m,)`` with
+    ``d(z) = sqrt((z - mu)^T S^{-1} (z - mu))``, ``mu`` and ``S`` the codes' mean and covariance
+    (plus ``1e-6 I``). Under that Gaussian ``d^2`` follows a chi-square with ``k`` degrees of
+    freedom, so typical points have ``d`` near ``sqrt(k)``, whatever the codes' scale; a
+    Euclidean distance to the nearest code cannot say that in many dimensions, where every
+    random point is far from every code.
     """
-    if points.dim() != 2 or reference.dim() != 2 or points.shape[1] != reference.shape[1]:
-        raise ValueError(f"need (m, k) and (n, k) tensors, got {tuple(points.shape)} and "
-                         f"{tuple(reference.shape)}")
-    return torch.cat([torch.cdist(points[idx], reference).min(dim=1).values
-                      for idx in batch_indices(len(points), batch_size, shuffle=False)])
+    if points.dim() != 2 or codes.dim() != 2 or points.shape[1] != codes.shape[1] or len(codes) < 2:
+        raise ValueError(f"need (m, k) points and (n, k) codes with n >= 2, got {tuple(points.shape)} "
+                         f"and {tuple(codes.shape)}")
+    c = codes.double()
+    cov = torch.cov(c.T).reshape(c.shape[1], c.shape[1]) + 1e-6 * torch.eye(c.shape[1], dtype=torch.float64)
+    chol = torch.linalg.cholesky(cov)
+    # With S = L L^T: (z - mu)^T S^{-1} (z - mu) = ||L^{-1} (z - mu)||^2.
+    white = torch.linalg.solve_triangular(chol, (points.double() - c.mean(0)).T, upper=False)
+    return white.norm(dim=0).float()
 
 
 def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:

@@ -97,21 +97,21 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
         Budget(n_train=2_000, n_test=1_000, epochs={"linear": 2, "mlp": 1}),
     ),
     "vae-without-kl": (
-        Budget(n_train=None, n_test=None, epochs={"model": 20, "mistake": 4, "classifier": 3}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"model": 1, "mistake": 1, "classifier": 1}),
+        Budget(n_train=None, n_test=None, epochs={"model": 20, "mistake": 4}),
+        Budget(n_train=2_000, n_test=1_000, epochs={"model": 1, "mistake": 1}),
     ),
     "vae": (
         Budget(n_train=None, n_test=None,
-               epochs={"main": 25, "sweep": 4, "two_d": 8, "classifier": 3},
+               epochs={"main": 25, "sweep": 4, "two_d": 8},
                sizes={"iwae_k": 1000, "iwae_images": 2000}),
         Budget(n_train=2_000, n_test=1_000,
-               epochs={"main": 1, "sweep": 1, "two_d": 1, "classifier": 1},
+               epochs={"main": 1, "sweep": 1, "two_d": 1},
                sizes={"iwae_k": 20, "iwae_images": 200}),
     ),
     "gan": (
-        Budget(n_train=None, n_test=None, epochs={"vae": 10, "classifier": 3},
+        Budget(n_train=None, n_test=None, epochs={"vae": 10},
                sizes={"toy_steps": 6000, "seeds": 3, "mnist_steps": 5000}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"vae": 1, "classifier": 1},
+        Budget(n_train=2_000, n_test=1_000, epochs={"vae": 1},
                sizes={"toy_steps": 100, "seeds": 3, "mnist_steps": 100}),
     ),
     "vrnn": (
@@ -121,9 +121,9 @@ BUDGETS: dict[str, tuple[Budget, Budget]] = {
                sizes={"seeds": 3, "iw_k": 4}),
     ),
     "side-by-side": (
-        Budget(n_train=None, n_test=None, epochs={"encoders": 10, "classifier": 3},
+        Budget(n_train=None, n_test=None, epochs={"encoders": 10},
                sizes={"gan_steps": 5000, "iwae_k": 1000, "iwae_images": 2000, "samples": 10_000}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"encoders": 1, "classifier": 1},
+        Budget(n_train=2_000, n_test=1_000, epochs={"encoders": 1},
                sizes={"gan_steps": 100, "iwae_k": 20, "iwae_images": 200, "samples": 1_000}),
     ),
 }

@@ -117,20 +117,53 @@ def mode_metrics(samples: torch.Tensor, mixture: Mixture) -> ModeReport:
 BENCHMARKS = {"ring": ring, "grid": grid}
 
 
+#: The generators a :class:`ToyRun` can train, by name, and what each is.
+GENERATORS = {
+    "plain": "plain generator: hidden layers Linear, ReLU",
+    "batchnorm": "batch-normalised generator: hidden layers Linear, BatchNorm, LeakyReLU(0.2)",
+}
+
+
 @dataclass(frozen=True)
 class ToyRun:
-    """One GAN trained on a benchmark: the settings, all of them (see :func:`run_toy_gan`)."""
+    """One GAN trained on a benchmark: the settings, all of them (see :func:`run_toy_gan`).
+
+    ``generator`` names the generator's kind (:data:`GENERATORS`): ``"plain"``, the default, or
+    ``"batchnorm"``; ``pack`` is PacGAN's packing of the discriminator, 1 for a plain GAN. So
+    ``ToyRun("grid")`` is the plain GAN, and every other model says what it changes.
+    """
 
     benchmark: str                 # "ring" or "grid"
     seed: int = 0
+    generator: str = "plain"       # "plain" or "batchnorm" (GENERATORS)
     pack: int = 1                  # PacGAN's packing; 1 is the plain GAN
     steps: int = 6000
     hidden: tuple[int, ...] = (128, 128, 128)
-    batchnorm: bool = True         # in the generator
     batch_size: int = 256
     lr: float = 1e-3               # both players, cosine-annealed to 0
     snapshot_every: int = 0
     n_eval: int = 2500             # samples the metrics are measured on
+
+    def __post_init__(self) -> None:
+        if self.generator not in GENERATORS:
+            raise ValueError(f"unknown generator {self.generator!r}; choose one of {sorted(GENERATORS)}")
+        if self.pack < 1:
+            raise ValueError(f"pack must be at least 1, got {self.pack}")
+
+    @property
+    def label(self) -> str:
+        """What is trained, in words: ``"GAN, plain G"``, ``"PacGAN4, batch-normalised G"``."""
+        model = "GAN" if self.pack == 1 else f"PacGAN{self.pack}"
+        return f"{model}, {'plain' if self.generator == 'plain' else 'batch-normalised'} G"
+
+
+def toy_players(run: ToyRun) -> tuple[Generator, Discriminator]:
+    """The two players of ``run``: ``G: z (n, 2) -> (n, 2)`` of the kind ``run.generator`` and
+    ``D`` judging packs of ``run.pack`` points, both with hidden layers ``run.hidden``. Call
+    ``torch.manual_seed`` first for reproducible weights."""
+    g = Generator(2, 2, hidden=run.hidden, batchnorm=run.generator == "batchnorm")
+    d = Discriminator(2, hidden=run.hidden, pack=run.pack)
+    return g, d
 
 
 def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
@@ -140,8 +173,7 @@ def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
         raise ValueError(f"unknown benchmark {run.benchmark!r}; choose one of {sorted(BENCHMARKS)}")
     mixture = BENCHMARKS[run.benchmark]()
     torch.manual_seed(run.seed)
-    g = Generator(2, 2, hidden=run.hidden, batchnorm=run.batchnorm)
-    d = Discriminator(2, hidden=run.hidden, pack=run.pack)
+    g, d = toy_players(run)
     config = GANConfig(steps=run.steps, batch_size=run.batch_size, lr_g=run.lr, lr_d=run.lr,
                        cosine_decay=True, seed=run.seed, snapshot_every=run.snapshot_every,
                        snapshot_size=run.n_eval, device="cpu", progress=False)
