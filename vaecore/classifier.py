@@ -33,7 +33,7 @@ from vaecore.evaluate import apply_in_batches, frechet_distance
 from vaecore.train import TrainConfig, evaluate_loss, fit
 
 
-#: The book's judge: weights written by ``tools/train_judge.py``, and its record beside them.
+#: The weights of the book's judge, written by ``tools/train_judge.py`` (its record beside).
 JUDGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_judge.pt"
 
 

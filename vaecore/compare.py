@@ -283,7 +283,7 @@ def interpolations(trained: dict[str, Trained], starts: dict[str, torch.Tensor],
     return decode, shape
 
 
-#: What the table can decide: ``(need, the Scores field, lower is better, format)``.
+#: The needs the table can decide, each as ``(need, Scores field, lower is better, format)``.
 NEEDS = (("compression (reconstruction error per pixel)", "reconstruction_mse", True, ".5f"),
          ("likelihoods (test NLL bound, nats)", "test_nll", True, ".1f"),
          ("samples close to the data (Fréchet distance)", "frechet", True, ".1f"),

@@ -152,7 +152,7 @@ class ToyRun:
 
     @property
     def label(self) -> str:
-        """What is trained, in words: ``"GAN, plain G"``, ``"PacGAN4, batch-normalised G"``."""
+        """The model in words, e.g. ``"GAN, plain G"`` or ``"PacGAN4, batch-normalised G"``."""
         model = "GAN" if self.pack == 1 else f"PacGAN{self.pack}"
         return f"{model}, {'plain' if self.generator == 'plain' else 'batch-normalised'} G"
 
