@@ -17,11 +17,10 @@ every chapter and every reader measures with the same instrument without trainin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -171,7 +170,7 @@ class SampleJudge:
     def train(cls, train: ImageSet, test: ImageSet, epochs: int = 3, n_reference: int = 10_000,
               progress: bool | None = None) -> SampleJudge:
         """A judge with a classifier trained now on ``train`` (labelled)."""
-        if test.labels is None:
+        if test.labels is None:  # checked before training, not after it
             raise ValueError("the judge reports its test accuracy: pass a labelled test set")
         return cls.from_classifier(train_classifier(train, epochs=epochs, progress=progress),
                                    train, test, n_reference)
