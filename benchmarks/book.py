@@ -8,13 +8,15 @@ with its images. Run nothing else meanwhile: two busy processes on a 2-core mach
 other down many times over.
 
     python benchmarks/book.py --quick            # the quick build only, about a minute (CI)
-    python benchmarks/book.py --out benchmarks/results/book.json   # quick + full, ~20 minutes
+    python benchmarks/book.py --out benchmarks/results/book.json   # quick + full, ~25 minutes
+    python benchmarks/book.py --keep /tmp/book   # also keep each build's pages, to read them
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,8 +38,9 @@ def page_sizes(html_dir: Path) -> dict[str, int]:
     return sizes
 
 
-def build(quick: bool) -> dict:
-    """Build the whole book from scratch in one mode; return its timings and page sizes."""
+def build(quick: bool, keep: Path | None = None) -> dict:
+    """Build the whole book from scratch in one mode; return its timings and page sizes. With
+    ``keep``, copy the built pages to ``keep/quick`` or ``keep/full``."""
     env = {**os.environ, "VAECORE_QUICK": "1" if quick else "0", "VAECORE_PROGRESS": "0"}
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     with tempfile.TemporaryDirectory() as out:
@@ -51,16 +54,19 @@ def build(quick: bool) -> dict:
             m = re.search(r"This chapter ran in (\d+) s", page.read_text())
             if m:
                 chapters[page.stem] = int(m.group(1))
+        if keep is not None:
+            shutil.copytree(html, keep / ("quick" if quick else "full"), dirs_exist_ok=True)
         return {"build_seconds": round(seconds), "chapter_seconds": chapters,
                 "page_bytes": page_sizes(html)}
 
 
 def main() -> None:
     parser = arguments(__doc__, "the quick build only (CI)")
+    parser.add_argument("--keep", type=Path, help="copy each build's HTML pages into this folder")
     args = parser.parse_args()
-    results = {"quick": build(quick=True)}
+    results = {"quick": build(quick=True, keep=args.keep)}
     if not args.quick:
-        results["full"] = build(quick=False)
+        results["full"] = build(quick=False, keep=args.keep)
     write({"benchmark": "book", "budget": {"modes": list(results), "flags": "-W -n"},
            "limits_seconds": {"autoencoder": 180, "other chapters": 360, "quick chapter": 60},
            "results": results}, args.out)
