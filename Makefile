@@ -16,7 +16,7 @@ ifeq ($(VAECORE_DATA_DIR),)
   endif
 endif
 
-.PHONY: install book test browser-test bench-quick clean
+.PHONY: install book test lint browser-test bench-quick clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +27,22 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 install: $(VENV)/.installed
 
 # Progress bars are for live readers; in the built pages each chapter prints its own summary.
-# The Jupyter cache (_build/.jupyter_cache) re-runs only the notebooks whose code changed; it is
-# emptied first whenever the mode, vaecore's code or the pinned environment changed
-# (tools/jupyter_cache_key.py), so outputs of one setting never stand in for another's.
+# The Jupyter cache (_build/.jupyter_cache) re-runs a notebook whose code changed; before the
+# build, tools/jupyter_cache.py also forgets each chapter whose other inputs changed (the mode,
+# the vaecore modules it runs, their data, the pinned environment), so outputs of one setting
+# never stand in for another's and an edit re-executes only the chapters it can change.
 book: install
-	@key=$$($(BIN)/python tools/jupyter_cache_key.py); \
-	if [ "$$(cat _build/.jupyter_cache_key 2>/dev/null)" != "$$key" ]; then \
-	  rm -rf _build/.jupyter_cache _build/html _build/.doctrees; fi; \
-	mkdir -p _build && echo "$$key" > _build/.jupyter_cache_key
+	$(BIN)/python tools/jupyter_cache.py prune _build
 	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
 
 test: install
 	$(BIN)/python -m pytest $(PYTESTFLAGS)
+
+# The style and type checks CI runs (configured in pyproject.toml).
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Headless Chromium (run `make book` first): in the built book every latent explorer must answer
 # the keyboard and the mouse with its precomputed frames, and in JupyterLab the live explorer
@@ -50,7 +54,7 @@ browser-test: install
 	cd tests/browser && npm ci --no-audit --no-fund && JUPYTER=$(abspath $(BIN))/jupyter npm test
 
 # Every benchmark in its --quick setting: seconds each, to show they run (CI does this).
-# Full runs are by hand; see each script's docstring and benchmarks/results/.
+# Full runs are by hand; see each script's docstring and vaecore/book/results/.
 bench-quick: install
 	cd benchmarks && for script in train_speed gan_modes vrnn_vs_rnn burda_nll explorer_update side_by_side_seeds book; do \
 	  VAECORE_PROGRESS=0 $(abspath $(BIN))/python $$script.py --quick > /dev/null || exit 1; echo "$$script --quick: ok"; done

@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -36,11 +35,19 @@ def arguments(doc: str, quick: str) -> argparse.ArgumentParser:
 
 def environment() -> dict:
     """The machine and the versions a result was measured with, and the command."""
-    return {"machine": {"platform": platform.platform(), "processor": platform.processor(),
-                        "cpus": torch.get_num_threads()},
-            "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                         "numpy": np.__version__},
-            "command": command()}
+    return {
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "cpus": torch.get_num_threads(),
+        },
+        "versions": {
+            "python": platform.python_version(),
+            "torch": torch.__version__,
+            "numpy": np.__version__,
+        },
+        "command": command(),
+    }
 
 
 def write(report: dict, out: str | None) -> None:
@@ -53,7 +60,10 @@ def write(report: dict, out: str | None) -> None:
 
 
 def mean_se(values: list[float]) -> dict:
-    """Mean and standard error (sample standard deviation / sqrt(n)) of ``values``, and the values."""
+    """Mean and standard error (sample standard deviation / sqrt(n)) of ``values``, and the
+    values."""
     m = sum(values) / len(values)
-    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    sd = (
+        math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
+    )
     return {"mean": m, "se": sd / math.sqrt(len(values)), "values": values}

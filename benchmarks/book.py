@@ -8,7 +8,7 @@ with its images. Run nothing else meanwhile: two busy processes on a 2-core mach
 other down many times over.
 
     python benchmarks/book.py --quick            # the quick build only, about a minute (CI)
-    python benchmarks/book.py --out benchmarks/results/book.json   # quick + full, ~25 minutes
+    python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~25 minutes
     python benchmarks/book.py --keep /tmp/book   # also keep each build's pages, to read them
 """
 
@@ -45,8 +45,21 @@ def build(quick: bool, keep: Path | None = None) -> dict:
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        subprocess.run([str(jupyter_book), "build", str(ROOT), "--path-output", out, "-W", "-n",
-                        "--keep-going"], env=env, check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(jupyter_book),
+                "build",
+                str(ROOT),
+                "--path-output",
+                out,
+                "-W",
+                "-n",
+                "--keep-going",
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         seconds = time.perf_counter() - start
         html = Path(out) / "_build" / "html"
         chapters = {}
@@ -56,8 +69,11 @@ def build(quick: bool, keep: Path | None = None) -> dict:
                 chapters[page.stem] = int(m.group(1))
         if keep is not None:
             shutil.copytree(html, keep / ("quick" if quick else "full"), dirs_exist_ok=True)
-        return {"build_seconds": round(seconds), "chapter_seconds": chapters,
-                "page_bytes": page_sizes(html)}
+        return {
+            "build_seconds": round(seconds),
+            "chapter_seconds": chapters,
+            "page_bytes": page_sizes(html),
+        }
 
 
 def main() -> None:
@@ -67,9 +83,15 @@ def main() -> None:
     results = {"quick": build(quick=True, keep=args.keep)}
     if not args.quick:
         results["full"] = build(quick=False, keep=args.keep)
-    write({"benchmark": "book", "budget": {"modes": list(results), "flags": "-W -n"},
-           "limits_seconds": {"autoencoder": 180, "other chapters": 360, "quick chapter": 60},
-           "results": results}, args.out)
+    write(
+        {
+            "benchmark": "book",
+            "budget": {"modes": list(results), "flags": "-W -n"},
+            "limits_seconds": {"autoencoder": 180, "other chapters": 360, "quick chapter": 60},
+            "results": results,
+        },
+        args.out,
+    )
 
 
 if __name__ == "__main__":

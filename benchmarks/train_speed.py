@@ -18,7 +18,7 @@ noise, so their losses must agree exactly (checked); then it reports samples per
 the ratios. Goal (issue 8): vaecore at least 2x the reference, within 10% of the bare limit.
 
     python benchmarks/train_speed.py --quick       # seconds: CI's smoke test
-    python benchmarks/train_speed.py --out benchmarks/results/train_speed.json
+    python benchmarks/train_speed.py --out vaecore/book/results/train_speed.json
                                   # 5 epochs of MNIST per loop, best of 2: about 2 minutes
 """
 
@@ -28,12 +28,11 @@ import time
 
 import numpy as np
 import torch
+from _report import arguments, write
 from PIL import Image
 
-from _report import arguments, write
-
-from vaecore import data
-from vaecore.models import VAE
+from vaecore.data.datasets import load_images
+from vaecore.models.vae import VAE
 from vaecore.train import TrainConfig, fit
 
 BATCH = 128
@@ -53,7 +52,9 @@ class PerImageMNIST(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> torch.Tensor:
         picture = Image.fromarray(self.pixels[i])  # a 2-D uint8 array is mode "L"
         array = np.array(picture, np.uint8, copy=True)
-        return torch.from_numpy(array).view(28, 28, 1).permute(2, 0, 1).contiguous().float().div(255)
+        return (
+            torch.from_numpy(array).view(28, 28, 1).permute(2, 0, 1).contiguous().float().div(255)
+        )
 
 
 def orders_for(n: int, epochs: int, seed: int) -> list[torch.Tensor]:
@@ -62,13 +63,16 @@ def orders_for(n: int, epochs: int, seed: int) -> list[torch.Tensor]:
     return [torch.randperm(n, generator=g) for _ in range(epochs)]
 
 
-def reference_loop(model: VAE, pixels: np.ndarray, orders: list[torch.Tensor], seed: int) -> list[float]:
+def reference_loop(
+    model: VAE, pixels: np.ndarray, orders: list[torch.Tensor], seed: int
+) -> list[float]:
     # The same batches as the other loops (each epoch's permutation cut into batches of 128),
     # and its own generator: a DataLoader otherwise draws a seed from the global one, which
     # would change the reparameterised noise and so the losses.
     batches = [idx.tolist() for order in orders for idx in order.split(BATCH)]
-    loader = torch.utils.data.DataLoader(PerImageMNIST(pixels), batch_sampler=batches,
-                                         generator=torch.Generator())
+    loader = torch.utils.data.DataLoader(
+        PerImageMNIST(pixels), batch_sampler=batches, generator=torch.Generator()
+    )
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     torch.manual_seed(seed)
     losses = []
@@ -96,9 +100,19 @@ def bare_loop(model: VAE, batches: list[torch.Tensor], seed: int) -> list[float]
 
 def vaecore_loop(model: VAE, images: torch.Tensor, epochs: int, seed: int) -> list[float]:
     # Constant learning rate, like the other two; everything else is the chapters' fit().
-    history = fit(model, images, TrainConfig(epochs=epochs, batch_size=BATCH, lr=1e-3,
-                                             cosine_decay=False, seed=seed, device="cpu",
-                                             progress=False))
+    history = fit(
+        model,
+        images,
+        TrainConfig(
+            epochs=epochs,
+            batch_size=BATCH,
+            lr=1e-3,
+            cosine_decay=False,
+            seed=seed,
+            device="cpu",
+            progress=False,
+        ),
+    )
     return [s["loss"] for s in history.steps]
 
 
@@ -112,7 +126,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     n, epochs = (2048, 1) if args.quick else (None, args.epochs)
 
-    train = data.load("mnist", "train", limit=n, progress=False)
+    train = load_images("mnist", "train", limit=n, progress=False)
     pixels = (train.images * 255).round().to(torch.uint8).numpy()
     images = torch.from_numpy(pixels).float().div(255)  # the same values the Dataset yields
     orders = orders_for(len(images), epochs, args.seed)
@@ -135,20 +149,32 @@ def main() -> None:
                 losses[name] = bare_loop(model, batches, args.seed)
             seconds = time.perf_counter() - t
             if name not in results or seconds < results[name]["seconds"]:
-                results[name] = {"seconds": seconds, "samples_per_second": epochs * len(images) / seconds}
+                results[name] = {
+                    "seconds": seconds,
+                    "samples_per_second": epochs * len(images) / seconds,
+                }
     same = losses["reference"] == losses["vaecore"] == losses["bare"]
     report = {
         "benchmark": "train_speed",
         "model": "VAE 784-400-20, Bernoulli decoder, Adam 1e-3, batch 128",
-        "budget": {"images": len(images), "epochs": epochs, "repeats": repeats, "quick": args.quick},
+        "budget": {
+            "images": len(images),
+            "epochs": epochs,
+            "repeats": repeats,
+            "quick": args.quick,
+        },
         "seed": args.seed,
         "results": results,
         "identical_losses": same,
-        "max_loss_difference": max(max(abs(a - b), abs(a - c)) for a, b, c in
-                                   zip(losses["vaecore"], losses["reference"], losses["bare"])),
+        "max_loss_difference": max(
+            max(abs(a - b), abs(a - c))
+            for a, b, c in zip(losses["vaecore"], losses["reference"], losses["bare"])
+        ),
         "final_loss": losses["vaecore"][-1],
-        "vaecore_over_reference": results["vaecore"]["samples_per_second"] / results["reference"]["samples_per_second"],
-        "vaecore_over_bare": results["vaecore"]["samples_per_second"] / results["bare"]["samples_per_second"],
+        "vaecore_over_reference": results["vaecore"]["samples_per_second"]
+        / results["reference"]["samples_per_second"],
+        "vaecore_over_bare": results["vaecore"]["samples_per_second"]
+        / results["bare"]["samples_per_second"],
     }
     write(report, args.out)
     if not same:

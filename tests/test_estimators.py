@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from vaecore.estimators import reparameterized_gradients, score_function_gradients
+from vaecore.losses import reparameterized_gradients, score_function_gradients
 
 
 def test_both_estimators_agree_with_the_analytic_gradient():

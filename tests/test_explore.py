@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from vaecore.explore import _device_of, encode_png, explore, output_sensitivity
-from vaecore.models import VAE
+from vaecore.book.explore import explore, output_sensitivity
+from vaecore.book.explore.frames import device_of, png
+from vaecore.models.vae import VAE
 
 K, D = 5, 784
 
@@ -21,7 +22,7 @@ K, D = 5, 784
 def decoder():
     """A fixed smooth decoder ``z: (m, K) -> (m, 784)`` in (0, 1)."""
     w = torch.randn(K, D, generator=torch.Generator().manual_seed(1)) * 0.3
-    return lambda z: torch.sigmoid(z @ w[:z.shape[1]])
+    return lambda z: torch.sigmoid(z @ w[: z.shape[1]])
 
 
 @pytest.fixture
@@ -32,61 +33,63 @@ def codes():
 
 
 def static_data(ex) -> dict:
-    payload = re.search(r'<script type="application/json" class="vx-data">(.*?)</script>',
-                        ex.to_html(), re.S).group(1)
+    payload = re.search(
+        r'<script type="application/json" class="vx-data">(.*?)</script>', ex.to_html(), re.S
+    ).group(1)
     return json.loads(payload.replace("<\\/", "</"))
 
 
 def test_png_round_trip():
     pixels = np.arange(12 * 7, dtype=np.uint8).reshape(12, 7) * 3
-    image = mpimg.imread(io.BytesIO(encode_png(pixels)), format="png")
+    image = mpimg.imread(io.BytesIO(png(pixels)), format="png")
     assert image.shape == (12, 7)
     np.testing.assert_array_equal(np.round(image * 255).astype(np.uint8), pixels)
 
 
 def test_moving_the_slider_changes_the_image_to_that_settings_frame(decoder, codes):
     ex = explore(decoder, codes)
-    before = ex.image.value
-    ex.slider.value = 1.5
-    dim, step = ex.state()
+    before = ex.live.image.value
+    ex.live.slider.value = 1.5
+    dim, step = ex.live.state()
     assert (dim, step) == (3, 9)  # the most important dimension; offset 1.5 is step 9 of 13
-    assert ex.image.value != before
-    assert ex.image.value == ex.frame(dim, step)
-    assert "z4 moved by +1.50" in ex.readout_html.value
+    assert ex.live.image.value != before
+    assert ex.live.image.value == ex.frames.frame(dim, step)
+    assert "z4 moved by +1.50" in ex.live.readout_html.value
 
 
 def test_the_slider_moves_every_base_code_along_the_chosen_dimension(decoder, codes):
     ex = explore(decoder, codes, n_base=4)
-    ex.dim_select.value = 2
-    ex.slider.value = -2.0
-    z = ex.base.clone()
+    ex.live.dim_select.value = 2
+    ex.live.slider.value = -2.0
+    z = ex.frames.base.clone()
     z[:, 2] += -2.0 * codes[:, 2].std()
     expected = decoder(z)
-    png = mpimg.imread(io.BytesIO(ex.image.value), format="png")
+    png = mpimg.imread(io.BytesIO(ex.live.image.value), format="png")
     first = 1 - png[:, :28]  # ink is drawn black on white
     np.testing.assert_allclose(first.reshape(-1), expected[0].numpy(), atol=1 / 255)
 
 
 def test_dimensions_are_ordered_by_importance(decoder, codes):
     ex = explore(decoder, codes, max_static_dims=3)
-    assert ex.order == [3, 2, 1, 4, 0]
-    assert ex.static_dims == [3, 2, 0]  # the two most important and the least
-    assert explore(decoder, codes, max_static_dims=1).static_dims == [3]
+    assert ex.frames.order == [3, 2, 1, 4, 0]
+    assert ex.frames.static_dims == [3, 2, 0]  # the two most important and the least
+    assert explore(decoder, codes, max_static_dims=1).frames.static_dims == [3]
     kl = torch.tensor([0.0, 5.0, 1.0, 0.0, 2.0])
     ex = explore(decoder, codes, importance=kl, importance_label="KL")
-    assert ex.order[:3] == [1, 4, 2]
-    assert ex.dim_select.options[0][0] == "z2 · KL 5"
+    assert ex.frames.order[:3] == [1, 4, 2]
+    assert ex.live.dim_select.options[0][0] == "z2 · KL 5"
 
 
 def test_changing_dimension_and_reset_return_to_offset_zero(decoder, codes):
     ex = explore(decoder, codes)
-    start = ex.image.value
-    ex.slider.value = 3.0
-    ex.dim_select.value = 0
-    assert ex.slider.value == 0.0 and ex.image.value == start  # offset 0: the base decodings
-    ex.slider.value = -1.0
-    ex.reset()
-    assert ex.state() == (3, 6) and ex.image.value == start
+    start = ex.live.image.value
+    ex.live.slider.value = 3.0
+    ex.live.dim_select.value = 0
+    # Offset 0: the base decodings.
+    assert ex.live.slider.value == 0.0 and ex.live.image.value == start
+    ex.live.slider.value = -1.0
+    ex.live.reset()
+    assert ex.live.state() == (3, 6) and ex.live.image.value == start
 
 
 def test_static_page_carries_the_live_frames(decoder, codes):
@@ -95,11 +98,11 @@ def test_static_page_carries_the_live_frames(decoder, codes):
     assert data["mode"] == "dims" and [d["dim"] for d in data["dims"]] == [3, 0]
     for entry in data["dims"]:
         for step, frame in enumerate(entry["frames"]):
-            assert base64.b64decode(frame) == ex.frame(entry["dim"], step)
-            assert entry["readouts"][step] == ex.readout(entry["dim"], step)
+            assert base64.b64decode(frame) == ex.frames.frame(entry["dim"], step)
+            assert entry["readouts"][step] == ex.frames.readout(entry["dim"], step)
     html = ex.to_html()
     assert "http" not in html  # self-contained: no CDN, no external image
-    assert html.count('<option value=') == 2 and 'type="range"' in html
+    assert html.count("<option value=") == 2 and 'type="range"' in html
     assert "the 1 most important of 5 dimensions and the least important one" in html
 
 
@@ -113,27 +116,29 @@ def test_mime_bundle_has_the_widget_and_the_static_fallback(decoder, codes):
 def test_two_dimensional_pad(decoder):
     codes = torch.randn(50, 2, generator=torch.Generator().manual_seed(3))
     ex = explore(decoder, codes, centre=0.0, scale=1.0, steps=7)
-    assert ex.pad and ex.state() == (3, 3)
-    start = ex.image.value
-    ex.sliders[0].value, ex.sliders[1].value = 2.0, -1.0
-    assert ex.state() == (5, 2)
-    assert ex.image.value != start and ex.image.value == ex.frame(5, 2)
-    assert ex.readout_html.value == "z = (2.00, -1.00)"
-    assert 'cx="0.8333" cy="0.6667"' in ex.pad_html.value  # the marker moved with the sliders
-    ex.reset()
-    assert ex.image.value == start
+    assert ex.frames.pad and ex.live.state() == (3, 3)
+    start = ex.live.image.value
+    ex.live.sliders[0].value, ex.live.sliders[1].value = 2.0, -1.0
+    assert ex.live.state() == (5, 2)
+    assert ex.live.image.value != start and ex.live.image.value == ex.frames.frame(5, 2)
+    assert ex.live.readout_html.value == "z = (2.00, -1.00)"
+    assert 'cx="0.8333" cy="0.6667"' in ex.live.pad_html.value  # the marker moved with the sliders
+    ex.live.reset()
+    assert ex.live.image.value == start
     data = static_data(ex)
     assert data["mode"] == "pad" and len(data["frames"]) == 49
-    assert base64.b64decode(data["frames"][2 * 7 + 5]) == ex.frame(5, 2)  # row iy, column ix
+    assert base64.b64decode(data["frames"][2 * 7 + 5]) == ex.frames.frame(5, 2)  # row iy, column ix
 
 
 def test_codes_from_an_encoder_or_the_prior(decoder):
     data = torch.rand(20, D)
     w = torch.randn(D, K) * 0.01
-    ex = explore(decoder, encode=lambda x: (x @ w, torch.zeros(len(x), K)), data=data)
-    torch.testing.assert_close(ex.codes, data @ w)
+    ex = explore(decoder, encode=lambda x: x @ w, data=data)
+    torch.testing.assert_close(ex.frames.codes, data @ w)
+    with pytest.raises(TypeError, match="encode must return codes"):  # e.g. (mu, logvar)
+        explore(decoder, encode=lambda x: (x @ w, torch.zeros(len(x), K)), data=data)
     ex = explore(decoder, latent_dim=K)
-    assert ex.codes.shape == (500, K)
+    assert ex.frames.codes.shape == (500, K)
 
 
 def test_bad_arguments_fail_clearly(decoder, codes):
@@ -162,14 +167,14 @@ def test_bad_arguments_fail_clearly(decoder, codes):
         explore(decoder)
     ex = explore(decoder, codes)
     with pytest.raises(ValueError, match="must be finite"):
-        ex.slider.value = float("nan")
+        ex.live.slider.value = float("nan")
 
 
 def test_codes_go_to_the_decoders_device():
     meta = torch.nn.Linear(2, 3, device="meta")
-    assert _device_of(meta) == torch.device("meta")
-    assert _device_of(VAE(2).to("meta").decode) == torch.device("meta")  # a bound method
-    assert _device_of(lambda z: z) == torch.device("cpu")
+    assert device_of(meta) == torch.device("meta")
+    assert device_of(VAE(2).to("meta").decode) == torch.device("meta")  # a bound method
+    assert device_of(lambda z: z) == torch.device("cpu")
 
 
 def test_output_sensitivity_ranks_the_dimensions_the_decoder_uses():

@@ -1,4 +1,5 @@
-"""The GAN's losses, its optimal discriminator and JS divergence, the players' shapes, and the loop."""
+"""The GAN's losses, its optimal discriminator and JS divergence, the players' shapes, and the
+loop."""
 
 import copy
 import math
@@ -7,9 +8,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from vaecore.gan import (Discriminator, GANConfig, Generator, discriminator_loss, fit_discriminator,
-                         generator_loss, js_divergence, optimal_discriminator, train_gan)
+from vaecore.losses import (
+    discriminator_loss,
+    generator_loss,
+    js_divergence,
+    optimal_discriminator,
+)
+from vaecore.models.gan import Discriminator, Generator
 from vaecore.train import TrainingDiverged
+from vaecore.train_gan import GANConfig, fit_discriminator, train_gan
 
 
 def normal_log_density(x, mean, std):
@@ -99,8 +106,9 @@ def test_a_trained_discriminator_approaches_the_optimum():
     x = torch.linspace(-1.5, 2.5, 41)[:, None]
     with torch.no_grad():
         trained = torch.sigmoid(d(x))
-    formula = optimal_discriminator(normal_log_density(x[:, 0], 0.0, 1.0),
-                                    normal_log_density(x[:, 0], 1.5, 0.7))
+    formula = optimal_discriminator(
+        normal_log_density(x[:, 0], 0.0, 1.0), normal_log_density(x[:, 0], 1.5, 0.7)
+    )
     assert (trained - formula).abs().max() < 0.06
     assert sum(losses[-100:]) / 100 < sum(losses[:100]) / 100
 
@@ -112,8 +120,20 @@ def test_the_generator_learns_a_shifted_gaussian():
     def real(n, gen):
         return 3.0 + 0.5 * torch.randn(n, 1, generator=gen)
 
-    history = train_gan(g, d, real, GANConfig(steps=800, batch_size=128, lr_g=2e-3, lr_d=2e-3,
-                                              snapshot_every=400, snapshot_size=1000, progress=False))
+    history = train_gan(
+        g,
+        d,
+        real,
+        GANConfig(
+            steps=800,
+            batch_size=128,
+            lr_g=2e-3,
+            lr_d=2e-3,
+            snapshot_every=400,
+            snapshot_size=1000,
+            progress=False,
+        ),
+    )
     assert len(history.steps) == 800 and [s for s, _ in history.snapshots] == [0, 400, 800]
     samples = history.snapshots[-1][1]
     assert abs(samples.mean() - 3.0) < 0.3 and 0.2 < samples.std() < 1.0
@@ -136,7 +156,9 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="packs of 4"):
         Discriminator(2, pack=4)(torch.randn(6, 2))
     with pytest.raises(ValueError, match="multiple of the pack size"):
-        train_gan(Generator(2, 2), Discriminator(2, pack=4), torch.randn(100, 2), GANConfig(batch_size=30))
+        train_gan(
+            Generator(2, 2), Discriminator(2, pack=4), torch.randn(100, 2), GANConfig(batch_size=30)
+        )
     with pytest.raises(ValueError, match="judges 3-dimensional"):
         train_gan(Generator(2, 2), Discriminator(3), torch.randn(100, 2), GANConfig())
     with pytest.raises(ValueError, match="n >= batch_size"):
@@ -148,7 +170,12 @@ def test_bad_arguments():
 def test_non_finite_data_stops_training_with_the_history():
     data = torch.full((256, 2), float("nan"))
     with pytest.raises(TrainingDiverged, match="non-finite at step 1") as err:
-        train_gan(Generator(2, 2), Discriminator(2), data, GANConfig(steps=5, batch_size=64, progress=False))
+        train_gan(
+            Generator(2, 2),
+            Discriminator(2),
+            data,
+            GANConfig(steps=5, batch_size=64, progress=False),
+        )
     assert len(err.value.history.steps) == 1
 
 
@@ -159,7 +186,9 @@ def test_spectral_norm_makes_every_layer_one_lipschitz():
         d(torch.randn(32, 2))
     for layer in d.net:
         if isinstance(layer, torch.nn.Linear):
-            assert torch.linalg.matrix_norm(layer.weight.detach(), 2) == pytest.approx(1.0, abs=0.02)
+            assert torch.linalg.matrix_norm(layer.weight.detach(), 2) == pytest.approx(
+                1.0, abs=0.02
+            )
 
 
 def test_snapshots_do_not_change_training():
@@ -168,8 +197,12 @@ def test_snapshots_do_not_change_training():
     def trained_stats(snapshot_every):
         torch.manual_seed(0)
         g = Generator(2, 2, hidden=(8,), batchnorm=True)
-        train_gan(g, Discriminator(2, hidden=(8,)), data,
-                  GANConfig(steps=10, batch_size=64, snapshot_every=snapshot_every, progress=False))
+        train_gan(
+            g,
+            Discriminator(2, hidden=(8,)),
+            data,
+            GANConfig(steps=10, batch_size=64, snapshot_every=snapshot_every, progress=False),
+        )
         return torch.cat([g.net[1].running_mean, *(p.detach().flatten() for p in g.parameters())])
 
     torch.testing.assert_close(trained_stats(0), trained_stats(1))  # batch norm statistics too
@@ -196,13 +229,23 @@ def _one_training_step(monkeypatch, saturating, pack):
     def recording_step(self, *args, **kwargs):
         params = [p for group in self.param_groups for p in group["params"]]
         who = "g" if params[0] is next(g.parameters()) else "d"
-        seen[who] = ([p.grad.clone() for p in params], self.param_groups[0]["lr"],
-                     self.param_groups[0]["betas"])
+        seen[who] = (
+            [p.grad.clone() for p in params],
+            self.param_groups[0]["lr"],
+            self.param_groups[0]["betas"],
+        )
         return original_step(self, *args, **kwargs)
 
     monkeypatch.setattr(torch.optim.Adam, "step", recording_step)
-    config = GANConfig(steps=1, batch_size=8, lr_g=1e-3, lr_d=0.05, saturating=saturating,
-                       device="cpu", progress=False)
+    config = GANConfig(
+        steps=1,
+        batch_size=8,
+        lr_g=1e-3,
+        lr_d=0.05,
+        saturating=saturating,
+        device="cpu",
+        progress=False,
+    )
     history = train_gan(g, d, lambda n, gen: real[:n], config)
     return g0, d0, d, noise, real, seen, history
 

@@ -1,4 +1,5 @@
-"""vaecore.handwriting and vaecore.strokes: the stroke runs, their bounds, and stroke pictures."""
+"""vaecore.experiments.handwriting, vaecore.metrics.likelihood.sequence_bounds and
+vaecore.book.strokes: the stroke runs, their bounds, and stroke pictures."""
 
 from __future__ import annotations
 
@@ -8,48 +9,65 @@ import numpy as np
 import pytest
 import torch
 
-from vaecore import data, handwriting, strokes
+from vaecore.book import strokes
+from vaecore.data.datasets import StrokeSet, dequantize, load_strokes
+from vaecore.experiments.handwriting import (
+    StrokeRun,
+    build_stroke_model,
+    load_trained,
+    train_stroke_model,
+)
+from vaecore.metrics.likelihood import sequence_bounds
 from vaecore.models.vrnn import VRNN, RNNGauss
 
 
-def tiny_set(n: int = 6) -> data.StrokeSet:
-    s = data.load_strokes("test", limit=n, progress=False)
+def tiny_set(n: int = 6) -> StrokeSet:
+    s = load_strokes("test", limit=n, progress=False)
     cut = int(s.lengths.max())
-    return data.StrokeSet(s.strokes[:, :cut], s.mask[:, :cut], s.lengths, s.scale)
+    return StrokeSet(s.strokes[:, :cut], s.mask[:, :cut], s.lengths, s.scale)
 
 
 def test_sequence_bounds_are_in_integer_units_and_ordered():
     s = tiny_set()
     rnn = RNNGauss(h_dim=8, feat_dim=8, hidden=8)
-    b = handwriting.sequence_bounds(rnn, s, k=1, seed=4)
-    x = data.dequantize(s.strokes, s.scale, torch.Generator().manual_seed(4))
+    b = sequence_bounds(rnn, s, k=1, seed=4)
+    x = dequantize(s.strokes, s.scale, torch.Generator().manual_seed(4))
     exact = rnn.log_weights(x, s.mask).double() - 2 * math.log(s.scale) * s.lengths.double()
     torch.testing.assert_close(b["bound"], exact)
     torch.testing.assert_close(b["iw_bound"], exact)
     vrnn = VRNN(z_dim=2, h_dim=8, feat_dim=8, hidden=8)
-    v = handwriting.sequence_bounds(vrnn, s, k=16)
+    v = sequence_bounds(vrnn, s, k=16)
     assert (v["iw_bound"] >= v["bound"] - 1e-9).all()  # log-mean-exp >= mean
-    again = handwriting.sequence_bounds(vrnn, s, k=16)
+    again = sequence_bounds(vrnn, s, k=16)
     torch.testing.assert_close(v["bound"], again["bound"])  # seeded: the same numbers twice
     with pytest.raises(ValueError, match="k must be positive"):
-        handwriting.sequence_bounds(vrnn, s, k=0)
+        sequence_bounds(vrnn, s, k=0)
 
 
 def test_a_tiny_run_trains_measures_and_reloads():
-    run = handwriting.StrokeRun("vrnn", epochs=1, n_train=64, n_test=16, z_dim=2, h_dim=8,
-                                feat_dim=8, hidden=8, iw_samples=4)
-    result = handwriting.train_stroke_model(run)
+    run = StrokeRun(
+        "vrnn",
+        epochs=1,
+        n_train=64,
+        n_test=16,
+        z_dim=2,
+        h_dim=8,
+        feat_dim=8,
+        hidden=8,
+        iw_samples=4,
+    )
+    result = train_stroke_model(run)
     assert result.parameters > 0 and len(result.history.epochs) == 1
     assert all(math.isfinite(v) for v in result.test.values())
     assert result.test["iw_bound"] >= result.test["bound"]
-    model = handwriting.load_trained(result)
-    s = data.load_strokes("test", limit=16, progress=False)
-    again = handwriting.sequence_bounds(model, s, k=4)
+    model = load_trained(result)
+    s = load_strokes("test", limit=16, progress=False)
+    again = sequence_bounds(model, s, k=4)
     assert float(again["bound"].mean()) == pytest.approx(result.test["bound"])
-    rnn = handwriting.build(handwriting.StrokeRun("rnn", z_dim=2, h_dim=8, feat_dim=8, hidden=8))
+    rnn = build_stroke_model(StrokeRun("rnn", z_dim=2, h_dim=8, feat_dim=8, hidden=8))
     assert isinstance(rnn, RNNGauss)
     with pytest.raises(ValueError, match="unknown model"):
-        handwriting.build(handwriting.StrokeRun("lstm"))
+        build_stroke_model(StrokeRun("lstm"))
 
 
 def test_polylines_break_where_the_pen_is_lifted():

@@ -8,11 +8,19 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from vaecore import bounds, checkpoint, data, handwriting, losses, toy
+from vaecore import checkpoint, losses
 from vaecore.checkpoint import CheckpointError
-from vaecore.models import VAE, mlp_autoencoder
+from vaecore.data.batches import batch_indices, length_batches
+from vaecore.data.datasets import binarize
+from vaecore.experiments.handwriting import StrokeRun, train_stroke_model
+from vaecore.experiments.toy_gans import ToyRun, run_toy_gan
+from vaecore.losses import elbo, iwae
+from vaecore.models.autoencoder import mlp_autoencoder
+from vaecore.models.vae import VAE
 from vaecore.models.vrnn import VRNN
 from vaecore.train import TrainConfig, fit
 
@@ -51,21 +59,55 @@ def test_a_checkpoint_carrying_code_is_refused_not_run(tmp_path):
             return (ran.write_text, ("the pickle ran code",))
 
     bad = tmp_path / "evil.pt"
-    torch.save({"format": checkpoint.FORMAT, "version": 1, "model": "VAE",
-                "state": {}, "metadata": {}, "x": Payload()}, bad)
+    torch.save(
+        {
+            "format": checkpoint.FORMAT,
+            "version": 1,
+            "model": "VAE",
+            "state": {},
+            "metadata": {},
+            "x": Payload(),
+        },
+        bad,
+    )
     with pytest.raises(CheckpointError, match="refused rather than run"):
         checkpoint.load(VAE(4, hidden=(16,)), bad)
     assert not ran.exists()
 
 
-@pytest.mark.parametrize("make_file, message", [
-    (lambda p: p.write_bytes(b"not a checkpoint at all"), "not a readable checkpoint"),
-    (lambda p: torch.save({"weights": torch.zeros(2)}, p), "not a vaecore checkpoint"),
-    (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 99, "model": "VAE",
-                           "state": {}, "metadata": {}}, p), "newer than this vaecore"),
-    (lambda p: torch.save({"format": checkpoint.FORMAT, "version": 1, "model": "GAN",
-                           "state": {}, "metadata": {}}, p), "holds a GAN, not a VAE"),
-])
+@pytest.mark.parametrize(
+    "make_file, message",
+    [
+        (lambda p: p.write_bytes(b"not a checkpoint at all"), "not a readable checkpoint"),
+        (lambda p: torch.save({"weights": torch.zeros(2)}, p), "not a vaecore checkpoint"),
+        (
+            lambda p: torch.save(
+                {
+                    "format": checkpoint.FORMAT,
+                    "version": 99,
+                    "model": "VAE",
+                    "state": {},
+                    "metadata": {},
+                },
+                p,
+            ),
+            "newer than this vaecore",
+        ),
+        (
+            lambda p: torch.save(
+                {
+                    "format": checkpoint.FORMAT,
+                    "version": 1,
+                    "model": "GAN",
+                    "state": {},
+                    "metadata": {},
+                },
+                p,
+            ),
+            "holds a GAN, not a VAE",
+        ),
+    ],
+)
 def test_foreign_or_future_checkpoints_are_refused_clearly(tmp_path, make_file, message):
     path = tmp_path / "c.pt"
     make_file(path)
@@ -86,7 +128,9 @@ def test_a_shape_mismatch_names_every_tensor_and_both_shapes_and_leaves_the_mode
     before = {k: v.clone() for k, v in target.state_dict().items()}
     with pytest.raises(CheckpointError) as err:
         checkpoint.load(target, path)
-    assert "tensor 'encoder.2.weight': the checkpoint has shape (8, 16), the model (16, 16)" in str(err.value)
+    assert "tensor 'encoder.2.weight': the checkpoint has shape (8, 16), the model (16, 16)" in str(
+        err.value
+    )
     assert "decoder.0.weight" in str(err.value)
     assert all(torch.equal(before[k], v) for k, v in target.state_dict().items())
     with pytest.raises(FileNotFoundError):
@@ -116,18 +160,24 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("what, make, error, message", BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-@pytest.mark.parametrize("model", [lambda: VAE(4, hidden=(16,)), lambda: mlp_autoencoder(4, hidden=(16,))],
-                         ids=["VAE", "autoencoder"])
+@pytest.mark.parametrize(
+    "model",
+    [lambda: VAE(4, hidden=(16,)), lambda: mlp_autoencoder(4, hidden=(16,))],
+    ids=["VAE", "autoencoder"],
+)
 def test_bad_model_inputs_say_what_was_expected(model, what, make, error, message):
     with pytest.raises(error, match=message):
         model().loss(make())
 
 
-@pytest.mark.parametrize("x, message", [
-    (torch.full((2, 3), 255.0), r"\[0, 1\].*/ 255"),
-    (torch.full((2, 3), -0.5), r"\[0, 1\]"),
-    (torch.full((2, 3), float("nan")), r"\[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    "x, message",
+    [
+        (torch.full((2, 3), 255.0), r"\[0, 1\].*/ 255"),
+        (torch.full((2, 3), -0.5), r"\[0, 1\]"),
+        (torch.full((2, 3), float("nan")), r"\[0, 1\]"),
+    ],
+)
 def test_bernoulli_likelihood_refuses_pixels_outside_0_1(x, message):
     with pytest.raises(ValueError, match=message):
         losses.bernoulli_nll(torch.zeros(2, 3), x)
@@ -140,15 +190,19 @@ def test_loss_helpers_refuse_integer_tensors():
 
 def test_vrnn_refuses_integer_strokes():
     with pytest.raises(TypeError, match="floating-point"):
-        VRNN(z_dim=2, h_dim=8, feat_dim=8, hidden=8).loss(torch.zeros(2, 3, 3, dtype=torch.int16), torch.ones(2, 3))
+        VRNN(z_dim=2, h_dim=8, feat_dim=8, hidden=8).loss(
+            torch.zeros(2, 3, 3, dtype=torch.int16), torch.ones(2, 3)
+        )
 
 
 # ------------------------------------------------------------------------ reproducibility
 
 
 def test_the_same_seed_gives_the_same_vae_losses_and_figure_data():
-    x = data.binarize(torch.rand(256, 784, generator=torch.Generator().manual_seed(0)),
-                      torch.Generator().manual_seed(1))
+    x = binarize(
+        torch.rand(256, 784, generator=torch.Generator().manual_seed(0)),
+        torch.Generator().manual_seed(1),
+    )
     runs = []
     for _ in range(2):
         torch.manual_seed(5)
@@ -162,13 +216,18 @@ def test_the_same_seed_gives_the_same_vae_losses_and_figure_data():
 
 
 def test_the_same_seed_gives_the_same_stroke_run_and_toy_gan():
-    run = handwriting.StrokeRun("vrnn", epochs=1, n_train=48, n_test=8, z_dim=2, h_dim=8,
-                                feat_dim=8, hidden=8, iw_samples=2)
-    a, b = handwriting.train_stroke_model(run), handwriting.train_stroke_model(run)
+    run = StrokeRun(
+        "vrnn", epochs=1, n_train=48, n_test=8, z_dim=2, h_dim=8, feat_dim=8, hidden=8, iw_samples=2
+    )
+    a, b = train_stroke_model(run), train_stroke_model(run)
     assert a.test == b.test and a.history.steps == b.history.steps
-    gan = toy.ToyRun("ring", seed=3, steps=30, hidden=(16, 16), n_eval=200)
-    (ra, ha), (rb, hb) = toy.run_toy_gan(gan), toy.run_toy_gan(gan)
-    assert (ra.captured, ra.high_quality, ra.reverse_kl) == (rb.captured, rb.high_quality, rb.reverse_kl)
+    gan = ToyRun("ring", seed=3, steps=30, hidden=(16, 16), n_eval=200)
+    (ra, ha), (rb, hb) = run_toy_gan(gan), run_toy_gan(gan)
+    assert (ra.captured, ra.high_quality, ra.reverse_kl) == (
+        rb.captured,
+        rb.high_quality,
+        rb.reverse_kl,
+    )
     assert ha.steps == hb.steps
 
 
@@ -198,7 +257,7 @@ class LinearGaussian(torch.nn.Module):
         super().__init__()
         self.w, self.b, self.s, self.q_mu, self.q_logvar = w, b, s, q_mu, q_logvar
 
-    def encode(self, x):
+    def posterior(self, x):
         return self.q_mu.expand(len(x), -1), self.q_logvar.expand(len(x), -1)
 
     def log_likelihood(self, x, z):
@@ -206,7 +265,7 @@ class LinearGaussian(torch.nn.Module):
         return torch.distributions.Normal(mean, self.s).log_prob(x.expand_as(mean)).sum(-1)
 
     def log_marginal(self, x):
-        cov = self.w @ self.w.T + self.s ** 2 * torch.eye(len(self.b), dtype=self.w.dtype)
+        cov = self.w @ self.w.T + self.s**2 * torch.eye(len(self.b), dtype=self.w.dtype)
         return torch.distributions.MultivariateNormal(self.b, cov).log_prob(x)
 
 
@@ -215,43 +274,58 @@ class LinearGaussian(torch.nn.Module):
 def test_elbo_and_iwae_never_exceed_log_p_on_the_linear_gaussian_model(seed):
     g = torch.Generator().manual_seed(seed)
     k, d = 2, 3
-    model = LinearGaussian(torch.randn(d, k, generator=g, dtype=torch.float64),
-                           torch.randn(d, generator=g, dtype=torch.float64), 0.5 + torch.rand(1, generator=g).item(),
-                           torch.randn(1, k, generator=g, dtype=torch.float64),
-                           torch.randn(1, k, generator=g, dtype=torch.float64) - 1)
+    model = LinearGaussian(
+        torch.randn(d, k, generator=g, dtype=torch.float64),
+        torch.randn(d, generator=g, dtype=torch.float64),
+        0.5 + torch.rand(1, generator=g).item(),
+        torch.randn(1, k, generator=g, dtype=torch.float64),
+        torch.randn(1, k, generator=g, dtype=torch.float64) - 1,
+    )
     x = torch.randn(1, d, generator=g, dtype=torch.float64) * 2
     log_p = float(model.log_marginal(x))
     # The ELBO in closed form: E_q[log N(x; W z + b, s^2 I)] - KL(q || N(0, I)), with vaecore's KL.
     var = model.q_logvar.exp()
     residual = x - model.q_mu @ model.w.T - model.b
-    expected_log_lik = (-0.5 * d * math.log(2 * math.pi * model.s ** 2)
-                        - ((residual ** 2).sum() + (model.w ** 2 * var).sum()) / (2 * model.s ** 2))
-    elbo_exact = float(expected_log_lik - losses.kl_to_standard_normal(model.q_mu, model.q_logvar).sum())
+    expected_log_lik = -0.5 * d * math.log(2 * math.pi * model.s**2) - (
+        (residual**2).sum() + (model.w**2 * var).sum()
+    ) / (2 * model.s**2)
+    elbo_exact = float(
+        expected_log_lik - losses.kl_to_standard_normal(model.q_mu, model.q_logvar).sum()
+    )
     assert elbo_exact <= log_p + 1e-9
     torch.manual_seed(seed)
-    elbo = float(bounds.elbo(model, x, n_samples=20_000).mean())
-    assert abs(elbo - elbo_exact) <= 0.05 * max(1.0, abs(elbo_exact))  # the Monte Carlo estimate
+    elbo_estimate = float(elbo(model, x, n_samples=20_000).mean())
+    assert abs(elbo_estimate - elbo_exact) <= 0.05 * max(
+        1.0, abs(elbo_exact)
+    )  # the Monte Carlo estimate
     # IWAE_k <= log p holds in expectation (one estimate may overshoot when q is poor): average
     # 200 independent estimates and allow four standard errors.
-    estimates = bounds.iwae(model, x.expand(200, d), k=100)
-    iwae, se = float(estimates.mean()), float(estimates.std() / math.sqrt(len(estimates)))
-    assert iwae <= log_p + 4 * se + 1e-6
-    assert iwae >= elbo_exact - 4 * se - 1e-6
+    estimates = iwae(model, x.expand(200, d), k=100)
+    iwae_mean, se = float(estimates.mean()), float(estimates.std() / math.sqrt(len(estimates)))
+    assert iwae_mean <= log_p + 4 * se + 1e-6
+    assert iwae_mean >= elbo_exact - 4 * se - 1e-6
 
 
 @hsettings(max_examples=100, deadline=None)
 @given(st.integers(0, 300), st.integers(1, 64), st.integers(0, 2**31 - 1))
 def test_batch_indices_cover_every_example_exactly_once(n, batch_size, seed):
-    batches = list(data.batch_indices(n, batch_size, generator=torch.Generator().manual_seed(seed)))
+    batches = list(batch_indices(n, batch_size, generator=torch.Generator().manual_seed(seed)))
     seen = torch.cat(batches).tolist() if batches else []
     assert sorted(seen) == list(range(n)) and all(0 < len(b) <= batch_size for b in batches)
     assert len(batches) == math.ceil(n / batch_size)
 
 
 @hsettings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(1, 150), min_size=1, max_size=300), st.integers(1, 64), st.integers(0, 2**31 - 1))
+@given(
+    st.lists(st.integers(1, 150), min_size=1, max_size=300),
+    st.integers(1, 64),
+    st.integers(0, 2**31 - 1),
+)
 def test_length_batches_cover_every_example_exactly_once(lengths, batch_size, seed):
-    batches = list(data.length_batches(torch.tensor(lengths), batch_size,
-                                       generator=torch.Generator().manual_seed(seed)))
+    batches = list(
+        length_batches(
+            torch.tensor(lengths), batch_size, generator=torch.Generator().manual_seed(seed)
+        )
+    )
     assert sorted(torch.cat(batches).tolist()) == list(range(len(lengths)))
     assert len(batches) == math.ceil(len(lengths) / batch_size)

@@ -6,8 +6,12 @@ import pytest
 import torch
 
 from vaecore.losses import bernoulli_nll, squared_error
-from vaecore.models import Autoencoder, linear_autoencoder, mlp_autoencoder
-from vaecore.models.mlp import mlp
+from vaecore.metrics.batched import encode, reconstruct
+from vaecore.metrics.likelihood import estimate_nll
+from vaecore.models.autoencoder import Autoencoder, linear_autoencoder, mlp_autoencoder
+from vaecore.models.parts import evaluating, mlp
+from vaecore.models.vae import VAE
+from vaecore.train import evaluate_loss
 
 
 def test_squared_error_is_the_per_image_sum_and_a_scaled_gaussian_nll():
@@ -47,8 +51,10 @@ def test_losses_reject_mismatched_shapes(loss):
         loss(torch.zeros(784), torch.zeros(784))
 
 
-@pytest.mark.parametrize("make", [linear_autoencoder, mlp_autoencoder,
-                                  lambda k: mlp_autoencoder(k, likelihood="gaussian")])
+@pytest.mark.parametrize(
+    "make",
+    [linear_autoencoder, mlp_autoencoder, lambda k: mlp_autoencoder(k, likelihood="gaussian")],
+)
 @pytest.mark.parametrize("k", [2, 8])
 def test_autoencoder_shapes_and_range(make, k):
     model = make(k)
@@ -104,7 +110,8 @@ def test_bernoulli_formula_on_grey_pixels_is_not_normalised():
     mass = bernoulli_mass_on_unit_interval(p)
     torch.testing.assert_close(mass, numeric, rtol=1e-8, atol=1e-10)
     assert mass[2] == 0.5 and (mass[[0, 1, 3, 4]] < 0.5).all()  # never more than half
-    # its inverse is the continuous Bernoulli's normaliser: log C(p) = log p_CB(x) - log p^x (1-p)^(1-x)
+    # its inverse is the continuous Bernoulli's normaliser: log C(p) = log p_CB(x) - log p^x
+    # (1-p)^(1-x)
     cb = torch.distributions.ContinuousBernoulli(probs=p)
     xs = torch.full_like(p, 0.3)
     log_c = cb.log_prob(xs) - (xs * p.log() + (1 - xs) * (1 - p).log())
@@ -144,3 +151,26 @@ def test_the_mlps_last_layer_has_no_activation():
         out = net(torch.randn(200, 5))
     assert (out < 0).any(dim=0).all() and (out > 0).any(dim=0).all()
     assert sum(isinstance(m, torch.nn.ReLU) for m in net) == 2
+
+
+def test_evaluating_restores_every_layers_mode_even_after_an_error():
+    model = mlp_autoencoder(4, hidden=(16,))
+    model.train()
+    model.decoder.eval()  # a frozen part stays frozen
+    with pytest.raises(RuntimeError, match="boom"):
+        with evaluating(model):
+            assert not model.training and not model.encoder.training
+            assert not torch.is_grad_enabled()
+            raise RuntimeError("boom")
+    assert model.training and model.encoder.training and not model.decoder.training
+    assert torch.is_grad_enabled()
+
+
+def test_measuring_helpers_leave_a_training_model_in_training_mode():
+    model = VAE(4, hidden=(16,)).train()
+    x = torch.rand(8, 784).round()
+    reconstruct(model, x)
+    encode(model, x)
+    estimate_nll(model, x, k=2, progress=False)
+    evaluate_loss(model, x)
+    assert model.training and all(layer.training for layer in model.modules())

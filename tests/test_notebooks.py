@@ -39,7 +39,9 @@ def test_outputs_only_where_nbval_compares_them(notebook):
             assert not cell.outputs, f"unexpected committed output: {cell.source[:80]}"
             assert cell.execution_count is None, cell.source[:80]
     assert checked >= 1
-    assert not any("execution" in c.metadata for c in notebook.cells), "execution timestamps left in"
+    assert not any("execution" in c.metadata for c in notebook.cells), (
+        "execution timestamps left in"
+    )
 
 
 def test_every_figure_has_caption_name_and_alt_text(notebook):
@@ -52,8 +54,9 @@ def test_every_figure_has_caption_name_and_alt_text(notebook):
         assert len(figure.get("caption", "")) > 40, f"figure without caption: {cell.source[:80]}"
         assert len(image.get("alt", "")) > 20, f"figure without alt text: {cell.source[:80]}"
         # One output per figure cell: myst-nb gives every output of the cell the figure's name.
-        assert cell.source.count("plt.show()") == 1 and "display(" not in cell.source, \
+        assert cell.source.count("plt.show()") == 1 and "display(" not in cell.source, (
             f"a figure cell must show one figure and nothing else: {cell.source[:80]}"
+        )
         names.append(figure.get("name"))
     assert all(names) and len(set(names)) == len(names), names
 

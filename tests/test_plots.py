@@ -1,4 +1,4 @@
-"""vaecore.plots: image grids, and the facts the figures state."""
+"""vaecore.book.plots: image grids, and the facts the figures state."""
 
 import math
 
@@ -6,12 +6,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.animation import FuncAnimation  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from matplotlib.animation import FuncAnimation  # noqa: E402
 
-from vaecore import plots  # noqa: E402
+from vaecore.book import plots
 
 
 def test_image_grid_places_images_row_by_row_with_padding():
@@ -29,7 +29,9 @@ def test_prior_contours_hold_the_stated_mass():
     # N(0, I_2): P(||z|| <= r) = 1 - exp(-r^2 / 2): 39%, 86% and 99% for r = 1, 2, 3.
     z = torch.randn(400_000, 2, generator=torch.Generator().manual_seed(0))
     for r, stated in [(1, 0.39), (2, 0.86), (3, 0.99)]:
-        assert (z.norm(dim=1) <= r).float().mean().item() == pytest.approx(1 - math.exp(-r * r / 2), abs=0.003)
+        assert (z.norm(dim=1) <= r).float().mean().item() == pytest.approx(
+            1 - math.exp(-r * r / 2), abs=0.003
+        )
         assert round(1 - math.exp(-r * r / 2), 2) == stated
     fig, ax = plt.subplots()
     plots.prior_contours(ax)
@@ -39,7 +41,9 @@ def test_prior_contours_hold_the_stated_mass():
 
 def test_latent_scatter_and_show_rows_draw():
     fig, ax = plt.subplots()
-    plots.latent_scatter(ax, np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10, "0123456789")
+    plots.latent_scatter(
+        ax, np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10, "0123456789"
+    )
     assert len(ax.collections) == 10
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         plots.latent_scatter(ax, np.zeros((5, 3)), np.zeros(5), "0")

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from vaecore import settings
+from vaecore.experiments import handwriting, side_by_side
 
 
 @pytest.mark.parametrize("value, quick", [("1", True), ("true", True), ("0", False), ("", False)])
@@ -23,7 +24,7 @@ def test_progress_follows_the_argument_then_the_environment(monkeypatch):
 
 
 def test_progress_bars_really_disappear_when_switched_off(monkeypatch, capsys):
-    from vaecore.models import linear_autoencoder
+    from vaecore.models.autoencoder import linear_autoencoder
     from vaecore.train import TrainConfig, fit
 
     monkeypatch.setenv(settings.PROGRESS_ENV, "0")
@@ -40,15 +41,20 @@ def test_quick_mode_rejects_unclear_values(monkeypatch):
         settings.quick_mode()
 
 
-def test_budget_follows_the_mode(monkeypatch):
+def test_choose_follows_the_mode(monkeypatch):
+    full = settings.Budget(n_train=None, n_test=None, epochs={"model": 10})
+    quick = settings.Budget(n_train=100, n_test=10, epochs={"model": 1})
     monkeypatch.setenv(settings.QUICK_ENV, "1")
-    quick = settings.budget("autoencoder")
+    assert settings.choose(full=full, quick=quick) is quick
     monkeypatch.setenv(settings.QUICK_ENV, "0")
-    full = settings.budget("autoencoder")
-    assert full.n_train is None and quick.n_train is not None
-    assert all(quick.epochs[m] < full.epochs[m] for m in full.epochs)
-    with pytest.raises(ValueError, match="autoencoder"):
-        settings.budget("no-such-chapter")
+    assert settings.choose(full=full, quick=quick) is full
+
+
+@pytest.mark.parametrize("recipe", [side_by_side, handwriting])
+def test_a_shared_recipe_is_smaller_in_quick_mode(recipe):
+    assert recipe.FULL.n_train is None and recipe.QUICK.n_train is not None
+    assert recipe.FULL.epochs.keys() == recipe.QUICK.epochs.keys()
+    assert all(recipe.QUICK.epochs[m] <= recipe.FULL.epochs[m] for m in recipe.FULL.epochs)
 
 
 def test_directories(monkeypatch, tmp_path):

@@ -8,8 +8,15 @@ import pytest
 import torch
 
 from vaecore import train as train_module
-from vaecore.models import linear_autoencoder, mlp_autoencoder
-from vaecore.train import History, TrainConfig, TrainingDiverged, choose_device, evaluate_loss, fit
+from vaecore.models.autoencoder import linear_autoencoder, mlp_autoencoder
+from vaecore.train import (
+    History,
+    TrainConfig,
+    TrainingDiverged,
+    choose_device,
+    evaluate_loss,
+    fit,
+)
 
 QUICK = TrainConfig(epochs=3, batch_size=64, lr=3e-3, progress=False)
 
@@ -25,8 +32,9 @@ def test_training_reduces_the_test_loss():
     train, test = _data(), _data(seed=1)
     model = mlp_autoencoder(4, hidden=(64,))
     before = evaluate_loss(model, test)["loss"]
-    history = fit(model, train, TrainConfig(epochs=4, batch_size=32, lr=3e-3, progress=False),
-                  test_data=test)
+    history = fit(
+        model, train, TrainConfig(epochs=4, batch_size=32, lr=3e-3, progress=False), test_data=test
+    )
     assert history.last["test_loss"] < 0.9 * before
     assert [row["epoch"] for row in history.epochs] == [1, 2, 3, 4]
     assert set(history.last) == {"epoch", "train_loss", "test_loss", "seconds"}
@@ -37,7 +45,9 @@ def test_same_seed_gives_the_same_losses_and_weights():
     for _ in range(2):
         torch.manual_seed(123)  # model initialisation
         model = linear_autoencoder(2)
-        runs.append((fit(model, _data(), QUICK).series("train_loss"), model.decoder.weight.detach()))
+        runs.append(
+            (fit(model, _data(), QUICK).series("train_loss"), model.decoder.weight.detach())
+        )
     assert runs[0][0] == runs[1][0]
     torch.testing.assert_close(runs[0][1], runs[1][1], rtol=0, atol=0)
 
@@ -66,31 +76,88 @@ def test_dict_losses_are_minimised_on_loss_and_all_terms_recorded():
     assert {"train_a", "train_b", "train_loss"} <= set(history.last)
 
 
-def test_after_epoch_adds_its_metrics_untimed_and_training_goes_on_in_train_mode(monkeypatch):
+def test_after_epoch_adds_its_metrics_untimed_in_evaluation_mode(monkeypatch):
     clock = [0.0]  # fit's clock: real time, plus an hour for every call of the slow metric
     monkeypatch.setattr(train_module.time, "perf_counter", lambda: time.monotonic() + clock[0])
     model = mlp_autoencoder(4, hidden=(16,))
-    seen = []
+    seen, modes = [], []
 
     def slow_metric(epoch):
-        seen.append((epoch, model.training))
-        model.eval()  # as estimate_nll does; fit must put the model back in training mode
+        seen.append((epoch, model.training, torch.is_grad_enabled()))
+        model.train()  # whatever the metric does to the mode, training goes on in training mode
         clock[0] += 3600.0
         return {"extra": 10.0 * epoch}
 
-    history = fit(model, _data(128), QUICK, after_epoch=slow_metric)
+    history = fit(
+        model,
+        _data(128),
+        QUICK,
+        before_epoch=lambda e: modes.append(model.training),
+        after_epoch=slow_metric,
+    )
     assert history.series("extra") == [10.0, 20.0, 30.0]
-    assert seen == [(1, True), (2, True), (3, True)]
+    assert seen == [(1, False, False), (2, False, False), (3, False, False)]
+    assert modes == [True, True, True]
     assert max(history.series("seconds")) < 3600.0  # the metric's time is not training time
 
 
+def test_before_epoch_runs_before_each_epoch_within_one_run():
+    steps = []
+
+    def counted(w, x):
+        steps.append(1)
+        return (w * x).pow(2).mean()
+
+    seen = []
+    config = TrainConfig(epochs=3, batch_size=16, progress=False)  # 4 steps per epoch
+    fit(
+        OneWeight(counted),
+        _data(64, 1),
+        config,
+        before_epoch=lambda e: seen.append((e, len(steps))),
+    )
+    assert seen == [(1, 0), (2, 4), (3, 8)]
+
+
+def test_a_warm_up_through_before_epoch_keeps_one_optimiser():
+    # Three epochs in one call differ from three calls of one epoch each: the calls restart
+    # Adam's moments and the cosine schedule. before_epoch keeps the single run.
+    def run(one_call):
+        torch.manual_seed(0)
+        model = mlp_autoencoder(4, hidden=(16,))
+        if one_call:
+            fit(
+                model,
+                _data(64),
+                TrainConfig(epochs=3, batch_size=16, progress=False),
+                before_epoch=lambda e: None,
+            )
+        else:
+            for _ in range(3):
+                fit(model, _data(64), TrainConfig(epochs=1, batch_size=16, progress=False))
+        return torch.cat([p.detach().flatten() for p in model.parameters()])
+
+    torch.manual_seed(0)
+    plain = mlp_autoencoder(4, hidden=(16,))
+    fit(plain, _data(64), TrainConfig(epochs=3, batch_size=16, progress=False))
+    weights = torch.cat([p.detach().flatten() for p in plain.parameters()])
+    torch.testing.assert_close(run(one_call=True), weights)
+    assert not torch.allclose(run(one_call=False), weights)
+
+
 def test_non_finite_loss_stops_with_the_step_named_and_keeps_the_history():
-    def explodes_at_step_5(w, x, calls=itertools.count()):
+    calls = itertools.count()
+
+    def explodes_at_step_5(w, x):
         loss = (w * x).pow(2).mean()
         return {"loss": loss * float("inf") if next(calls) == 5 else loss, "w": w}
 
     with pytest.raises(TrainingDiverged, match="step 5") as err:
-        fit(OneWeight(explodes_at_step_5), _data(64, 1), TrainConfig(epochs=2, batch_size=16, progress=False))
+        fit(
+            OneWeight(explodes_at_step_5),
+            _data(64, 1),
+            TrainConfig(epochs=2, batch_size=16, progress=False),
+        )
     steps = err.value.history.steps
     assert len(steps) == 6 and math.isinf(steps[-1]["loss"]) and "w" in steps[-1]
     assert len(err.value.history.epochs) == 1  # the first epoch (4 steps) finished
@@ -154,7 +221,11 @@ def test_tuples_of_tensors_are_batched_together():
         return (w * x).pow(2).mean()
 
     x = torch.arange(50.0)[:, None]
-    fit(OneWeight(record), (x, torch.arange(50)), TrainConfig(epochs=2, batch_size=8, progress=False))
+    fit(
+        OneWeight(record),
+        (x, torch.arange(50)),
+        TrainConfig(epochs=2, batch_size=8, progress=False),
+    )
     assert seen and all(seen)
     with pytest.raises(ValueError, match="one length"):
         fit(OneWeight(record), (x, torch.arange(49)), QUICK)
@@ -166,7 +237,9 @@ def test_gradients_are_clipped_before_the_optimiser_step(monkeypatch):
     original_step = torch.optim.Adam.step
 
     def recording_step(self, *args, **kwargs):
-        grads = [p.grad for group in self.param_groups for p in group["params"] if p.grad is not None]
+        grads = [
+            p.grad for group in self.param_groups for p in group["params"] if p.grad is not None
+        ]
         seen.append(float(torch.linalg.vector_norm(torch.stack([g.norm() for g in grads]))))
         return original_step(self, *args, **kwargs)
 
@@ -176,6 +249,9 @@ def test_gradients_are_clipped_before_the_optimiser_step(monkeypatch):
     fit(model, data, TrainConfig(epochs=2, batch_size=32, progress=False, clip_grad_norm=0.5))
     assert len(seen) == 4 and max(seen) <= 0.5 + 1e-4
     seen.clear()
-    fit(mlp_autoencoder(4, hidden=(16,), likelihood="gaussian"), data,
-        TrainConfig(epochs=1, batch_size=32, progress=False))
+    fit(
+        mlp_autoencoder(4, hidden=(16,), likelihood="gaussian"),
+        data,
+        TrainConfig(epochs=1, batch_size=32, progress=False),
+    )
     assert min(seen) > 0.5  # without clipping the same gradients are far larger

@@ -10,9 +10,21 @@ import math
 import pytest
 import torch
 
-from vaecore import bounds, data, evaluate
-from vaecore.losses import gaussian_kl, gaussian_log_prob, kl_per_dimension, kl_to_standard_normal
-from vaecore.models import VAE, FreeBitsVAE, mistakes, mlp_autoencoder, reparameterize
+from vaecore.data.datasets import binarize, load_images
+from vaecore.losses import (
+    elbo,
+    gaussian_kl,
+    gaussian_log_prob,
+    iwae,
+    kl_per_dimension,
+    kl_to_standard_normal,
+    reparameterize,
+)
+from vaecore.metrics.latents import active_units
+from vaecore.metrics.likelihood import estimate_nll
+from vaecore.models import mistakes
+from vaecore.models.autoencoder import mlp_autoencoder
+from vaecore.models.vae import VAE, FreeBitsVAE
 from vaecore.train import TrainConfig, evaluate_loss, fit
 
 D64 = torch.float64
@@ -24,6 +36,7 @@ def _gaussians(n=6, k=4, seed=0):
 
 
 # ------------------------------------------------------------------------- KL and densities
+
 
 def test_gaussian_kl_matches_torch_distributions():
     mu_q, lv_q, mu_p, lv_p = _gaussians()
@@ -53,8 +66,9 @@ def test_kl_to_standard_normal_is_the_special_case_summed_over_dimensions():
     mu, lv, _, _ = _gaussians(seed=3)
     zeros = torch.zeros_like(mu)
     torch.testing.assert_close(kl_to_standard_normal(mu, lv), gaussian_kl(mu, lv, zeros, zeros))
-    torch.testing.assert_close(kl_to_standard_normal(mu, lv),
-                               0.5 * (mu**2 + lv.exp() - lv - 1).sum(-1))
+    torch.testing.assert_close(
+        kl_to_standard_normal(mu, lv), 0.5 * (mu**2 + lv.exp() - lv - 1).sum(-1)
+    )
     assert kl_to_standard_normal(zeros, zeros).abs().max() == 0
 
 
@@ -73,12 +87,15 @@ def test_gaussian_helpers_reject_mismatched_shapes(fn):
 def test_gaussian_log_prob_takes_samples_in_leading_dimensions_only():
     z, mu, lv, _ = _gaussians(seed=5)
     stacked = torch.stack([z, z + 1])  # (2, batch, k)
-    torch.testing.assert_close(gaussian_log_prob(stacked, mu, lv)[1], gaussian_log_prob(z + 1, mu, lv))
+    torch.testing.assert_close(
+        gaussian_log_prob(stacked, mu, lv)[1], gaussian_log_prob(z + 1, mu, lv)
+    )
     with pytest.raises(ValueError, match="does not end with"):
         gaussian_log_prob(z[:, :2], mu, lv)
 
 
 # ----------------------------------------------------------------------- reparameterisation
+
 
 def test_reparameterize_has_the_right_mean_and_variance():
     mu, lv = torch.tensor([[1.0, -2.0]]), torch.tensor([[0.0, math.log(4.0)]])
@@ -100,6 +117,7 @@ def test_reparameterised_gradient_agrees_with_the_analytic_gradient():
 
 # ----------------------------------------------------------------- bounds on a known model
 
+
 class ProbabilisticPCA(torch.nn.Module):
     """p(z) = N(0, I_2), p(x | z) = N(W z + b, s2 I_5); W has orthogonal columns, so the exact
     posterior is diagonal. q(z | x) is the exact posterior, its mean shifted by ``shift`` and its
@@ -115,11 +133,11 @@ class ProbabilisticPCA(torch.nn.Module):
         self.m = (self.w**2).sum(0) + self.s2  # diagonal of W^T W + s2 I
         self.shift, self.scale = shift, scale
 
-    def posterior(self, x):
+    def true_posterior(self, x):
         return (x - self.b) @ self.w / self.m, torch.log(self.s2 / self.m).expand(len(x), 2)
 
-    def encode(self, x):
-        mu, lv = self.posterior(x)
+    def posterior(self, x):
+        mu, lv = self.true_posterior(x)
         return mu + self.shift, lv + math.log(self.scale)
 
     def log_likelihood(self, x, z):
@@ -133,12 +151,14 @@ class ProbabilisticPCA(torch.nn.Module):
     def sample(self, n):
         g = torch.Generator().manual_seed(1)
         z = torch.randn(n, 2, generator=g, dtype=D64)
-        return z @ self.w.T + self.b + math.sqrt(self.s2) * torch.randn(n, 5, generator=g, dtype=D64)
+        return (
+            z @ self.w.T + self.b + math.sqrt(self.s2) * torch.randn(n, 5, generator=g, dtype=D64)
+        )
 
 
 def _elbo_standard_error(model, x, n):
-    """The standard error of bounds.elbo with n samples: that of the mean of log p(x | z)."""
-    mu, lv = model.encode(x)
+    """The standard error of elbo with n samples: that of the mean of log p(x | z)."""
+    mu, lv = model.posterior(x)
     return model.log_likelihood(x, reparameterize(mu, lv, n)).std(dim=0) / math.sqrt(n)
 
 
@@ -148,11 +168,11 @@ def test_bounds_are_exact_when_q_is_the_true_posterior():
     torch.manual_seed(0)
     log_p = model.log_marginal(x)
     # Every importance weight p(x, z) / q(z | x) equals p(x): IWAE is exact for any k.
-    torch.testing.assert_close(bounds.iwae(model, x, 1), log_p)
-    torch.testing.assert_close(bounds.iwae(model, x, 10), log_p)
+    torch.testing.assert_close(iwae(model, x, 1), log_p)
+    torch.testing.assert_close(iwae(model, x, 10), log_p)
     # The ELBO (sampled likelihood, closed-form KL) is exact in expectation.
     n = 20_000
-    error = (bounds.elbo(model, x, n_samples=n) - log_p).abs()
+    error = (elbo(model, x, n_samples=n) - log_p).abs()
     assert (error < 4 * _elbo_standard_error(model, x, n)).all()
 
 
@@ -161,8 +181,8 @@ def test_log_p_equals_elbo_plus_kl_to_the_true_posterior():
     x = model.sample(20)
     torch.manual_seed(0)
     n = 20_000
-    gap = model.log_marginal(x) - bounds.elbo(model, x, n_samples=n)
-    kl = gaussian_kl(*model.encode(x), *model.posterior(x))
+    gap = model.log_marginal(x) - elbo(model, x, n_samples=n)
+    kl = gaussian_kl(*model.posterior(x), *model.true_posterior(x))
     assert ((gap - kl).abs() < 4 * _elbo_standard_error(model, x, n)).all()
     assert (kl > 0.1).all()
 
@@ -172,25 +192,26 @@ def test_elbo_below_iwae_below_log_p_and_iwae_rises_with_k_towards_log_p():
     x = model.sample(400)
     torch.manual_seed(0)
     log_p = model.log_marginal(x).mean().item()
-    elbo = bounds.elbo(model, x, n_samples=100).mean().item()
-    iwae = {k: bounds.iwae(model, x, k).mean().item() for k in (1, 10, 100, 1000)}
-    assert iwae[1] == pytest.approx(elbo, abs=0.1)  # IWAE_1 is an estimate of the ELBO
-    assert elbo < iwae[10] < iwae[100] < iwae[1000] <= log_p
-    assert log_p - iwae[1000] < 0.02 < log_p - elbo
+    elbo_mean = elbo(model, x, n_samples=100).mean().item()
+    iwae_mean = {k: iwae(model, x, k).mean().item() for k in (1, 10, 100, 1000)}
+    assert iwae_mean[1] == pytest.approx(elbo_mean, abs=0.1)  # IWAE_1 is an estimate of the ELBO
+    assert elbo_mean < iwae_mean[10] < iwae_mean[100] < iwae_mean[1000] <= log_p
+    assert log_p - iwae_mean[1000] < 0.02 < log_p - elbo_mean
 
 
 def test_iwae_rejects_k_below_one():
     with pytest.raises(ValueError, match="k must be"):
-        bounds.iwae(ProbabilisticPCA(), ProbabilisticPCA().sample(2), 0)
+        iwae(ProbabilisticPCA(), ProbabilisticPCA().sample(2), 0)
 
 
 # ----------------------------------------------------------------------------- the VAE model
+
 
 def test_vae_shapes_and_loss_terms():
     torch.manual_seed(0)
     model = VAE(3, hidden=(32,), data_dim=20)
     x = torch.bernoulli(torch.rand(7, 20))
-    mu, logvar = model.encode(x)
+    mu, logvar = model.posterior(x)
     assert mu.shape == logvar.shape == (7, 3)
     assert model.decode(mu).shape == model(x).shape == (7, 20)
     assert model.log_likelihood(x, torch.zeros(4, 7, 3)).shape == (4, 7)
@@ -227,14 +248,21 @@ def test_vae_rejects_bad_settings():
 
 
 def test_training_a_vae_on_binarized_mnist_raises_its_test_elbo():
-    train = data.load("mnist", "train", limit=3000, progress=False).images
-    test = data.binarize(data.load("mnist", "test", limit=500, progress=False).images,
-                         torch.Generator().manual_seed(0))
+    train = load_images("mnist", "train", limit=3000, progress=False).images
+    test = binarize(
+        load_images("mnist", "test", limit=500, progress=False).images,
+        torch.Generator().manual_seed(0),
+    )
     torch.manual_seed(0)
     model = VAE(8, hidden=(128,))
     before = evaluate_loss(model, test)["loss"]
-    history = fit(model, train, TrainConfig(epochs=3, batch_size=100, progress=False),
-                  test_data=test, transform=data.binarize)
+    history = fit(
+        model,
+        train,
+        TrainConfig(epochs=3, batch_size=100, progress=False),
+        test_data=test,
+        transform=binarize,
+    )
     assert history.last["test_loss"] < before - 200  # from ~543 nats (uniform pixels) downwards
     assert {"train_rec", "train_kl", "test_rec", "test_kl"} <= set(history.last)
 
@@ -242,12 +270,11 @@ def test_training_a_vae_on_binarized_mnist_raises_its_test_elbo():
 # ------------------------------------------------------------------- the classic mistakes
 
 
-
 def _mistake(cls):
     torch.manual_seed(0)
     model = cls(4, hidden=(16,), data_dim=10)
     x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
-    mu, logvar = model.encode(x)
+    mu, logvar = model.posterior(x)
     return model, x, mu, logvar
 
 
@@ -267,23 +294,28 @@ def test_softmax_mistake_is_a_deterministic_point_on_the_simplex():
     torch.testing.assert_close(z.sum(-1), torch.ones(len(z)))
 
 
-@pytest.mark.parametrize("cls, factor", [(mistakes.WrongSignKLVAE, -1.0), (mistakes.AveragedKLVAE, 0.25)])
+@pytest.mark.parametrize(
+    "cls, factor", [(mistakes.WrongSignKLVAE, -1.0), (mistakes.AveragedKLVAE, 0.25)]
+)
 def test_kl_mistakes_change_only_the_weight_of_the_kl(cls, factor):
     model, x, mu, logvar = _mistake(cls)
     torch.manual_seed(3)
     terms = model.loss(x)
-    assert terms["loss"].item() == pytest.approx(terms["rec"].item() + factor * terms["kl"].item(), rel=1e-5)
+    assert terms["loss"].item() == pytest.approx(
+        terms["rec"].item() + factor * terms["kl"].item(), rel=1e-5
+    )
     assert terms["kl"].item() > 0  # the true KL is still what is reported
 
 
 # ----------------------------------------------------------- free bits and active units
 
 
-
 def test_free_bits_penalty_is_sum_of_max_of_lambda_and_the_batch_mean_kl():
     torch.manual_seed(0)
     model = FreeBitsVAE(4, free_bits=0.5, hidden=(16,), data_dim=10)
-    mu = torch.tensor([[0.0, 2.0, 0.1, 1.5], [0.0, -2.0, 0.1, 1.0]], requires_grad=True)  # KL means 0, 2, 0.005, 0.81
+    mu = torch.tensor(
+        [[0.0, 2.0, 0.1, 1.5], [0.0, -2.0, 0.1, 1.0]], requires_grad=True
+    )  # KL means 0, 2, 0.005, 0.81
     logvar = torch.zeros(2, 4)
     kl = kl_per_dimension(mu, logvar)
     expected = torch.maximum(kl.mean(0), torch.tensor(0.5)).sum()
@@ -296,10 +328,12 @@ def test_free_bits_penalty_is_sum_of_max_of_lambda_and_the_batch_mean_kl():
 
 
 def test_active_units_counts_dimensions_whose_mean_varies():
-    mu = torch.stack([torch.linspace(-1, 1, 100), torch.full((100,), 3.0), 0.05 * torch.randn(100)], 1)
-    assert evaluate.active_units(mu).tolist() == [True, False, False]
+    mu = torch.stack(
+        [torch.linspace(-1, 1, 100), torch.full((100,), 3.0), 0.05 * torch.randn(100)], 1
+    )
+    assert active_units(mu).tolist() == [True, False, False]
     with pytest.raises(ValueError):
-        evaluate.active_units(torch.zeros(1, 3))
+        active_units(torch.zeros(1, 3))
 
 
 # ------------------------------------------------------ what the VAE's loss is made of
@@ -315,8 +349,10 @@ def test_the_vae_decodes_a_reparameterised_draw_from_q_in_training():
     n = 4000
     x = torch.bernoulli(torch.rand(1, 6, generator=torch.Generator().manual_seed(1))).repeat(n, 1)
     seen = {}
-    hooks = [model.encoder.register_forward_hook(lambda m, a, out: seen.__setitem__("q", out)),
-             model.decoder.register_forward_pre_hook(lambda m, a: seen.__setitem__("z", a[0]))]
+    hooks = [
+        model.encoder.register_forward_hook(lambda m, a, out: seen.__setitem__("q", out)),
+        model.decoder.register_forward_pre_hook(lambda m, a: seen.__setitem__("z", a[0])),
+    ]
     try:
         torch.manual_seed(2)
         model.loss(x)
@@ -359,7 +395,7 @@ def test_the_vae_kl_term_is_the_kl_of_its_encoder_to_the_prior():
     torch.manual_seed(0)
     model = VAE(3, hidden=(16,), data_dim=10)
     x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
-    mu, logvar = model.encode(x)
+    mu, logvar = model.posterior(x)
     q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
     p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
     expected = torch.distributions.kl_divergence(q, p).sum(-1).mean()
@@ -379,12 +415,13 @@ def test_vae_reconstructs_through_the_posterior_mean_and_decodes_to_bernoulli_me
     first = model(x)
     torch.manual_seed(3)
     torch.testing.assert_close(first, model(x))
-    torch.testing.assert_close(first, model.decode(model.encode(x)[0]))
+    torch.testing.assert_close(first, model.decode(model.encode(x)))
 
 
 def test_the_vae_is_the_autoencoder_plus_a_log_variance_head():
     """Side by side: with the same hidden sizes the VAE has 256 * 32 + 32 more parameters than the
     autoencoder, the half of the encoder's last layer that outputs log sigma^2."""
+
     def count(model):
         return sum(p.numel() for p in model.parameters())
 
@@ -401,11 +438,12 @@ def test_estimate_nll_is_minus_the_mean_log_likelihood_where_it_is_known():
     exact = ProbabilisticPCA()
     x = exact.sample(23)
     torch.manual_seed(0)
-    assert bounds.estimate_nll(exact, x, k=3, batch_size=5, progress=False) == pytest.approx(
-        -exact.log_marginal(x).mean().item(), rel=1e-9)
+    assert estimate_nll(exact, x, k=3, batch_size=5, progress=False) == pytest.approx(
+        -exact.log_marginal(x).mean().item(), rel=1e-9
+    )
     poor = ProbabilisticPCA(shift=0.4, scale=2.0)
-    nll = bounds.estimate_nll(poor, x, k=200, batch_size=5, progress=False)
-    minus_elbo = -bounds.elbo(poor, x, n_samples=2000).mean().item()
+    nll = estimate_nll(poor, x, k=200, batch_size=5, progress=False)
+    minus_elbo = -elbo(poor, x, n_samples=2000).mean().item()
     # IWAE_k <= log p(x) in expectation; one estimate may overshoot by its noise (~0.01 nats here)
     assert -poor.log_marginal(x).mean().item() - 0.05 < nll < minus_elbo - 0.5
 
@@ -416,9 +454,9 @@ def test_active_units_threshold_is_burda_et_al_s_0_01():
     s = torch.randn(200, generator=torch.Generator().manual_seed(0), dtype=D64)
     s = (s - s.mean()) / s.std()  # sample variance exactly 1
     mu = torch.stack([math.sqrt(0.0105) * s, math.sqrt(0.0095) * s], dim=1)
-    assert evaluate.active_units(mu).tolist() == [True, False]
-    assert evaluate.active_units(mu, threshold=0.009).tolist() == [True, True]
-    assert evaluate.active_units(mu, threshold=0.011).tolist() == [False, False]
+    assert active_units(mu).tolist() == [True, False]
+    assert active_units(mu, threshold=0.009).tolist() == [True, True]
+    assert active_units(mu, threshold=0.011).tolist() == [False, False]
 
 
 def test_free_bits_floor_applies_to_the_batch_average_of_each_dimension():
@@ -429,7 +467,7 @@ def test_free_bits_floor_applies_to_the_batch_average_of_each_dimension():
     torch.manual_seed(0)
     model = FreeBitsVAE(2, free_bits=0.5, hidden=(8,), data_dim=4)
     kl_wanted = torch.tensor([[0.1, 0.1], [1.5, 0.7]])  # batch means 0.8 and 0.4
-    mu = (2 * kl_wanted).sqrt().requires_grad_(True)   # with logvar = 0, KL_j = mu_j^2 / 2
+    mu = (2 * kl_wanted).sqrt().requires_grad_(True)  # with logvar = 0, KL_j = mu_j^2 / 2
     kl = kl_per_dimension(mu, torch.zeros(2, 2))
     penalty = model.kl_penalty(kl).mean()
     assert penalty.item() == pytest.approx(0.8 + 0.5)
@@ -439,6 +477,6 @@ def test_free_bits_floor_applies_to_the_batch_average_of_each_dimension():
     model.beta = 4.0
     torch.manual_seed(2)
     terms = model.loss(x)
-    mu_x, logvar_x = model.encode(x)
+    mu_x, logvar_x = model.posterior(x)
     floor = torch.clamp(kl_per_dimension(mu_x, logvar_x).mean(0), min=0.5).sum()
     torch.testing.assert_close(terms["loss"], terms["rec"] + 4.0 * floor)

@@ -6,36 +6,52 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from vaecore.models.vrnn import (VRNN, RNNGauss, count_parameters, gaussian_params, matched_rnn,
-                                 rnn_gauss_parameters, stroke_log_prob)
+from vaecore.losses import gaussian_params, stroke_log_prob
+from vaecore.models.parts import count_parameters
+from vaecore.models.vrnn import VRNN, RNNGauss, matched_rnn, rnn_gauss_parameters
 from vaecore.train import TrainConfig, fit
 
 
-def strokes_batch(lengths: list[int], seed: int = 0, pad: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+def strokes_batch(
+    lengths: list[int], seed: int = 0, pad: float = 0.0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Random strokes ``(B, max(lengths), 3)`` and their mask; padded steps hold ``pad``."""
     g = torch.Generator().manual_seed(seed)
     T = max(lengths)
-    x = torch.cat([torch.randn(len(lengths), T, 2, generator=g),
-                   torch.bernoulli(torch.full((len(lengths), T, 1), 0.2), generator=g)], dim=-1)
+    x = torch.cat(
+        [
+            torch.randn(len(lengths), T, 2, generator=g),
+            torch.bernoulli(torch.full((len(lengths), T, 1), 0.2), generator=g),
+        ],
+        dim=-1,
+    )
     mask = (torch.arange(T) < torch.tensor(lengths)[:, None]).float()
     x = torch.where(mask[..., None].bool(), x, torch.full_like(x, pad))
     return x, mask
 
 
-MODELS = [lambda: VRNN(z_dim=4, h_dim=16, feat_dim=8, hidden=16),
-          lambda: RNNGauss(h_dim=16, feat_dim=8, hidden=16)]
+MODELS = [
+    lambda: VRNN(z_dim=4, h_dim=16, feat_dim=8, hidden=16),
+    lambda: RNNGauss(h_dim=16, feat_dim=8, hidden=16),
+]
 
 
 def test_stroke_log_prob_matches_torch_distributions():
     g = torch.Generator().manual_seed(1)
-    x = torch.cat([torch.randn(50, 2, generator=g), torch.bernoulli(torch.full((50, 1), 0.5), generator=g)], -1)
+    x = torch.cat(
+        [torch.randn(50, 2, generator=g), torch.bernoulli(torch.full((50, 1), 0.5), generator=g)],
+        -1,
+    )
     out = torch.randn(50, 5, generator=g) * 2
     mu, logvar = gaussian_params(out[:, :4], 1e-3)
-    expected = (Normal(mu, torch.exp(0.5 * logvar)).log_prob(x[:, :2]).sum(-1)
-                + Bernoulli(logits=out[:, 4]).log_prob(x[:, 2]))
+    expected = Normal(mu, torch.exp(0.5 * logvar)).log_prob(x[:, :2]).sum(-1) + Bernoulli(
+        logits=out[:, 4]
+    ).log_prob(x[:, 2])
     torch.testing.assert_close(stroke_log_prob(x, out, 1e-3), expected)
     # the standard deviation is softplus(raw) + min_std
-    torch.testing.assert_close(torch.exp(0.5 * logvar), torch.nn.functional.softplus(out[:, 2:4]) + 1e-3)
+    torch.testing.assert_close(
+        torch.exp(0.5 * logvar), torch.nn.functional.softplus(out[:, 2:4]) + 1e-3
+    )
 
 
 def test_standard_deviations_are_floored_so_the_density_stays_finite():
@@ -121,30 +137,42 @@ def test_vrnn_continues_a_prefix_and_one_latent_moves_the_rest():
     prefix, _ = strokes_batch([5])
     u = torch.zeros(3, 4)
     u[1, 0], u[2, 0] = 2.0, -2.0
-    out = model.generate(3, 12, generator=torch.Generator().manual_seed(0), prefix=prefix[0], z_at_end=u)
+    out = model.generate(
+        3, 12, generator=torch.Generator().manual_seed(0), prefix=prefix[0], z_at_end=u
+    )
     torch.testing.assert_close(out[:, :5], prefix[0].expand(3, 5, 3))
     assert not torch.allclose(out[0, 5:, :2], out[1, 5:, :2])
     # the same latent gives the same continuation: the rows share every other draw
-    same = model.generate(2, 12, generator=torch.Generator().manual_seed(0), prefix=prefix[0],
-                          z_at_end=torch.zeros(2, 4))
+    same = model.generate(
+        2,
+        12,
+        generator=torch.Generator().manual_seed(0),
+        prefix=prefix[0],
+        z_at_end=torch.zeros(2, 4),
+    )
     torch.testing.assert_close(same[0], same[1])
     torch.testing.assert_close(same[0], out[0])
 
 
 def test_parameter_counts_and_the_matched_baseline():
     for h, f, k in ((5, 3, 7), (193, 64, 128)):
-        assert rnn_gauss_parameters(h, f, k) == count_parameters(RNNGauss(h_dim=h, feat_dim=f, hidden=k))
+        assert rnn_gauss_parameters(h, f, k) == count_parameters(
+            RNNGauss(h_dim=h, feat_dim=f, hidden=k)
+        )
     vrnn = VRNN()
     rnn = matched_rnn(count_parameters(vrnn), feat_dim=64, hidden=128)
     assert abs(count_parameters(rnn) / count_parameters(vrnn) - 1) < 0.01
 
 
-@pytest.mark.parametrize("x, mask, message", [
-    (torch.zeros(2, 5, 2), torch.ones(2, 5), "batch, steps, 3"),
-    (torch.zeros(2, 5, 3), torch.ones(2, 4), "batch, steps, 3"),
-    (torch.zeros(2, 5, 3), torch.zeros(2, 5), "no real step"),
-    (torch.zeros(0, 5, 3), torch.zeros(0, 5), "no real step"),
-])
+@pytest.mark.parametrize(
+    "x, mask, message",
+    [
+        (torch.zeros(2, 5, 2), torch.ones(2, 5), "batch, steps, 3"),
+        (torch.zeros(2, 5, 3), torch.ones(2, 4), "batch, steps, 3"),
+        (torch.zeros(2, 5, 3), torch.zeros(2, 5), "no real step"),
+        (torch.zeros(0, 5, 3), torch.zeros(0, 5), "no real step"),
+    ],
+)
 def test_bad_batches_are_refused_clearly(x, mask, message):
     for make in MODELS:
         with pytest.raises(ValueError, match=message):
@@ -167,11 +195,21 @@ def test_fit_trains_a_vrnn_on_padded_sequences_of_mixed_length():
     lengths = [3, 9, 5, 2, 8, 6, 4, 7] * 4
     x, mask = strokes_batch(lengths)
     model = VRNN(z_dim=2, h_dim=16, feat_dim=8, hidden=16)
-    history = fit(model, (x, mask), TrainConfig(epochs=30, batch_size=8, lr=3e-3, progress=False),
-                  test_data=(x, mask), lengths=torch.tensor(lengths))
+    history = fit(
+        model,
+        (x, mask),
+        TrainConfig(epochs=30, batch_size=8, lr=3e-3, progress=False),
+        test_data=(x, mask),
+        lengths=torch.tensor(lengths),
+    )
     assert history.epochs[-1]["test_loss"] < history.epochs[0]["test_loss"] - 0.2
     with pytest.raises(ValueError, match="lengths"):
-        fit(model, (x, mask), TrainConfig(epochs=1, progress=False), lengths=torch.tensor(lengths[:-1]))
+        fit(
+            model,
+            (x, mask),
+            TrainConfig(epochs=1, progress=False),
+            lengths=torch.tensor(lengths[:-1]),
+        )
 
 
 # ------------------------------------------------------ the chapter's structure, by perturbation
@@ -199,19 +237,24 @@ def _trace(model, x, names, clamp_z=None, bump_h=None):
     def recorder(name):
         def hook(module, args, out):
             seen[name].append((args[0].detach().clone(), out.detach().clone()))
+
         return hook
 
     for name in names:
         handles.append(getattr(model, name).register_forward_hook(recorder(name)))
     if clamp_z is not None:
+
         def clamp(module, args):
             calls["phi_z"] += 1
             return (clamp_z[:, calls["phi_z"] - 1],)
+
         handles.append(model.phi_z.register_forward_pre_hook(clamp))
     if bump_h is not None:
+
         def bump(module, args, out):
             calls["rnn"] += 1
             return out + bump_h[1] if calls["rnn"] - 1 == bump_h[0] else None
+
         handles.append(model.rnn.register_forward_hook(bump))
     try:
         torch.manual_seed(0)
@@ -312,8 +355,9 @@ def test_vrnn_step_terms_follow_the_chapters_equations():
             m = mask[:, t]
             torch.testing.assert_close(terms["log_px"][:, t], log_px * m)
             torch.testing.assert_close(terms["kl"][:, t], kl_divergence(q, p).sum(-1) * m)
-            torch.testing.assert_close(terms["log_ratio"][:, t],
-                                       (p.log_prob(z).sum(-1) - q.log_prob(z).sum(-1)) * m)
+            torch.testing.assert_close(
+                terms["log_ratio"][:, t], (p.log_prob(z).sum(-1) - q.log_prob(z).sum(-1)) * m
+            )
             h = model.rnn(torch.cat([fx, fz], -1), h)
 
 
@@ -380,7 +424,7 @@ def test_rnn_gauss_each_step_is_a_normalised_distribution_of_the_next_point():
     x = torch.cat([first, second], dim=1)
     with torch.no_grad():
         log_p = model.step_terms(x, torch.ones(x.shape[:2]))["log_px"][:, 1]
-    assert float(log_p.exp().sum() * 0.1 ** 2) == pytest.approx(1.0, abs=1e-3)
+    assert float(log_p.exp().sum() * 0.1**2) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_generation_draws_each_latent_from_the_prior_given_the_past():
@@ -392,14 +436,19 @@ def test_generation_draws_each_latent_from_the_prior_given_the_past():
     prefix, _ = strokes_batch([3], seed=7)
     u = torch.tensor([[0.0, 0.0, 0.0], [1.5, -1.0, 0.5]])
     seen = {"prior": [], "posterior": [], "z": [], "rnn": []}
-    handles = [getattr(model, n).register_forward_hook(
-        lambda m, a, o, n=n: seen[n].append((a[0].clone(), o.clone())))
-        for n in ("prior", "posterior", "rnn")]
-    handles.append(model.phi_z.register_forward_pre_hook(
-        lambda m, a: seen["z"].append(a[0].clone())))
+    handles = [
+        getattr(model, n).register_forward_hook(
+            lambda m, a, o, n=n: seen[n].append((a[0].clone(), o.clone()))
+        )
+        for n in ("prior", "posterior", "rnn")
+    ]
+    handles.append(
+        model.phi_z.register_forward_pre_hook(lambda m, a: seen["z"].append(a[0].clone()))
+    )
     try:
-        model.generate(2, 6, generator=torch.Generator().manual_seed(0), prefix=prefix[0],
-                       z_at_end=u)
+        model.generate(
+            2, 6, generator=torch.Generator().manual_seed(0), prefix=prefix[0], z_at_end=u
+        )
     finally:
         for handle in handles:
             handle.remove()

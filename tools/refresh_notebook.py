@@ -4,13 +4,12 @@ Usage (from the repository root, in the project's environment):
 
     python tools/refresh_notebook.py chapters/autoencoder.ipynb [more.ipynb ...]
 
-Cells whose source starts with ``# NBVAL_CHECK_OUTPUT`` keep their fresh outputs: nbval
-compares them on every test run, so they must print the same thing in quick and full mode
-(shapes, parameter counts, closed-form numbers), and keep their execution counts, without which
-nbval takes them for unrun cells. Every other cell is committed without outputs or execution
-counts, which keeps the repository small and its diffs readable.
-tests/test_notebooks.py checks that committed notebooks follow these rules.
-"""
+Cells whose source starts with ``# NBVAL_CHECK_OUTPUT`` keep their fresh outputs: nbval compares
+them on every test run, so they must print the same thing in quick and full mode (shapes, parameter
+counts, closed-form numbers), and keep their execution counts, without which nbval takes them for
+unrun cells. Every other cell is committed without outputs or execution counts, which keeps the
+repository small and its diffs readable. tests/test_notebooks.py checks that committed notebooks
+follow these rules."""
 
 from __future__ import annotations
 
@@ -32,8 +31,9 @@ def refresh(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     os.environ["VAECORE_QUICK"] = "1"
     os.environ["VAECORE_PROGRESS"] = "0"
-    NotebookClient(nb, timeout=900, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
         if cell.cell_type == "code" and not is_checked(cell):

@@ -1,9 +1,9 @@
 """Train the book's sample judge once and write it where vaecore ships it.
 
-Trains :class:`vaecore.classifier.ConvClassifier` on the 60,000 MNIST training digits
+Trains :class:`vaecore.models.classifier.ConvClassifier` on the 60,000 MNIST training digits
 (``--epochs``, seed 0), measures its accuracy on the 10,000 test digits, and writes
-``vaecore/weights/mnist_judge.pt`` (a vaecore checkpoint) with ``mnist_judge.json`` beside it:
-the file's SHA-256, the accuracy, the training time, the command, the machine and the versions.
+``vaecore/metrics/weights/mnist_judge.pt`` (a vaecore checkpoint) with ``mnist_judge.json`` beside
+it: the file's SHA-256, the accuracy, the training time, the command, the machine and the versions.
 Every chapter loads this judge (``SampleJudge.load``) and measures its accuracy again.
 
     python tools/train_judge.py                  # the book's judge (a few minutes on a CPU)
@@ -21,8 +21,10 @@ from pathlib import Path
 
 import torch
 
-from vaecore import checkpoint, data
-from vaecore.classifier import JUDGE_WEIGHTS, load_classifier, train_classifier
+from vaecore import checkpoint
+from vaecore.data.datasets import load_images
+from vaecore.data.sources import sha256_of
+from vaecore.metrics.judge import JUDGE_WEIGHTS, load_classifier, train_classifier
 from vaecore.train import evaluate_loss
 
 
@@ -35,20 +37,28 @@ def main() -> None:
     if args.quick and args.out.resolve() == JUDGE_WEIGHTS.parent:
         parser.error("--quick would overwrite the book's judge: give --out another folder")
     epochs = 1 if args.quick else args.epochs
-    train = data.load("mnist", "train", limit=2_000 if args.quick else None)
-    test = data.load("mnist", "test")
+    train = load_images("mnist", "train", limit=2_000 if args.quick else None)
+    test = load_images("mnist", "test")
     start = time.perf_counter()
     model = train_classifier(train, epochs=epochs, seed=0)
     seconds = time.perf_counter() - start
     accuracy = 100 * evaluate_loss(model, (test.images, test.labels))["accuracy"]
     path = checkpoint.save(model, args.out / JUDGE_WEIGHTS.name, epochs=epochs, seed=0)
-    record = {"what": "vaecore.classifier.ConvClassifier, the book's sample judge",
-              "n_classes": 10, "training": {"images": len(train), "epochs": epochs, "seed": 0,
-                                            "seconds": round(seconds, 1)},
-              "test_accuracy_percent": accuracy, "sha256": data.sha256_of(path),
-              "command": "python " + " ".join(sys.argv),
-              "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads()},
-              "versions": {"python": platform.python_version(), "torch": torch.__version__}}
+    record = {
+        "what": "vaecore.models.classifier.ConvClassifier, the book's sample judge",
+        "n_classes": 10,
+        "training": {
+            "images": len(train),
+            "epochs": epochs,
+            "seed": 0,
+            "seconds": round(seconds, 1),
+        },
+        "test_accuracy_percent": accuracy,
+        "sha256": sha256_of(path),
+        "command": "python " + " ".join(sys.argv),
+        "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads()},
+        "versions": {"python": platform.python_version(), "torch": torch.__version__},
+    }
     path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
     load_classifier(path)  # the record and the file agree
     print(json.dumps(record, indent=2))

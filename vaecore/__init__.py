@@ -1,9 +1,36 @@
-"""vaecore: the models, data, training loop and figures behind the book on latent-variable models.
+"""vaecore: the models, objectives, training loops, data, metrics and figures behind the book on
+latent-variable generative models.
 
-Modules: :mod:`~vaecore.settings` (quick mode, data directory, chapter budgets),
-:mod:`~vaecore.data` (datasets), :mod:`~vaecore.losses`, :mod:`~vaecore.models`,
-:mod:`~vaecore.train` (the training loop), :mod:`~vaecore.evaluate`, :mod:`~vaecore.plots`,
-:mod:`~vaecore.explore` (the latent explorer, live and static).
-"""
+Every role has one home; for each chapter, its model, loss, training loop, data, metric and
+figure are found in one guess:
 
-__version__ = "0.1.0"
+====================  ===============================================================
+``models/``           the networks, one file per family: ``autoencoder``, ``vae`` (and the
+                      classic ``mistakes``), ``gan`` (the two players), ``vrnn``,
+                      ``classifier`` (the sample judge's network), and ``parts`` (the MLP,
+                      the parameter count and the input checks they share)
+``losses``            every objective: log-densities, KL divergences, ELBO and IWAE bounds,
+                      the GAN's losses, the gradient estimators
+``train``             the training loop of every model with a ``loss`` (``fit``)
+``train_gan``         the GAN's alternating training loop
+``data/``             ``datasets`` (images and strokes as tensors), ``sources`` (mirrors,
+                      checksums, downloads), ``batches``, ``mixtures`` (the 2-D toy data)
+``metrics/``          ``images`` (reconstruction error, greyness, sharpness), ``pca``,
+                      ``latents`` (active units, Mahalanobis distance), ``likelihood``
+                      (importance-weighted NLL, sequence bounds), ``judge`` (the sample judge:
+                      Fréchet distance, precision and recall), ``modes`` (mode coverage),
+                      ``batched`` (running a model over a data set)
+``experiments/``      the multi-run recipes chapters and benchmarks share: ``side_by_side``,
+                      ``toy_gans``, ``handwriting``, and ``parallel`` (runs in processes)
+``checkpoint``        saving and loading trained models safely
+``settings``          the environment: quick mode, data and cache folders, device, progress
+``book/``             the book's own helpers: ``plots``, ``strokes`` (pen strokes as pictures),
+                      ``explore`` (the latent explorer, live and static), ``results`` (the
+                      benchmarks' result files, shipped with the package)
+====================  ===============================================================
+
+The layers import downwards only: ``settings`` and ``data`` know nothing of models; ``models`` use
+only ``losses``; ``train``, ``train_gan`` and ``metrics`` use models; ``experiments`` use all of
+them; ``book`` draws what the others compute."""
+
+__version__ = "0.2.0"

@@ -47,17 +47,23 @@ def _check_plain(value: Any, where: str) -> None:
         for k, v in value.items():
             _check_plain(v, f"{where}[{k!r}]")
         return
-    raise TypeError(f"checkpoint metadata {where} is a {type(value).__name__}; use numbers, "
-                    "strings, lists and dicts, which load without running any code")
+    raise TypeError(
+        f"checkpoint metadata {where} is a {type(value).__name__}; use numbers, "
+        "strings, lists and dicts, which load without running any code"
+    )
 
 
 def save(model: nn.Module, path: str | os.PathLike, **metadata: Any) -> Path:
     """Write ``model``'s weights and ``metadata`` to ``path`` atomically; return the path."""
     path = Path(path)
     _check_plain(metadata, "metadata")
-    payload = {"format": FORMAT, "version": VERSION, "model": type(model).__name__,
-               "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-               "metadata": metadata}
+    payload = {
+        "format": FORMAT,
+        "version": VERSION,
+        "model": type(model).__name__,
+        "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "metadata": metadata,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
@@ -83,32 +89,50 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     if not zipfile.is_zipfile(path):  # torch.save writes a zip archive
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated, or not a file "
-                              "written by torch.save)")
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (truncated, or not a file written by torch.save)"
+        )
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         raise CheckpointError(
             f"{path} holds more than tensors and plain data (pickled objects or code), so it is "
             f"refused rather than run. Only files written by vaecore.checkpoint.save load here. "
-            f"({str(err).splitlines()[0]})") from err
+            f"({str(err).splitlines()[0]})"
+        ) from err
     except (RuntimeError, EOFError) as err:
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or not a torch "
-                              f"file): {str(err).splitlines()[0]}") from err
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (truncated or not a torch "
+            f"file): {str(err).splitlines()[0]}"
+        ) from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a vaecore checkpoint (no {FORMAT!r} tag)")
     if payload.get("version", 0) > VERSION:
-        raise CheckpointError(f"{path} has checkpoint format {payload['version']}, newer than this "
-                              f"vaecore's {VERSION}: upgrade vaecore to load it")
+        raise CheckpointError(
+            f"{path} has checkpoint format {payload['version']}, newer than this "
+            f"vaecore's {VERSION}: upgrade vaecore to load it"
+        )
     if payload.get("model") != type(model).__name__:
-        raise CheckpointError(f"{path} holds a {payload.get('model')}, not a {type(model).__name__}")
+        raise CheckpointError(
+            f"{path} holds a {payload.get('model')}, not a {type(model).__name__}"
+        )
     state, expected = payload["state"], model.state_dict()
-    problems = [f"missing tensor {k!r} of shape {tuple(v.shape)}" for k, v in expected.items() if k not in state]
+    problems = [
+        f"missing tensor {k!r} of shape {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k not in state
+    ]
     problems += [f"unexpected tensor {k!r}" for k in state if k not in expected]
-    problems += [f"tensor {k!r}: the checkpoint has shape {tuple(state[k].shape)}, the model "
-                 f"{tuple(v.shape)}" for k, v in expected.items() if k in state and state[k].shape != v.shape]
+    problems += [
+        f"tensor {k!r}: the checkpoint has shape {tuple(state[k].shape)}, the model "
+        f"{tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and state[k].shape != v.shape
+    ]
     if problems:
-        raise CheckpointError(f"{path} does not fit this {type(model).__name__} (was it built "
-                              "with other sizes?):\n  " + "\n  ".join(problems))
+        raise CheckpointError(
+            f"{path} does not fit this {type(model).__name__} (was it built "
+            "with other sizes?):\n  " + "\n  ".join(problems)
+        )
     model.load_state_dict(state)
     return dict(payload["metadata"])

@@ -1,25 +1,67 @@
-"""Reconstruction losses as per-example negative log-likelihoods.
+"""Every objective of the book: log-densities and KL divergences, the VAE's bounds, the GAN's
+losses, and the two gradient estimators. Each formula is in its function's docstring.
 
-Each function returns one number per example, ``(batch,)``, summed over the 784 pixels; a
-training loss is their mean over the batch.
+**Reconstruction losses** as per-example negative log-likelihoods, one number per example,
+``(batch,)``, summed over the 784 pixels; a training loss is their mean over the batch.
 
 * :func:`squared_error` is ``sum_i (x_hat_i - x_i)^2``: the negative log-likelihood of a
   Gaussian ``N(x; x_hat, sigma^2 I)`` times ``2 sigma^2``, minus its constant.
 * :func:`bernoulli_nll` is ``-sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)]`` with
   ``p = sigmoid(logits)``: the binary cross-entropy, computed from the logits for stability.
 
-and the Gaussian pieces of the VAE, for diagonal Gaussians given by a mean and a log-variance
-(each ``(batch, k)``, summed over the ``k`` dimensions, never averaged):
+**Gaussian pieces**, for diagonal Gaussians given by a mean and a log-variance (each
+``(batch, k)``, summed over the ``k`` dimensions, never averaged):
 
 * :func:`gaussian_log_prob`, ``log N(z; mu, diag exp(logvar))``;
 * :func:`gaussian_kl`, ``KL(N(mu_q, s_q^2) || N(mu_p, s_p^2))`` in closed form, and
   :func:`kl_to_standard_normal`, the special case ``p = N(0, I)``:
-  ``0.5 sum_j (mu_j^2 + s_j^2 - log s_j^2 - 1)``.
-"""
+  ``0.5 sum_j (mu_j^2 + s_j^2 - log s_j^2 - 1)``;
+* :func:`reparameterize`, ``z = mu + sigma * eps``, a draw differentiable in ``mu`` and ``sigma``.
+
+**The VRNN's output density** of a pen step, :func:`stroke_log_prob`.
+
+**Bounds on log p(x)** for any model with ``posterior(x) -> (mu, logvar)`` (a diagonal-Gaussian
+``q(z | x)``) and ``log_likelihood(x, z) -> log p(x | z)``, with the prior ``N(0, I)``, such as
+:class:`vaecore.models.vae.VAE`:
+
+* ``ELBO(x) = E_q[log p(x | z)] - KL(q(z | x) || p(z))`` (:func:`elbo`);
+* ``IWAE_k(x) = E[log (1/k) sum_i w_i]``, ``w_i = p(x | z_i) p(z_i) / q(z_i | x)``,
+  ``z_i ~ q(z | x)`` (Burda et al. 2016, :func:`iwae`).
+
+Both are ``<= log p(x)`` since ``log p(x) = ELBO(x) + KL(q(z | x) || p(z | x))``;
+``ELBO = IWAE_1 <= IWAE_k <= IWAE_{k+1}`` in expectation, and ``IWAE_k -> log p(x)`` as
+``k -> infinity``. All values are in nats, one per example.
+
+**The GAN's losses** (Goodfellow et al., 2014). With ``D(x) = sigmoid(a(x))`` (``a`` a logit),
+
+    V(D, G) = E_data[log D(x)] + E_z[log(1 - D(G(z)))],   D maximises it, G minimises it.
+
+In logits, using ``log sigmoid(a) = -softplus(-a)`` and ``log(1 - sigmoid(a)) = -softplus(a)``:
+
+- discriminator loss ``-V = softplus(-a_real) + softplus(a_fake)``;
+- **saturating** generator loss (the minimax game itself) ``log(1 - D(G(z))) = -softplus(a_fake)``,
+  whose gradient in ``a``, ``-sigmoid(a)``, vanishes when D confidently rejects the fakes;
+- **non-saturating** generator loss ``-log D(G(z)) = softplus(-a_fake)``, gradient
+  ``-(1 - sigmoid(a))``, close to -1 in the same situation.
+
+For a fixed G the best D is ``D*(x) = p_data(x) / (p_data(x) + p_g(x))``, and then
+``V(D*, G) = -log 4 + 2 JS(p_data || p_g)``.
+
+**Two Monte Carlo estimators** of ``grad_mu E_{z ~ N(mu, diag sigma^2)}[f(z)]``:
+
+* **Reparameterisation** (pathwise): write ``z = mu + sigma * eps``, ``eps ~ N(0, I)``, so
+  ``grad_mu E[f(z)] = E_eps[grad_z f(mu + sigma * eps)]``. Needs ``f`` differentiable.
+* **Score function** (REINFORCE, likelihood ratio):
+  ``grad_mu E[f(z)] = E_z[f(z) grad_mu log N(z; mu, sigma^2)] = E_z[f(z) (z - mu) / sigma^2]``.
+  Needs only values of ``f``.
+
+Both are unbiased; each function returns the ``n`` single-sample estimates, ``(n, k)``, so their
+mean and spread can be compared."""
 
 from __future__ import annotations
 
 import math
+from typing import Any, Callable, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -29,8 +71,10 @@ LOG_2PI = math.log(2 * math.pi)
 
 def _same_shape(a: torch.Tensor, x: torch.Tensor) -> None:
     if a.shape != x.shape or a.dim() != 2:
-        raise ValueError(f"expected two (batch, pixels) tensors of one shape, got "
-                         f"{tuple(a.shape)} and {tuple(x.shape)}")
+        raise ValueError(
+            f"expected two (batch, pixels) tensors of one shape, got "
+            f"{tuple(a.shape)} and {tuple(x.shape)}"
+        )
     if not (a.is_floating_point() and x.is_floating_point()):
         raise TypeError(f"expected floating-point tensors, got {a.dtype} and {x.dtype}")
 
@@ -42,15 +86,17 @@ def squared_error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 
 def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """``logits, x: (batch, d)``, ``x`` in [0, 1] -> ``(batch,)``, ``-log Bernoulli(x; sigmoid(logits))``.
+    """``logits, x: (batch, d)``, ``x`` in [0, 1] -> ``(batch,)``, ``-log Bernoulli(x;
+    sigmoid(logits))``.
 
-    For grey-scale ``x`` this is the cross-entropy, not a normalised likelihood (see the VAE
-    chapter on the continuous Bernoulli).
-    """
+    For grey-scale ``x`` this is the cross-entropy, not a normalised likelihood (see the VAE chapter
+    on the continuous Bernoulli)."""
     _same_shape(logits, x)
     if x.numel() and not (0 <= float(x.min()) and float(x.max()) <= 1):
-        raise ValueError(f"a Bernoulli likelihood needs x in [0, 1], got values from {float(x.min()):g} "
-                         f"to {float(x.max()):g} (pixels stored as 0..255 need / 255)")
+        raise ValueError(
+            f"a Bernoulli likelihood needs x in [0, 1], got values from {float(x.min()):g} "
+            f"to {float(x.max()):g} (pixels stored as 0..255 need / 255)"
+        )
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
 
 
@@ -58,10 +104,9 @@ def bernoulli_mass_on_unit_interval(p: torch.Tensor) -> torch.Tensor:
     """``int_0^1 p^x (1 - p)^(1 - x) dx = (1 - 2p) / log((1 - p) / p)``, and ``1/2`` at ``p = 1/2``.
 
     The Bernoulli formula used as a "density" for grey pixels ``x in [0, 1]`` integrates to this,
-    which is at most 1/2 (at ``p = 1/2``) and falls to 0 as ``p`` nears 0 or 1: the
-    cross-entropy on grey pixels is not a normalised likelihood. The inverse is the continuous
-    Bernoulli's normaliser ``C(p)`` (Loaiza-Ganem & Cunningham 2019).
-    """
+    which is at most 1/2 (at ``p = 1/2``) and falls to 0 as ``p`` nears 0 or 1: the cross-entropy on
+    grey pixels is not a normalised likelihood. The inverse is the continuous Bernoulli's normaliser
+    ``C(p)`` (Loaiza-Ganem & Cunningham 2019)."""
     p = p.double()
     near_half = (p - 0.5).abs() < 1e-6
     safe = torch.where(near_half, torch.full_like(p, 0.25), p)
@@ -72,8 +117,10 @@ def bernoulli_mass_on_unit_interval(p: torch.Tensor) -> torch.Tensor:
 def _gaussian_args(*tensors: torch.Tensor) -> None:
     shape = tensors[0].shape
     if tensors[0].dim() < 1 or any(t.shape != shape for t in tensors):
-        raise ValueError("expected means and log-variances of one shape (..., k), got "
-                         + ", ".join(str(tuple(t.shape)) for t in tensors))
+        raise ValueError(
+            "expected means and log-variances of one shape (..., k), got "
+            + ", ".join(str(tuple(t.shape)) for t in tensors)
+        )
 
 
 def gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -83,26 +130,32 @@ def gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -
     -> ``(..., batch)``. ``-0.5 sum_j [log 2 pi + logvar_j + (z_j - mu_j)^2 / exp(logvar_j)]``.
     """
     _gaussian_args(mu, logvar)
-    if z.shape[z.dim() - mu.dim():] != mu.shape:
-        raise ValueError(f"z of shape {tuple(z.shape)} does not end with the shape of mu, "
-                         f"{tuple(mu.shape)}")
+    if z.shape[z.dim() - mu.dim() :] != mu.shape:
+        raise ValueError(
+            f"z of shape {tuple(z.shape)} does not end with the shape of mu, {tuple(mu.shape)}"
+        )
     return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
 
 
-def gaussian_kl(mu_q: torch.Tensor, logvar_q: torch.Tensor,
-                mu_p: torch.Tensor, logvar_p: torch.Tensor) -> torch.Tensor:
+def gaussian_kl(
+    mu_q: torch.Tensor, logvar_q: torch.Tensor, mu_p: torch.Tensor, logvar_p: torch.Tensor
+) -> torch.Tensor:
     """``KL(N(mu_q, diag s_q^2) || N(mu_p, diag s_p^2))``, ``(..., k) -> (...)``, always >= 0.
 
     ``0.5 sum_j [logvar_p - logvar_q + (s_q^2 + (mu_q - mu_p)^2) / s_p^2 - 1]``.
     """
     _gaussian_args(mu_q, logvar_q, mu_p, logvar_p)
-    return 0.5 * (logvar_p - logvar_q
-                  + (torch.exp(logvar_q) + (mu_q - mu_p).pow(2)) * torch.exp(-logvar_p)
-                  - 1).sum(dim=-1)
+    return 0.5 * (
+        logvar_p
+        - logvar_q
+        + (torch.exp(logvar_q) + (mu_q - mu_p).pow(2)) * torch.exp(-logvar_p)
+        - 1
+    ).sum(dim=-1)
 
 
 def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """``0.5 (mu_j^2 + exp(logvar_j) - logvar_j - 1)`` for each dimension: ``(..., k) -> (..., k)``."""
+    """``0.5 (mu_j^2 + exp(logvar_j) - logvar_j - 1)`` for each dimension:
+    ``(..., k) -> (..., k)``."""
     _gaussian_args(mu, logvar)
     return 0.5 * (mu.pow(2) + torch.exp(logvar) - logvar - 1)
 
@@ -110,7 +163,145 @@ def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """``KL(N(mu, diag exp(logvar)) || N(0, I))`` = ``0.5 sum_j (mu^2 + exp(logvar) - logvar - 1)``.
 
-    ``(..., k) -> (...)``. Summed over the latent dimensions: averaging them instead (a common
-    bug) weakens the KL term ``k``-fold.
-    """
+    ``(..., k) -> (...)``. Summed over the latent dimensions: averaging them instead (a common bug)
+    weakens the KL term ``k``-fold."""
     return kl_per_dimension(mu, logvar).sum(dim=-1)
+
+
+def reparameterize(
+    mu: torch.Tensor,
+    logvar: torch.Tensor,
+    n_samples: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Draw ``z = mu + exp(logvar / 2) * eps`` with ``eps ~ N(0, I)``, differentiable in
+    ``mu, logvar``.
+
+    ``mu, logvar: (batch, k)`` -> ``(batch, k)``, or ``(n_samples, batch, k)`` when ``n_samples`` is
+    given."""
+    shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
+    eps = torch.randn(shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
+# --- the VRNN's output density --------------------------------------------------------------------
+
+
+def gaussian_params(out: torch.Tensor, min_std: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split ``out: (..., 2k)`` into a mean and a log-variance, each ``(..., k)``, with the
+    standard deviation ``softplus(raw) + min_std`` floored at ``min_std`` (no NaN from a
+    vanishing variance)."""
+    mu, raw = out.chunk(2, dim=-1)
+    return mu, 2 * torch.log(F.softplus(raw) + min_std)
+
+
+def bernoulli_log_prob(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """``log Bernoulli(x; sigmoid(logits)) = x log p + (1 - x) log(1 - p)``, element by element,
+    computed from the logits for stability."""
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+
+
+def stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch.Tensor:
+    """``log N(dx, dy; mu, diag sigma^2) + log Bernoulli(pen; sigmoid(logit))``.
+
+    ``x: (..., 3)``; ``out: (..., 5)``, the raw output ``(mu_x, mu_y, raw_x, raw_y, logit)`` (see
+    :func:`gaussian_params`) -> ``(...)``."""
+    mu, logvar = gaussian_params(out[..., :4], min_std)
+    return gaussian_log_prob(x[..., :2], mu, logvar) + bernoulli_log_prob(x[..., 2], out[..., 4])
+
+
+# --- bounds on log p(x) ---------------------------------------------------------------------------
+
+
+class LatentVariableModel(Protocol):
+    """What the bounds need: a diagonal-Gaussian encoder and a decoder likelihood."""
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor: ...
+
+    def eval(self) -> Any: ...
+
+
+def elbo(model: LatentVariableModel, x: torch.Tensor, n_samples: int = 1) -> torch.Tensor:
+    """``x: (batch, d)`` -> ELBO per example ``(batch,)``: ``n_samples`` draws of the expectation,
+    the KL in closed form."""
+    mu, logvar = model.posterior(x)
+    log_lik = model.log_likelihood(x, reparameterize(mu, logvar, n_samples)).mean(dim=0)
+    return log_lik - kl_to_standard_normal(mu, logvar)
+
+
+def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) -> torch.Tensor:
+    """``x: (batch, d)`` -> the importance-weighted bound ``IWAE_k`` per example, ``(batch,)``.
+
+    ``logsumexp_i log w_i - log k``, with the ``k`` samples drawn ``chunk`` at a time.
+    """
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    mu, logvar = model.posterior(x)
+    log_w = []
+    for start in range(0, k, chunk):
+        z = reparameterize(mu, logvar, min(chunk, k - start))  # (c, batch, latent)
+        log_prior = gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))
+        log_w.append(model.log_likelihood(x, z) + log_prior - gaussian_log_prob(z, mu, logvar))
+    return torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k)
+
+
+# --- the GAN's losses and the optimal discriminator -----------------------------------------------
+
+
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """``-V`` estimated on a batch: ``mean softplus(-a_real) + mean softplus(a_fake)``."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def generator_loss(fake_logits: torch.Tensor, saturating: bool = False) -> torch.Tensor:
+    """Non-saturating ``mean softplus(-a)`` = ``-log D(G(z))``, or saturating
+    ``mean -softplus(a)`` = ``log(1 - D(G(z)))`` (module docstring)."""
+    return (-F.softplus(fake_logits) if saturating else F.softplus(-fake_logits)).mean()
+
+
+def optimal_discriminator(log_p_data: torch.Tensor, log_p_g: torch.Tensor) -> torch.Tensor:
+    """``D*(x) = p_data / (p_data + p_g) = sigmoid(log p_data - log p_g)``, elementwise."""
+    return torch.sigmoid(log_p_data - log_p_g)
+
+
+def js_divergence(log_p: torch.Tensor, log_q: torch.Tensor, dx: float) -> float:
+    """Jensen-Shannon divergence of two densities on a uniform 1-D grid of spacing ``dx``, in nats:
+    ``JS = 1/2 KL(p || m) + 1/2 KL(q || m)``, ``m = (p + q) / 2`` (Riemann sum)."""
+    if log_p.shape != log_q.shape or log_p.dim() != 1:
+        raise ValueError(
+            f"need two 1-D grids of one length, got {tuple(log_p.shape)} and {tuple(log_q.shape)}"
+        )
+    log_m = torch.logaddexp(log_p, log_q) - math.log(2)
+    p, q = log_p.exp(), log_q.exp()
+    kl_pm = (p * (log_p - log_m)).sum() * dx
+    kl_qm = (q * (log_q - log_m)).sum() * dx
+    return float(0.5 * (kl_pm + kl_qm))
+
+
+# --- gradient estimators --------------------------------------------------------------------------
+
+
+def reparameterized_gradients(
+    f: Callable[[torch.Tensor], torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, n: int
+) -> torch.Tensor:
+    """``n`` estimates of ``grad_mu E[f(z)]``, each ``grad_z f(z)`` at ``z = mu + sigma * eps``.
+
+    ``mu, logvar: (k,)``; ``f: (n, k) -> (n,)``, applied row by row -> ``(n, k)``.
+    """
+    z = reparameterize(mu.detach()[None], logvar.detach()[None], n)[:, 0].requires_grad_(True)
+    (grad,) = torch.autograd.grad(f(z).sum(), z)
+    return grad  # d z / d mu = I, so grad_mu of one sample is grad_z f
+
+
+def score_function_gradients(
+    f: Callable[[torch.Tensor], torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, n: int
+) -> torch.Tensor:
+    """``n`` estimates of ``grad_mu E[f(z)]``, each ``f(z) (z - mu) / sigma^2``,
+    ``z ~ N(mu, sigma^2)``.
+
+    ``mu, logvar: (k,)``; ``f: (n, k) -> (n,)`` -> ``(n, k)``."""
+    with torch.no_grad():
+        z = reparameterize(mu[None], logvar[None], n)[:, 0]
+        return f(z)[:, None] * (z - mu) * torch.exp(-logvar)

@@ -1,4 +1,4 @@
-"""Run-wide settings read from environment variables, and the size of every chapter's run.
+"""Run-wide settings read from environment variables, and the size of a chapter's run.
 
 Environment variables (all optional):
 
@@ -18,8 +18,9 @@ Environment variables (all optional):
     ``0`` hides progress bars (the book's build does this: a static page cannot animate
     them). Unset or ``1``: shown.
 
-Chapters read their sizes from :data:`BUDGETS` through :func:`budget`, so the quick and the
-full setting of the whole book are in this one file.
+Each chapter states its own sizes, full and quick, as two :class:`Budget` and picks one with
+:func:`choose`; a chapter whose runs a benchmark repeats takes them from its recipe in
+:mod:`vaecore.experiments` (``FULL`` and ``QUICK``), so both use the same numbers.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def quick_mode() -> bool:
 
 
 def show_progress(asked: bool | None = None) -> bool:
-    """Whether to draw progress bars: ``asked`` when given, else ``VAECORE_PROGRESS`` (default on)."""
+    """Whether to draw progress bars: ``asked`` when given, else ``VAECORE_PROGRESS`` (default
+    on)."""
     return _flag(PROGRESS_ENV, default=True) if asked is None else asked
 
 
@@ -79,10 +81,9 @@ def cache_dir() -> Path:
 class Budget:
     """How much data and training one chapter uses.
 
-    ``n_train``/``n_test`` of None mean the whole split; ``epochs`` maps each model the
-    chapter trains to its number of epochs; ``sizes`` holds any other count the chapter scales
-    with the mode (e.g. the number of importance samples).
-    """
+    ``n_train``/``n_test`` of None mean the whole split; ``epochs`` maps each model the chapter
+    trains to its number of epochs; ``sizes`` holds any other count the chapter scales with the mode
+    (e.g. the number of importance samples)."""
 
     n_train: int | None
     n_test: int | None
@@ -90,48 +91,7 @@ class Budget:
     sizes: dict[str, int] = field(default_factory=dict)
 
 
-#: One entry per chapter, a (full setting, quick setting) pair; chapters read theirs with budget().
-BUDGETS: dict[str, tuple[Budget, Budget]] = {
-    "autoencoder": (
-        Budget(n_train=None, n_test=None, epochs={"linear": 20, "mlp": 8}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"linear": 2, "mlp": 1}),
-    ),
-    "vae-without-kl": (
-        Budget(n_train=None, n_test=None, epochs={"model": 20, "mistake": 4}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"model": 1, "mistake": 1}),
-    ),
-    "vae": (
-        Budget(n_train=None, n_test=None,
-               epochs={"main": 25, "sweep": 4, "two_d": 8},
-               sizes={"iwae_k": 1000, "iwae_images": 2000}),
-        Budget(n_train=2_000, n_test=1_000,
-               epochs={"main": 1, "sweep": 1, "two_d": 1},
-               sizes={"iwae_k": 20, "iwae_images": 200}),
-    ),
-    "gan": (
-        Budget(n_train=None, n_test=None, epochs={"vae": 10},
-               sizes={"toy_steps": 6000, "seeds": 3, "mnist_steps": 5000}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"vae": 1},
-               sizes={"toy_steps": 100, "seeds": 3, "mnist_steps": 100}),
-    ),
-    "vrnn": (
-        Budget(n_train=None, n_test=None, epochs={"vrnn": 3, "rnn": 3},
-               sizes={"seeds": 3, "iw_k": 20}),
-        Budget(n_train=1_000, n_test=100, epochs={"vrnn": 1, "rnn": 1},
-               sizes={"seeds": 3, "iw_k": 4}),
-    ),
-    "side-by-side": (
-        Budget(n_train=None, n_test=None, epochs={"encoders": 10},
-               sizes={"gan_steps": 5000, "iwae_k": 1000, "iwae_images": 2000, "samples": 10_000}),
-        Budget(n_train=2_000, n_test=1_000, epochs={"encoders": 1},
-               sizes={"gan_steps": 100, "iwae_k": 20, "iwae_images": 200, "samples": 1_000}),
-    ),
-}
-
-
-def budget(chapter: str, quick: bool | None = None) -> Budget:
-    """The :class:`Budget` of ``chapter`` in the current (or the given) mode."""
-    if chapter not in BUDGETS:
-        raise ValueError(f"unknown chapter {chapter!r}; choose one of {sorted(BUDGETS)}")
-    full, small = BUDGETS[chapter]
-    return small if (quick_mode() if quick is None else quick) else full
+def choose(full: Budget, quick: Budget) -> Budget:
+    """``quick`` in quick mode (``VAECORE_QUICK=1``), else ``full``: each chapter states its two
+    sizes in its first cell, ``budget = settings.choose(full=Budget(...), quick=Budget(...))``."""
+    return quick if quick_mode() else full

@@ -3,11 +3,10 @@
 >>> model = mlp_autoencoder(8)
 >>> history = fit(model, train.images, TrainConfig(epochs=5), test_data=test.images)
 
-``fit`` calls ``model.loss(*batch)``, which returns the batch's mean loss, either a scalar
-tensor or a dict of named scalar tensors whose ``"loss"`` entry is minimised (the other
-entries, e.g. the two terms of an ELBO, are recorded too). The data is one tensor, or a tuple
-of tensors indexed together (images and labels, sequences and masks).
-"""
+``fit`` calls ``model.loss(*batch)``, which returns the batch's mean loss, either a scalar tensor or
+a dict of named scalar tensors whose ``"loss"`` entry is minimised (the other entries, e.g. the two
+terms of an ELBO, are recorded too). The data is one tensor, or a tuple of tensors indexed together
+(images and labels, sequences and masks)."""
 
 from __future__ import annotations
 
@@ -24,7 +23,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from vaecore import settings
-from vaecore.data import batch_indices, length_batches
+from vaecore.data.batches import batch_indices, length_batches
+from vaecore.models.parts import evaluating
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -74,9 +74,8 @@ class History:
     """What training recorded.
 
     ``epochs``: one dict per finished epoch (``epoch``, ``train_<term>``, ``test_<term>``,
-    ``seconds``); ``steps``: one dict of the loss terms per optimiser step, including the steps
-    of an epoch that did not finish.
-    """
+    ``seconds``); ``steps``: one dict of the loss terms per optimiser step, including the steps of
+    an epoch that did not finish."""
 
     epochs: list[dict[str, float]] = field(default_factory=list)
     steps: list[dict[str, float]] = field(default_factory=list)
@@ -95,8 +94,10 @@ class History:
             return "History(no finished epoch)"
         keys = list(self.epochs[0])
         lines = ["  ".join(f"{k:>12}" for k in keys)]
-        lines += ["  ".join(f"{row[k]:>12.4f}" if k != "epoch" else f"{row[k]:>12d}" for k in keys)
-                  for row in self.epochs]
+        lines += [
+            "  ".join(f"{row[k]:>12.4f}" if k != "epoch" else f"{row[k]:>12d}" for k in keys)
+            for row in self.epochs
+        ]
         if self.interrupted:
             lines.append("(interrupted: the model keeps its last weights)")
         return "\n".join(lines)
@@ -107,7 +108,7 @@ Data = torch.Tensor | tuple[torch.Tensor, ...]
 
 class TrainingDiverged(FloatingPointError):
     """The minimised loss became NaN or infinite. ``history`` holds everything up to that step
-    (a :class:`History`, or a :class:`vaecore.gan.GANHistory`)."""
+    (a :class:`History`, or a :class:`vaecore.train_gan.GANHistory`)."""
 
     def __init__(self, message: str, history: object) -> None:
         super().__init__(message)
@@ -120,12 +121,15 @@ def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
     if not tensors or len(tensors[0]) == 0:
         raise ValueError("the data set is empty")
     if any(len(t) != len(tensors[0]) for t in tensors):
-        raise ValueError(f"tensors indexed together need one length, got {[len(t) for t in tensors]}")
+        raise ValueError(
+            f"tensors indexed together need one length, got {[len(t) for t in tensors]}"
+        )
     return tensors
 
 
 def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor]:
-    """``model.loss(*batch)`` as a dict of named scalar tensors, the minimised one under ``"loss"``."""
+    """``model.loss(*batch)`` as a dict of named scalar tensors, the minimised one under
+    ``"loss"``."""
     loss = getattr(model, "loss", None)
     if not callable(loss):
         raise TypeError(f"{type(model).__name__} has no loss(x) method for fit to minimise")
@@ -133,50 +137,63 @@ def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor
     return out if isinstance(out, dict) else {"loss": out}
 
 
-@torch.no_grad()
-def evaluate_loss(model: nn.Module, data: Data, batch_size: int = 1000,
-                  device: torch.device | None = None) -> dict[str, float]:
-    """Mean of each term of ``model.loss`` over ``data`` (``(n, d)`` or a tuple), in evaluation mode."""
+def evaluate_loss(
+    model: nn.Module, data: Data, batch_size: int = 1000, device: torch.device | None = None
+) -> dict[str, float]:
+    """Mean of each term of ``model.loss`` over ``data`` (``(n, d)`` or a tuple), in evaluation
+    mode, leaving ``model`` in the mode it was in."""
     tensors = _as_tuple(data)
     n = len(tensors[0])
     device = device or next(model.parameters()).device
-    was_training = model.training
-    model.eval()
     sums: dict[str, float] = {}
-    for idx in batch_indices(n, batch_size, shuffle=False):
-        for k, v in loss_terms(model, *(t[idx].to(device) for t in tensors)).items():
-            sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
-    model.train(was_training)
+    with evaluating(model):
+        for idx in batch_indices(n, batch_size, shuffle=False):
+            for k, v in loss_terms(model, *(t[idx].to(device) for t in tensors)).items():
+                sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
     return {k: v / n for k, v in sums.items()}
 
 
-def fit(model: nn.Module, train_data: Data, config: TrainConfig,
-        test_data: Data | None = None,
-        transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
-        lengths: torch.Tensor | None = None,
-        after_epoch: Callable[[int], dict[str, float]] | None = None) -> History:
+def fit(
+    model: nn.Module,
+    train_data: Data,
+    config: TrainConfig,
+    test_data: Data | None = None,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    lengths: torch.Tensor | None = None,
+    before_epoch: Callable[[int], None] | None = None,
+    after_epoch: Callable[[int], dict[str, float]] | None = None,
+) -> History:
     """Train ``model`` on ``train_data`` with Adam; return the per-epoch :class:`History`.
 
-    ``train_data`` is ``x: (n, d)`` or a tuple of tensors of length ``n`` indexed together
-    (e.g. ``(images, labels)``); each batch is passed as ``model.loss(*batch)``. Each epoch
-    visits every example once in a fresh random order. ``transform``, if given, is applied to
-    the first tensor of every training batch as it is drawn (e.g. :func:`vaecore.data.binarize`,
-    so each epoch sees a new binary sample of every image); ``test_data`` is used as it is.
-    ``lengths: (n,)``, for padded sequences, makes each batch hold sequences of similar length
-    (:func:`vaecore.data.length_batches`), so little time goes into padding. The learning rate follows a
-    cosine from ``lr`` to 0 when ``cosine_decay``. Gradients are clipped (if asked) before the
-    optimiser step. ``after_epoch(epoch)``, if given, runs after each epoch's timing ends (so its
-    time is not in ``seconds``); the dict it returns joins that epoch's row, e.g. an expensive
-    test metric computed only now and then. A non-finite loss, or gradient, stops training with :class:`TrainingDiverged`,
-    which names the step and the terms and carries the history up to it, before the optimiser
-    step, so the model keeps its last finite weights; Ctrl-C
-    stops it cleanly, keeping the model and the history of the finished epochs. The model is
-    left on the chosen device, in evaluation mode.
+    ``train_data`` is ``x: (n, d)`` or a tuple of tensors of length ``n`` indexed together (e.g.
+    ``(images, labels)``); each batch is passed as ``model.loss(*batch)``. Each epoch visits
+    every example once in a fresh random order. The learning rate follows a cosine from ``lr``
+    to 0 when ``cosine_decay``; gradients are clipped (if asked) before the optimiser step.
+
+    - ``test_data``: evaluated after every epoch, as it is, in evaluation mode.
+    - ``transform``: applied to the first tensor of every training batch as it is drawn (e.g.
+      :func:`vaecore.data.datasets.binarize`, so each epoch sees a new binary sample of every
+      image).
+    - ``lengths: (n,)``: for padded sequences, batches of sequences of similar length
+      (:func:`vaecore.data.batches.length_batches`), so little time goes into padding.
+    - ``before_epoch(epoch)``: runs before each epoch (counted from 1), e.g. to raise a VAE's
+      ``beta`` during a KL warm-up; training goes on with the same optimiser and schedule, which
+      calling ``fit`` once per epoch would restart.
+    - ``after_epoch(epoch)``: runs after each epoch's timing ends (its time is not in
+      ``seconds``), in evaluation mode and without gradients; the dict it returns joins that
+      epoch's row, e.g. an expensive test metric computed only now and then.
+
+    A non-finite loss or gradient stops training with :class:`TrainingDiverged`, before the
+    optimiser step, so the model keeps its last finite weights; the error names the step and the
+    terms and carries the history up to it. Ctrl-C stops cleanly, keeping the model and the
+    history of the finished epochs. The model is left on the chosen device, in evaluation mode.
     """
     train = _as_tuple(train_data)
     n = len(train[0])
     if lengths is not None and lengths.shape != (n,):
-        raise ValueError(f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}")
+        raise ValueError(
+            f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}"
+        )
     generator = seed_everything(config.seed)
     device = choose_device(config.device)
     model.to(device).train()
@@ -184,14 +201,23 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
     steps_per_epoch = math.ceil(n / config.batch_size)
     total_steps = config.epochs * steps_per_epoch
     history = History()
-    bar = tqdm(total=total_steps, desc=type(model).__name__, disable=not settings.show_progress(config.progress))
+    bar = tqdm(
+        total=total_steps,
+        desc=type(model).__name__,
+        disable=not settings.show_progress(config.progress),
+    )
     step = 0
     try:
         for epoch in range(1, config.epochs + 1):
+            if before_epoch is not None:
+                before_epoch(epoch)
             start = time.perf_counter()
             sums: dict[str, float] = {}
-            epoch_batches = (batch_indices(n, config.batch_size, generator=generator) if lengths is None
-                             else length_batches(lengths, config.batch_size, generator=generator))
+            epoch_batches = (
+                batch_indices(n, config.batch_size, generator=generator)
+                if lengths is None
+                else length_batches(lengths, config.batch_size, generator=generator)
+            )
             for idx in epoch_batches:
                 if config.cosine_decay:
                     for group in optimiser.param_groups:
@@ -206,7 +232,9 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
                     bad = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
                     raise TrainingDiverged(
                         f"loss became {values['loss']} at step {step} (epoch {epoch}; {bad}); "
-                        "lower the learning rate or clip gradients", history)
+                        "lower the learning rate or clip gradients",
+                        history,
+                    )
                 optimiser.zero_grad(set_to_none=True)
                 terms["loss"].backward()
                 # The gradient's norm, clipped if asked, checked before the optimiser may use it:
@@ -217,9 +245,13 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
                     nn.utils.clip_grads_with_norm_(model.parameters(), config.clip_grad_norm, norm)
                 if not math.isfinite(norm):
                     raise TrainingDiverged(
-                        f"the gradient became {float(norm)} at step {step} (epoch {epoch}) while the "
-                        f"loss was {values['loss']:.4g}; the model keeps its weights from before this "
-                        "step. Lower the learning rate or clip gradients", history)
+                        f"the gradient became {float(norm)} at step {step} (epoch {epoch}) while "
+                        "the "
+                        f"loss was {values['loss']:.4g}; the model keeps its weights from before "
+                        "this "
+                        "step. Lower the learning rate or clip gradients",
+                        history,
+                    )
                 optimiser.step()
                 for k, v in values.items():
                     sums[k] = sums.get(k, 0.0) + v * len(idx)
@@ -229,12 +261,14 @@ def fit(model: nn.Module, train_data: Data, config: TrainConfig,
             row: dict[str, float] = {"epoch": epoch}
             row |= {f"train_{k}": v / n for k, v in sums.items()}
             if test_data is not None:
-                row |= {f"test_{k}": v
-                        for k, v in evaluate_loss(model, test_data, device=device).items()}
+                row |= {
+                    f"test_{k}": v
+                    for k, v in evaluate_loss(model, test_data, device=device).items()
+                }
             row["seconds"] = time.perf_counter() - start
             if after_epoch is not None:
-                row |= after_epoch(epoch)
-                model.train()
+                with evaluating(model):
+                    row |= after_epoch(epoch)
             history.epochs.append(row)
     except KeyboardInterrupt:
         history.interrupted = True

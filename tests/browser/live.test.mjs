@@ -21,8 +21,8 @@ const jupyter = resolve(process.env.JUPYTER ?? join(here, "../../.venv/bin/jupyt
 const token = "vaecore-live-test";
 const cell = [
   "import torch\n",
-  "from vaecore.explore import explore\n",
-  "from vaecore.models import VAE\n",
+  "from vaecore.book.explore import explore\n",
+  "from vaecore.models.vae import VAE\n",
   "torch.manual_seed(0)\n",
   "model = VAE(4).eval()\n",
   "explore(model.decode, torch.randn(200, 4), title='live test')",

@@ -1,4 +1,5 @@
-"""Deterministic autoencoders: ``z = f(x)``, ``x_hat = g(z)``, trained to make ``x_hat`` close to ``x``.
+"""Deterministic autoencoders: ``z = f(x)``, ``x_hat = g(z)``, trained to make ``x_hat`` close to
+``x``.
 
 The decoder's output is read through a likelihood:
 
@@ -14,9 +15,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from vaecore.checks import check_batch, first_linear_width
 from vaecore.losses import bernoulli_nll, squared_error
-from vaecore.models.mlp import mlp
+from vaecore.models.parts import check_batch, first_linear_width, mlp
 
 Likelihood = Literal["gaussian", "bernoulli"]
 
@@ -32,7 +32,7 @@ class Autoencoder(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """``x: (batch, d)`` -> codes ``z: (batch, k)``. Refuses a wrong shape, dtype or device
-        with a clear message (:func:`vaecore.checks.check_batch`)."""
+        with a clear message (:func:`vaecore.models.parts.check_batch`)."""
         check_batch(x, first_linear_width(self.encoder), next(self.parameters()).device)
         return self.encoder(x)
 
@@ -48,7 +48,9 @@ class Autoencoder(nn.Module):
     def loss(self, x: torch.Tensor) -> torch.Tensor:
         """Mean over the batch of the per-image reconstruction loss (see :mod:`vaecore.losses`)."""
         out = self.decoder(self.encode(x))
-        per_image = bernoulli_nll(out, x) if self.likelihood == "bernoulli" else squared_error(out, x)
+        per_image = (
+            bernoulli_nll(out, x) if self.likelihood == "bernoulli" else squared_error(out, x)
+        )
         return per_image.mean()
 
 
@@ -57,9 +59,14 @@ def linear_autoencoder(latent_dim: int, data_dim: int = 784) -> Autoencoder:
     return Autoencoder(nn.Linear(data_dim, latent_dim), nn.Linear(latent_dim, data_dim), "gaussian")
 
 
-def mlp_autoencoder(latent_dim: int, hidden: tuple[int, ...] = (512, 256), data_dim: int = 784,
-                    likelihood: Likelihood = "bernoulli") -> Autoencoder:
-    """ReLU MLPs ``d -> hidden... -> k`` and ``k -> reversed(hidden)... -> d``; the code is linear."""
+def mlp_autoencoder(
+    latent_dim: int,
+    hidden: tuple[int, ...] = (512, 256),
+    data_dim: int = 784,
+    likelihood: Likelihood = "bernoulli",
+) -> Autoencoder:
+    """ReLU MLPs ``d -> hidden... -> k`` and ``k -> reversed(hidden)... -> d``; the code is
+    linear."""
     encoder = mlp([data_dim, *hidden, latent_dim])
     decoder = mlp([latent_dim, *reversed(hidden), data_dim])
     if likelihood == "gaussian":  # keep x_hat in [0, 1] like the pixels

@@ -1,4 +1,5 @@
-"""Classic VAE mistakes from popular write-ups, each one wrong line in a :class:`~vaecore.models.vae.VAE` subclass.
+"""Classic VAE mistakes from popular write-ups, each one wrong line in a
+:class:`~vaecore.models.vae.VAE` subclass.
 
 They exist to be trained and looked at (the "VAE without its KL term" chapter), never to be used.
 

@@ -15,28 +15,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaecore.checks import check_batch
-from vaecore.losses import bernoulli_nll, kl_per_dimension
-from vaecore.models.mlp import mlp
-
-
-def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, n_samples: int | None = None,
-                   generator: torch.Generator | None = None) -> torch.Tensor:
-    """Draw ``z = mu + exp(logvar / 2) * eps`` with ``eps ~ N(0, I)``, differentiable in ``mu, logvar``.
-
-    ``mu, logvar: (batch, k)`` -> ``(batch, k)``, or ``(n_samples, batch, k)`` when ``n_samples``
-    is given.
-    """
-    shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
-    eps = torch.randn(shape, generator=generator, dtype=mu.dtype, device=mu.device)
-    return mu + torch.exp(0.5 * logvar) * eps
+from vaecore.losses import bernoulli_nll, kl_per_dimension, reparameterize
+from vaecore.models.parts import check_batch, mlp
 
 
 class VAE(nn.Module):
     """A VAE with MLP encoder and decoder: ``data_dim -> hidden... -> 2 latent_dim`` and back."""
 
-    def __init__(self, latent_dim: int, hidden: tuple[int, ...] = (512, 256),
-                 data_dim: int = 784, beta: float = 1.0) -> None:
+    def __init__(
+        self,
+        latent_dim: int,
+        hidden: tuple[int, ...] = (512, 256),
+        data_dim: int = 784,
+        beta: float = 1.0,
+    ) -> None:
         super().__init__()
         if latent_dim <= 0 or beta < 0:
             raise ValueError(f"need latent_dim > 0 and beta >= 0, got {latent_dim} and {beta}")
@@ -44,17 +36,24 @@ class VAE(nn.Module):
         self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
         self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of ``q(z | x)``.
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of the
+        approximate posterior ``q(z | x) = N(mu, diag exp(logvar))``.
 
-        Refuses a wrong shape, dtype or device with a clear message (:func:`vaecore.checks.check_batch`).
-        """
+        Refuses a wrong shape, dtype or device with a clear message
+        (:func:`vaecore.models.parts.check_batch`)."""
         check_batch(x, self.data_dim, next(self.parameters()).device)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """``x: (batch, d)`` -> the code ``mu: (batch, k)``, the posterior mean (as for every
+        model, ``encode`` gives codes; :meth:`posterior` gives the whole ``q(z | x)``)."""
+        return self.posterior(x)[0]
+
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """``z: (..., k)`` -> pixel probabilities ``sigmoid(g(z)): (..., d)``, the mean of ``p(x | z)``."""
+        """``z: (..., k)`` -> pixel probabilities ``sigmoid(g(z)): (..., d)``, the mean of
+        ``p(x | z)``."""
         return torch.sigmoid(self.decoder(z))
 
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
@@ -66,14 +65,15 @@ class VAE(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Reconstruction through the posterior mean: ``decode(mu(x))``, ``(batch, d)``."""
-        return self.decode(self.encode(x)[0])
+        return self.decode(self.encode(x))
 
     def sample_code(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
         """The code the decoder sees during training: one reparameterised draw from ``q(z | x)``."""
         return reparameterize(mu, logvar)
 
     def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
-        """The regulariser in the loss from the per-dimension KL ``(batch, k)``: its sum, ``(batch,)``."""
+        """The regulariser in the loss from the per-dimension KL ``(batch, k)``: its sum,
+        ``(batch,)``."""
         return kl.sum(dim=-1)
 
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -82,7 +82,7 @@ class VAE(nn.Module):
         Also reported (batch means, not minimised): ``kl``, the true ``KL(q || p)``; ``log_std``,
         the mean of ``log sigma_j`` over codes and dimensions; ``code_norm``, the mean ``||mu||``.
         """
-        mu, logvar = self.encode(x)
+        mu, logvar = self.posterior(x)
         rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
         kl = kl_per_dimension(mu, logvar)  # (batch, k), computed once
         return {
@@ -100,8 +100,7 @@ class FreeBitsVAE(VAE):
     Free bits (Kingma et al. 2016): the penalty is ``sum_j max(lambda, E_batch[KL_j])``, so a
     dimension whose batch-average KL is under ``lambda`` costs a constant and gets no gradient
     towards the prior. It counters posterior collapse, where dimensions fall to ``KL_j = 0`` and
-    carry no information.
-    """
+    carry no information."""
 
     def __init__(self, latent_dim: int, free_bits: float = 0.25, **kwargs) -> None:
         super().__init__(latent_dim, **kwargs)

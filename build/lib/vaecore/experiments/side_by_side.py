@@ -1,0 +1,326 @@
+"""The book's image models on one scale: the recipes and measurements of the "Side by side" chapter.
+
+Four models are trained on the same MNIST images and judged by the same measurements:
+
+* ``autoencoder``: :func:`~vaecore.models.autoencoder.mlp_autoencoder` with ``K = 32`` and a
+  Bernoulli
+  reconstruction loss, the VAE's networks without the noise and without the KL;
+* ``KL-free VAE``: ``VAE(32, beta=0)``, the noise without the KL;
+* ``VAE``: ``VAE(32)``, the whole ELBO;
+* ``GAN``: the GAN chapter's batch-normalised MNIST generator (64-d noise) and its discriminator.
+
+The three encoder models see dynamically binarised images (:func:`vaecore.data.datasets.binarize`);
+the GAN sees the grey images, as in its chapter. The measurements (:func:`measure`):
+
+* reconstruction error: mean squared error per pixel between grey test images and the decoder's
+  mean for the encoder's code, ``mean (decode(enc(x)) - x)^2``;
+* test NLL: ``-mean_n IWAE_k(x_n)`` on binarised test images
+  (:func:`vaecore.metrics.likelihood.estimate_nll`),
+  an upper bound in nats, defined for the two models with ``q(z | x)`` and ``p(x | z)``;
+* samples: the Fréchet distance of the judge's features of samples to those of real images
+  (:class:`vaecore.metrics.judge.SampleJudge`, a small convolutional classifier), their precision
+  and recall in the same features, the share of the rarest digit the judge sees (10% for
+  balanced samples), the KL of the samples' digit shares to the test set's
+  (:func:`vaecore.metrics.images.class_kl`),
+  how grey the pixels are (:func:`vaecore.metrics.images.greyness`) and how sharp the strokes are
+  (:func:`vaecore.metrics.images.sharpness`).
+  The encoder models' samples are their decoders' means (grey pixel probabilities), not binary
+  draws from ``p(x | z)``.
+
+Which model is best at what is decided over several seeds (:func:`recommendations`): one seed
+ranks nothing.
+
+An autoencoder has no prior to sample from; it is given the simplest one fitted after training, a
+Gaussian with the mean and covariance of its training codes
+(:func:`vaecore.metrics.latents.fitted_gaussian`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from vaecore.data.datasets import binarize
+from vaecore.metrics import batched
+from vaecore.metrics.images import class_kl, class_shares, greyness, mse, sharpness
+from vaecore.metrics.judge import SampleJudge
+from vaecore.metrics.latents import fitted_gaussian
+from vaecore.metrics.likelihood import estimate_nll
+from vaecore.models.autoencoder import Autoencoder, mlp_autoencoder
+from vaecore.models.gan import mnist_players
+from vaecore.models.parts import count_parameters
+from vaecore.models.vae import VAE
+from vaecore.settings import Budget
+from vaecore.train import TrainConfig, fit
+from vaecore.train_gan import GANConfig, Sampler, train_gan
+
+#: The chapter's sizes in its full setting; ``benchmarks/side_by_side_seeds.py`` repeats it over
+#: seeds.
+FULL = Budget(
+    n_train=None,
+    n_test=None,
+    epochs={"encoders": 10},
+    sizes={"gan_steps": 5000, "iwae_k": 1000, "iwae_images": 2000, "samples": 10_000},
+)
+#: The chapter's sizes in quick mode.
+QUICK = Budget(
+    n_train=2_000,
+    n_test=1_000,
+    epochs={"encoders": 1},
+    sizes={"gan_steps": 100, "iwae_k": 20, "iwae_images": 200, "samples": 1_000},
+)
+#: The models compared, in the order of the chapter's table.
+MODELS = ("autoencoder", "KL-free VAE", "VAE", "GAN")
+
+
+#: The code size of the three encoder models.
+LATENT_DIM = 32
+
+
+@dataclass
+class Trained:
+    """One trained model with what the comparison needs of it.
+
+    ``decode``: code -> image mean; ``encode``: images -> codes (``None`` for the GAN); ``codes``:
+    where ``sample`` draws its codes from (``"prior"`` or ``"fitted Gaussian"``).
+    """
+
+    name: str
+    model: nn.Module
+    decode: Callable[[torch.Tensor], torch.Tensor]
+    encode: Callable[[torch.Tensor], torch.Tensor] | None
+    sample: Sampler
+    codes: str
+    parameters: int  # every trained weight (for the GAN, both players)
+    seconds: float  # training time on this machine
+
+
+def _train_encoder_model(
+    name: str, model: VAE | Autoencoder, x_train: torch.Tensor, epochs: int, seed: int
+) -> Trained:
+    history = fit(model, x_train, TrainConfig(epochs=epochs, seed=seed), transform=binarize)
+    if isinstance(model, VAE):
+        codes, draw = "prior", (lambda m, g: torch.randn(m, LATENT_DIM, generator=g))
+    else:
+        codes, draw = "fitted Gaussian", fitted_gaussian(batched.encode(model, x_train))
+
+    @torch.no_grad()
+    def sample(m: int, generator: torch.Generator) -> torch.Tensor:
+        return model.decode(draw(m, generator))
+
+    return Trained(
+        name,
+        model,
+        model.decode,
+        model.encode,
+        sample,
+        codes,
+        count_parameters(model),
+        sum(history.series("seconds")),
+    )
+
+
+def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[str, Trained]:
+    """Train the four models of :data:`MODELS` on ``x_train: (n, 784)`` (grey, in [0, 1]).
+
+    ``budget.epochs["encoders"]`` epochs for each encoder model, ``budget.sizes["gan_steps"]``
+    GAN steps (batch 64). Each model starts from ``torch.manual_seed(seed)``.
+    """
+    epochs = budget.epochs["encoders"]
+    trained = {}
+    builds: tuple[tuple[str, Callable[[], VAE | Autoencoder]], ...] = (
+        ("autoencoder", lambda: mlp_autoencoder(LATENT_DIM)),
+        ("KL-free VAE", lambda: VAE(LATENT_DIM, beta=0.0)),
+        ("VAE", lambda: VAE(LATENT_DIM)),
+    )
+    for name, build in builds:
+        torch.manual_seed(seed)
+        trained[name] = _train_encoder_model(name, build(), x_train, epochs, seed)
+    torch.manual_seed(seed)
+    generator, discriminator = mnist_players()
+    history = train_gan(
+        generator,
+        discriminator,
+        x_train,
+        GANConfig(steps=budget.sizes["gan_steps"], batch_size=64, seed=seed),
+    )
+
+    @torch.no_grad()
+    def gan_sample(m: int, g: torch.Generator) -> torch.Tensor:
+        return generator.sample(m, g)
+
+    trained["GAN"] = Trained(
+        "GAN",
+        generator,
+        generator,
+        None,
+        gan_sample,
+        "prior",
+        count_parameters(generator, discriminator),
+        history.seconds,
+    )
+    return trained
+
+
+@dataclass
+class Scores:
+    """One row of the comparison. ``None``: the measurement is not defined for the model."""
+
+    model: str
+    parameters: int
+    seconds: float
+    reconstruction_mse: float | None
+    test_nll: float | None
+    frechet: float
+    precision: float
+    recall: float
+    rarest_class_percent: float
+    class_kl: float
+    greyness: float
+    sharpness: float
+
+
+@torch.no_grad()
+def measure(
+    trained: Trained,
+    judge: SampleJudge,
+    x_test: torch.Tensor,
+    x_test_binary: torch.Tensor,
+    test_share: torch.Tensor,
+    k: int,
+    n_samples: int,
+    seed: int = 3,
+) -> Scores:
+    """The :class:`Scores` of one model: ``x_test: (n, 784)`` grey test images (also the
+    reference of :func:`sharpness`), ``x_test_binary`` binarised ones for the NLL (``k``
+    importance samples each), ``test_share: (10,)`` the test set's digit shares, and
+    ``n_samples`` samples drawn with seed ``seed``."""
+    model = trained.model
+    model.eval()
+    reconstruction_mse = None
+    if trained.encode is not None:
+        encode, decode = trained.encode, trained.decode
+        reconstructions = batched.apply_in_batches(model, lambda x: decode(encode(x)), x_test, 1000)
+        reconstruction_mse = mse(reconstructions, x_test)
+    nll = (
+        estimate_nll(model, x_test_binary, k=k, progress=False) if isinstance(model, VAE) else None
+    )
+    samples = trained.sample(n_samples, torch.Generator().manual_seed(seed))
+    share = class_shares(judge.predict(samples))
+    precision, recall = judge.precision_recall(samples)
+    return Scores(
+        trained.name,
+        trained.parameters,
+        trained.seconds,
+        reconstruction_mse,
+        nll,
+        judge.score(samples),
+        precision,
+        recall,
+        100 * float(share.min()),
+        class_kl(share, test_share),
+        greyness(samples),
+        sharpness(samples, x_test),
+    )
+
+
+def interpolations(
+    trained: dict[str, Trained],
+    starts: dict[str, torch.Tensor],
+    ends: dict[str, torch.Tensor],
+    gap: int = 2,
+) -> tuple[Callable[[torch.Tensor], torch.Tensor], tuple[int, int]]:
+    """A decoder of one number ``t`` per code, for an explorer that moves every model at once,
+    and the shape of its images.
+
+    ``starts[name], ends[name]: (P, k_name)`` are ``P`` pairs of codes of each model. For ``t: (m,
+    1)``, each model decodes ``z = (1 - t) start + t end``; each of the ``m`` images holds ``P``
+    rows (the pairs) and ``M`` columns (the models, in the order of ``trained``), ``gap`` blank
+    pixels apart: ``(m, 28 P * (28 M + gap (M - 1)))``, image shape ``(28 P, 28 M + gap (M - 1))``.
+    """
+    names = list(trained)
+    p = len(next(iter(starts.values())))
+    shape = (28 * p, 28 * len(names) + gap * (len(names) - 1))
+
+    def decode(t: torch.Tensor) -> torch.Tensor:
+        columns = []
+        for i, name in enumerate(names):
+            z = (1 - t[:, None, :1]) * starts[name] + t[:, None, :1] * ends[name]  # (m, P, k)
+            with torch.no_grad():
+                x = trained[name].decode(z.reshape(-1, z.shape[-1]))  # (m * P, 784)
+            if i:
+                columns.append(torch.zeros(len(t), p, 28, gap))
+            columns.append(x.reshape(len(t), p, 28, 28))
+        return torch.cat(columns, dim=3).reshape(len(t), shape[0] * shape[1])
+
+    return decode, shape
+
+
+#: The needs the table can decide, each as ``(need, Scores field, lower is better, format)``.
+NEEDS = (
+    ("compression (reconstruction error per pixel)", "reconstruction_mse", True, ".5f"),
+    ("likelihoods (test NLL bound, nats)", "test_nll", True, ".1f"),
+    ("samples close to the data (Fréchet distance)", "frechet", True, ".1f"),
+    ("realistic samples (precision)", "precision", False, ".2f"),
+    ("samples that cover the data (recall)", "recall", False, ".2f"),
+    ("balanced digits (KL of digit shares, nats)", "class_kl", True, ".3f"),
+)
+
+
+#: A winner needs at least this many seeds behind it.
+MIN_SEEDS = 3
+
+
+def runs_from_result(result: dict) -> list[list[Scores]]:
+    """The per-seed :class:`Scores` of a ``side_by_side_seeds`` result file (``"runs"``)."""
+    return [[Scores(**row) for row in run] for run in result["runs"]]
+
+
+def summarise(runs: list[list[Scores]]) -> dict[str, dict[str, tuple[float, float]]]:
+    """``{model: {field: (mean, sd)}}`` over the seeds of ``runs`` (one list of :class:`Scores`
+    per seed, the same models in the same order); sd is the sample standard deviation
+    (``n - 1``). Fields that are ``None`` for a model (not defined for it) are left out."""
+    models = [s.model for s in runs[0]]
+    if any([s.model for s in run] != models for run in runs):
+        raise ValueError("every seed must score the same models in the same order")
+    table: dict[str, dict[str, tuple[float, float]]] = {}
+    for i, model in enumerate(models):
+        table[model] = {}
+        for f in dataclasses.fields(Scores):
+            values = [getattr(run[i], f.name) for run in runs]
+            if f.name != "model" and all(v is not None for v in values):
+                t = torch.tensor(values, dtype=torch.float64)
+                table[model][f.name] = (float(t.mean()), float(t.std()) if len(values) > 1 else 0.0)
+    return table
+
+
+def recommendations(runs: list[list[Scores]]) -> list[tuple[str, str, str]]:
+    """``(need, choice, evidence)`` for each of :data:`NEEDS`, from the scores of several seeds.
+
+    ``runs``: one list of :class:`Scores` per seed (at least :data:`MIN_SEEDS`). Each model's value
+    is summarised by its mean and standard deviation (sd) over the seeds (:func:`summarise`). The
+    best mean wins only when its lead over every other model exceeds the sum of their two sds (their
+    mean ± sd intervals do not overlap); otherwise the choice is "no clear winner" between the
+    models whose intervals overlap the best one's. Models for which a measurement is not defined
+    take no part in that choice."""
+    if len(runs) < MIN_SEEDS:
+        raise ValueError(
+            f"one seed ranks nothing: need the scores of at least {MIN_SEEDS} seeds, "
+            f"got {len(runs)}"
+        )
+    table = summarise(runs)
+    choices = []
+    for need, field, lower_is_better, fmt in NEEDS:
+        stats = {model: row[field] for model, row in table.items() if field in row}
+        if not stats:
+            continue
+        order = sorted(stats, key=lambda m: stats[m][0], reverse=not lower_is_better)
+        best_mean, best_sd = stats[order[0]]
+        tied = [m for m in order[1:] if abs(stats[m][0] - best_mean) <= best_sd + stats[m][1]]
+        choice = f"no clear winner ({', '.join([order[0], *tied])})" if tied else order[0]
+        evidence = "; ".join(f"{m} {stats[m][0]:{fmt}} ± {stats[m][1]:{fmt}}" for m in order)
+        choices.append((need, choice, f"{evidence} (mean ± sd over {len(runs)} seeds)"))
+    return choices

@@ -1,0 +1,36 @@
+"""Running a model over a data set in batches, in evaluation mode, without gradients:
+reconstructions and codes of many images at once."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from vaecore.data.batches import batch_indices
+from vaecore.models.parts import evaluating
+
+
+def apply_in_batches(
+    model: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
+) -> torch.Tensor:
+    """``fn`` (a method of ``model``) over ``x`` in batches, gathered on the CPU; in evaluation
+    mode, without gradients, leaving ``model`` in the mode it was in."""
+    device = next(model.parameters()).device
+    with evaluating(model):
+        batches = batch_indices(len(x), batch_size, shuffle=False)
+        return torch.cat([fn(x[idx].to(device)).cpu() for idx in batches])
+
+
+def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``x: (n, d)`` -> ``model(x): (n, d)`` on the CPU."""
+    return apply_in_batches(model, model, x, batch_size)
+
+
+def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """``x: (n, d)`` -> codes ``model.encode(x): (n, k)`` on the CPU."""
+    encoder = getattr(model, "encode", None)
+    if not callable(encoder):
+        raise TypeError(f"{type(model).__name__} has no encode(x) method")
+    return apply_in_batches(model, encoder, x, batch_size)

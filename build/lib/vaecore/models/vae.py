@@ -1,0 +1,113 @@
+"""The variational autoencoder (Kingma & Welling 2014; Rezende et al. 2014).
+
+* prior ``p(z) = N(0, I)``;
+* encoder ``q_phi(z | x) = N(mu_phi(x), diag sigma_phi^2(x))``, one MLP outputting ``mu`` and
+  ``log sigma^2``;
+* decoder ``p_theta(x | z) = prod_i Bernoulli(x_i; sigmoid(g_theta(z))_i)``.
+
+Training maximises ``ELBO(x) = E_q[log p_theta(x | z)] - beta KL(q_phi(z | x) || p(z))`` with one
+reparameterised sample ``z = mu + sigma * eps``. ``beta = 1`` is the VAE; ``beta = 0`` is the
+"VAE without its KL term"; other values give the beta-VAE (Higgins et al. 2017).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from vaecore.losses import bernoulli_nll, kl_per_dimension, reparameterize
+from vaecore.models.parts import check_batch, mlp
+
+
+class VAE(nn.Module):
+    """A VAE with MLP encoder and decoder: ``data_dim -> hidden... -> 2 latent_dim`` and back."""
+
+    def __init__(
+        self,
+        latent_dim: int,
+        hidden: tuple[int, ...] = (512, 256),
+        data_dim: int = 784,
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if latent_dim <= 0 or beta < 0:
+            raise ValueError(f"need latent_dim > 0 and beta >= 0, got {latent_dim} and {beta}")
+        self.latent_dim, self.beta, self.data_dim = latent_dim, beta, data_dim
+        self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
+        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
+
+    def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of the
+        approximate posterior ``q(z | x) = N(mu, diag exp(logvar))``.
+
+        Refuses a wrong shape, dtype or device with a clear message
+        (:func:`vaecore.models.parts.check_batch`)."""
+        check_batch(x, self.data_dim, next(self.parameters()).device)
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+        return mu, logvar
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """``x: (batch, d)`` -> the code ``mu: (batch, k)``, the posterior mean (as for every
+        model, ``encode`` gives codes; :meth:`posterior` gives the whole ``q(z | x)``)."""
+        return self.posterior(x)[0]
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """``z: (..., k)`` -> pixel probabilities ``sigmoid(g(z)): (..., d)``, the mean of
+        ``p(x | z)``."""
+        return torch.sigmoid(self.decoder(z))
+
+    def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        """``log p_theta(x | z)``: ``x: (batch, d)``, ``z: (..., batch, k)`` -> ``(..., batch)``."""
+        logits = self.decoder(z)
+        d = logits.shape[-1]
+        nll = bernoulli_nll(logits.reshape(-1, d), x.expand_as(logits).reshape(-1, d))
+        return -nll.reshape(logits.shape[:-1])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruction through the posterior mean: ``decode(mu(x))``, ``(batch, d)``."""
+        return self.decode(self.encode(x))
+
+    def sample_code(self, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+        """The code the decoder sees during training: one reparameterised draw from ``q(z | x)``."""
+        return reparameterize(mu, logvar)
+
+    def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
+        """The regulariser in the loss from the per-dimension KL ``(batch, k)``: its sum,
+        ``(batch,)``."""
+        return kl.sum(dim=-1)
+
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``loss = mean(rec + beta * kl_penalty)`` over the batch, with ``rec = -log p(x | z)``.
+
+        Also reported (batch means, not minimised): ``kl``, the true ``KL(q || p)``; ``log_std``,
+        the mean of ``log sigma_j`` over codes and dimensions; ``code_norm``, the mean ``||mu||``.
+        """
+        mu, logvar = self.posterior(x)
+        rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
+        kl = kl_per_dimension(mu, logvar)  # (batch, k), computed once
+        return {
+            "loss": (rec + self.beta * self.kl_penalty(kl)).mean(),
+            "rec": rec.mean(),
+            "kl": kl.sum(dim=-1).mean(),
+            "log_std": 0.5 * logvar.detach().mean(),
+            "code_norm": mu.detach().norm(dim=-1).mean(),
+        }
+
+
+class FreeBitsVAE(VAE):
+    """A VAE whose KL is not pushed below ``free_bits`` nats per latent dimension.
+
+    Free bits (Kingma et al. 2016): the penalty is ``sum_j max(lambda, E_batch[KL_j])``, so a
+    dimension whose batch-average KL is under ``lambda`` costs a constant and gets no gradient
+    towards the prior. It counters posterior collapse, where dimensions fall to ``KL_j = 0`` and
+    carry no information."""
+
+    def __init__(self, latent_dim: int, free_bits: float = 0.25, **kwargs) -> None:
+        super().__init__(latent_dim, **kwargs)
+        if free_bits < 0:
+            raise ValueError(f"free_bits must be >= 0, got {free_bits}")
+        self.free_bits = free_bits
+
+    def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:
+        floor = torch.full_like(kl, self.free_bits)
+        return torch.where(kl.mean(dim=0) > self.free_bits, kl, floor).sum(dim=-1)

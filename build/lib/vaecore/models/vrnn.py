@@ -1,0 +1,284 @@
+"""The variational RNN (Chung et al. 2015) and its baseline without latent variables, RNN-Gauss.
+
+Both read pen strokes ``x_t = (dx_t, dy_t, pen_t)`` (see :func:`vaecore.data.datasets.load_strokes`)
+one step at a time and model each step given the past, through a recurrent state ``h`` (``h_0 = 0``,
+a GRU here; the paper used an LSTM). Each step's output distribution is ``N(dx, dy; mu, diag
+sigma^2) * Bernoulli(pen; sigmoid(logit))``, with ``sigma`` floored at ``min_std`` so that the
+density stays finite.
+
+**RNN-Gauss**::
+
+    p(x_t | x_<t) = p(x_t | h_{t-1})              h_t = f(phi_x(x_t), h_{t-1})
+    log p(x_1..T) = sum_t log p(x_t | h_{t-1})    (exact)
+
+**VRNN**, a latent ``z_t`` at every step::
+
+    prior     p(z_t | h_{t-1})        = N(mu_0(h_{t-1}), diag sigma_0^2(h_{t-1}))
+    posterior q(z_t | x_t, h_{t-1})   = N(mu_z(phi_x(x_t), h_{t-1}), diag sigma_z^2(...))
+    decoder   p(x_t | z_t, h_{t-1})   (the output distribution above, from phi_z(z_t) and h_{t-1})
+    recurrence h_t = f(phi_x(x_t), phi_z(z_t), h_{t-1})
+
+    ELBO = sum_t E_q[ log p(x_t | z_t, h_{t-1}) - KL(q(z_t | x_t, h_{t-1}) || p(z_t | h_{t-1})) ]
+         <= log p(x_1..T)
+
+with ``z_{<=t}`` drawn from ``q`` along the way (one reparameterised sample per step; the KL
+in closed form). ``log_weights`` gives the whole sequence's importance weight
+``log p(x, z) - log q(z | x)`` instead, for the importance-weighted bound.
+
+Every per-step term is multiplied by the mask, so padded steps count for nothing; a batch is cut to
+its longest sequence before the loop. ``h`` is never detached: gradients reach the first step
+through the recurrence."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from vaecore.losses import (
+    gaussian_kl,
+    gaussian_log_prob,
+    gaussian_params,
+    stroke_log_prob,
+)
+from vaecore.models.parts import mlp
+
+
+def _check_batch(x: torch.Tensor, mask: torch.Tensor) -> int:
+    """Validate ``x: (B, T, 3)`` and ``mask: (B, T)``; return the longest real length."""
+    if x.dim() != 3 or x.shape[-1] != 3 or mask.shape != x.shape[:2]:
+        raise ValueError(
+            f"expected strokes (batch, steps, 3) and a mask (batch, steps), got "
+            f"{tuple(x.shape)} and {tuple(mask.shape)}"
+        )
+    if not x.is_floating_point():
+        raise TypeError(f"strokes must be floating-point numbers, got dtype {x.dtype}")
+    if x.shape[0] == 0 or not bool(mask.any()):
+        raise ValueError("the batch has no real step")
+    return int(mask.sum(dim=1).max())
+
+
+class StrokeModel(nn.Module):
+    """What the two models share: the loss and the sequence's log-weight, both built on
+    ``step_terms(x, mask)``, a dict of per-step tensors ``(B, T)`` holding at least ``log_px`` and
+    ``bound``."""
+
+    min_std: float
+
+    def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def loss(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The training loss: minus the bound per real step, ``-sum_t terms / sum_t mask``.
+
+        Returns ``loss``, ``nll`` (minus ``log p(x_t | ...)`` per step) and, for the VRNN, ``kl``
+        per step. Averaging per step keeps the gradient's scale the same for short and long batches;
+        summed per sequence it is the bound itself."""
+        terms = self.step_terms(x, mask)
+        steps = mask.sum()
+        out = {"loss": -terms["bound"].sum() / steps, "nll": -terms["log_px"].sum() / steps}
+        if "kl" in terms:
+            out["kl"] = terms["kl"].sum() / steps
+        return out
+
+    def log_weights(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """``x: (B, T, 3)``, ``mask: (B, T)`` -> ``(B,)``, one draw of ``log p(x, z) - log q(z |
+        x)`` summed over each sequence's real steps (RNN-Gauss: the exact ``log p(x)``)."""
+        terms = self.step_terms(x, mask)
+        return (terms["log_px"] + terms.get("log_ratio", 0)).sum(dim=1)
+
+
+class RNNGauss(StrokeModel):
+    """An RNN whose output at each step is the distribution of the next point, no latent variable.
+
+    ``phi_x: 3 -> feat_dim -> feat_dim``; ``f``: a GRU cell ``feat_dim -> h_dim``; the output
+    ``h_{t-1} -> hidden -> 5`` gives ``p(x_t | h_{t-1})``."""
+
+    def __init__(
+        self, h_dim: int = 128, feat_dim: int = 64, hidden: int = 128, min_std: float = 1e-3
+    ) -> None:
+        super().__init__()
+        if min(h_dim, feat_dim, hidden) <= 0 or min_std <= 0:
+            raise ValueError("sizes and min_std must be positive")
+        self.h_dim, self.min_std = h_dim, min_std
+        self.phi_x = nn.Sequential(mlp([3, feat_dim, feat_dim]), nn.ReLU())
+        self.rnn = nn.GRUCell(feat_dim, h_dim)
+        self.output = mlp([h_dim, hidden, 5])
+
+    def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``log_px`` and ``bound`` (the same here): ``(B, T)`` with ``T`` the longest real length,
+        zero on padded steps."""
+        T = _check_batch(x, mask)
+        x, mask = x[:, :T], mask[:, :T]
+        fx = self.phi_x(x)
+        h = x.new_zeros(x.shape[0], self.h_dim)
+        log_px = []
+        for t in range(T):
+            log_px.append(stroke_log_prob(x[:, t], self.output(h), self.min_std))
+            h = self.rnn(fx[:, t], h)
+        lp = torch.stack(log_px, dim=1) * mask
+        return {"log_px": lp, "bound": lp}
+
+    @torch.no_grad()
+    def generate(
+        self, n: int, steps: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """``n`` sequences of ``steps`` points drawn step by step from the model: ``(n, steps, 3)``,
+        offsets in the data's scaled units, pen in {0, 1}."""
+        h = torch.zeros(n, self.h_dim, device=next(self.parameters()).device)
+        xs = []
+        for _ in range(steps):
+            x = _draw_point(self.output(h), self.min_std, _noise(n, h, generator))
+            xs.append(x)
+            h = self.rnn(self.phi_x(x), h)
+        return torch.stack(xs, dim=1)
+
+
+class VRNN(StrokeModel):
+    """The variational RNN of Chung et al. (2015) with Gaussian offsets and a Bernoulli pen.
+
+    ``phi_x: 3 -> feat -> feat``, ``phi_z: z_dim -> feat``; prior ``h -> hidden -> 2 z_dim``;
+    posterior ``[phi_x(x_t), h] -> hidden -> 2 z_dim``; decoder ``[phi_z(z_t), h] -> hidden -> 5``;
+    ``f``: a GRU cell ``[phi_x(x_t), phi_z(z_t)] -> h_dim``."""
+
+    def __init__(
+        self,
+        z_dim: int = 16,
+        h_dim: int = 128,
+        feat_dim: int = 64,
+        hidden: int = 128,
+        min_std: float = 1e-3,
+    ) -> None:
+        super().__init__()
+        if min(z_dim, h_dim, feat_dim, hidden) <= 0 or min_std <= 0:
+            raise ValueError("sizes and min_std must be positive")
+        self.z_dim, self.h_dim, self.min_std = z_dim, h_dim, min_std
+        self.phi_x = nn.Sequential(mlp([3, feat_dim, feat_dim]), nn.ReLU())
+        self.phi_z = nn.Sequential(mlp([z_dim, feat_dim]), nn.ReLU())
+        self.prior = mlp([h_dim, hidden, 2 * z_dim])
+        self.posterior = mlp([feat_dim + h_dim, hidden, 2 * z_dim])
+        self.decoder = mlp([feat_dim + h_dim, hidden, 5])
+        self.rnn = nn.GRUCell(2 * feat_dim, h_dim)
+
+    def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per-step terms, each ``(B, T)`` and zero on padded steps: ``log_px`` (``log p(x_t |
+        z_t, h_{t-1})`` at ``z_t ~ q``), ``kl`` (closed form), ``bound = log_px - kl`` (the ELBO's
+        terms), ``log_ratio = log p(z_t | h_{t-1}) - log q(z_t | x_t, h_{t-1})`` at the drawn
+        ``z_t``, and ``z`` itself ``(B, T, z_dim)``."""
+        T = _check_batch(x, mask)
+        x, mask = x[:, :T], mask[:, :T]
+        fx = self.phi_x(x)
+        h = x.new_zeros(x.shape[0], self.h_dim)
+        rows: dict[str, list[torch.Tensor]] = {"log_px": [], "kl": [], "log_ratio": [], "z": []}
+        for t in range(T):
+            p_mu, p_logvar = gaussian_params(self.prior(h), self.min_std)
+            q_mu, q_logvar = gaussian_params(
+                self.posterior(torch.cat([fx[:, t], h], -1)), self.min_std
+            )
+            z = q_mu + torch.exp(0.5 * q_logvar) * torch.randn_like(q_mu)
+            fz = self.phi_z(z)
+            rows["log_px"].append(
+                stroke_log_prob(x[:, t], self.decoder(torch.cat([fz, h], -1)), self.min_std)
+            )
+            rows["kl"].append(gaussian_kl(q_mu, q_logvar, p_mu, p_logvar))
+            rows["log_ratio"].append(
+                gaussian_log_prob(z, p_mu, p_logvar) - gaussian_log_prob(z, q_mu, q_logvar)
+            )
+            rows["z"].append(z)
+            h = self.rnn(torch.cat([fx[:, t], fz], -1), h)
+        out = {
+            k: torch.stack(v, dim=1) * (mask if k != "z" else mask[..., None])
+            for k, v in rows.items()
+        }
+        out["bound"] = out["log_px"] - out["kl"]
+        return out
+
+    @torch.no_grad()
+    def generate(
+        self,
+        n: int,
+        steps: int,
+        generator: torch.Generator | None = None,
+        prefix: torch.Tensor | None = None,
+        z_at_end: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Draw ``n`` sequences of ``steps`` points: ``z_t ~ p(z_t | h_{t-1})``, then
+        ``x_t ~ p(x_t | z_t, h_{t-1})``. Returns ``(n, steps, 3)``, pen in {0, 1}.
+
+        ``prefix: (t0, 3)``, if given, is fed as the first ``t0`` points (``z_t`` at the posterior
+        mean), and the model continues it. ``z_at_end: (n, z_dim)``, if given, sets the latent of
+        step ``t0`` to ``mu_0 + sigma_0 * z_at_end`` (coordinates in units of the prior's standard
+        deviation), and every later draw uses noise shared by the ``n`` rows, so the rows differ
+        only through that one latent."""
+        device = next(self.parameters()).device
+        t0 = 0 if prefix is None else len(prefix)
+        if prefix is not None and (prefix.dim() != 2 or prefix.shape[1] != 3 or not t0 < steps):
+            raise ValueError(
+                f"prefix must be (t0, 3) with t0 < steps={steps}, got {tuple(prefix.shape)}"
+            )
+        if z_at_end is not None and z_at_end.shape != (n, self.z_dim):
+            raise ValueError(f"z_at_end must be ({n}, {self.z_dim}), got {tuple(z_at_end.shape)}")
+        h = torch.zeros(n, self.h_dim, device=device)
+        rows = 1 if z_at_end is not None else n
+        xs = []
+        for t in range(steps):
+            if prefix is not None and t < t0:  # a given point, z_t at its posterior mean
+                x = prefix[t].to(device).expand(n, 3)
+                z, _ = gaussian_params(
+                    self.posterior(torch.cat([self.phi_x(x), h], -1)), self.min_std
+                )
+            else:  # z_t from the prior (set by hand at t0 when z_at_end is given)
+                p_mu, p_logvar = gaussian_params(self.prior(h), self.min_std)
+                u = (
+                    z_at_end.to(device)
+                    if (t == t0 and z_at_end is not None)
+                    else _noise(rows, h, generator, self.z_dim)
+                )
+                z = p_mu + torch.exp(0.5 * p_logvar) * u
+            fz = self.phi_z(z)
+            if t >= t0:
+                x = _draw_point(
+                    self.decoder(torch.cat([fz, h], -1)), self.min_std, _noise(rows, h, generator)
+                )
+            xs.append(x)
+            h = self.rnn(torch.cat([self.phi_x(x), fz], -1), h)
+        return torch.stack(xs, dim=1)
+
+
+def _noise(
+    rows: int, like: torch.Tensor, generator: torch.Generator | None, dim: int = 3
+) -> torch.Tensor:
+    """Standard normal noise ``(rows, dim)`` on ``like``'s device (drawn on the CPU, so a seeded
+    generator gives the same numbers everywhere)."""
+    return torch.randn(rows, dim, generator=generator).to(like.device)
+
+
+def _draw_point(out: torch.Tensor, min_std: float, noise: torch.Tensor) -> torch.Tensor:
+    """One point from the output distribution ``out: (n, 5)``, using ``noise: (n or 1, 3)``:
+    offsets ``mu + sigma * noise[:, :2]``, pen 1 when ``Phi(noise[:, 2]) < sigmoid(logit)``."""
+    mu, logvar = gaussian_params(out[:, :4], min_std)
+    offsets = mu + torch.exp(0.5 * logvar) * noise[:, :2]
+    uniform = 0.5 * (1 + torch.erf(noise[:, 2:] / math.sqrt(2)))
+    pen = (uniform < torch.sigmoid(out[:, 4:])).to(out.dtype)
+    return torch.cat([offsets, pen], dim=-1)
+
+
+def rnn_gauss_parameters(h_dim: int, feat_dim: int, hidden: int) -> int:
+    """:class:`RNNGauss`'s parameter count: ``phi_x`` + the GRU cell ``3 h (feat + h) + 6 h``
+    + the output layers (checked against :func:`vaecore.models.parts.count_parameters` in the
+    tests)."""
+    phi_x = 3 * feat_dim + feat_dim + feat_dim * feat_dim + feat_dim
+    gru = 3 * h_dim * (feat_dim + h_dim) + 6 * h_dim
+    return phi_x + gru + h_dim * hidden + hidden + hidden * 5 + 5
+
+
+def matched_rnn(
+    n_parameters: int, feat_dim: int = 64, hidden: int = 128, min_std: float = 1e-3
+) -> RNNGauss:
+    """The RNN-Gauss whose parameter count is closest to ``n_parameters`` (e.g. a VRNN's),
+    found by its state size ``h_dim``."""
+    best = min(
+        range(1, 4097), key=lambda h: abs(rnn_gauss_parameters(h, feat_dim, hidden) - n_parameters)
+    )
+    return RNNGauss(h_dim=best, feat_dim=feat_dim, hidden=hidden, min_std=min_std)

@@ -1,0 +1,279 @@
+"""One plain training loop, with seeding, device choice and a history of metrics.
+
+>>> model = mlp_autoencoder(8)
+>>> history = fit(model, train.images, TrainConfig(epochs=5), test_data=test.images)
+
+``fit`` calls ``model.loss(*batch)``, which returns the batch's mean loss, either a scalar tensor or
+a dict of named scalar tensors whose ``"loss"`` entry is minimised (the other entries, e.g. the two
+terms of an ELBO, are recorded too). The data is one tensor, or a tuple of tensors indexed together
+(images and labels, sequences and masks)."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from vaecore import settings
+from vaecore.data.batches import batch_indices, length_batches
+from vaecore.models.parts import evaluating
+
+
+def seed_everything(seed: int) -> torch.Generator:
+    """Seed Python, NumPy and PyTorch; return a generator for batch order seeded the same way."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed)
+
+
+def cosine_factor(step: int, total: int) -> float:
+    """The cosine learning-rate schedule: ``(1 + cos(pi * step / total)) / 2``, from 1 at step 0
+    towards 0 at ``total``."""
+    return 0.5 * (1 + math.cos(math.pi * step / total))
+
+
+def choose_device(preferred: str | None = None) -> torch.device:
+    """``preferred``, else ``$VAECORE_DEVICE``, else CUDA, then Apple's MPS, then the CPU."""
+    name = preferred or os.environ.get(settings.DEVICE_ENV, "").strip() or None
+    if name is not None:
+        if name not in ("cpu", "cuda", "mps") and not name.startswith("cuda:"):
+            raise ValueError(f"unknown device {name!r}; choose cpu, cuda, cuda:N or mps")
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@dataclass
+class TrainConfig:
+    """Everything ``fit`` needs to know besides the model and the data."""
+
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    cosine_decay: bool = True  # anneal the learning rate to 0 over the run
+    clip_grad_norm: float | None = None
+    seed: int = 0
+    device: str | None = None  # None: choose_device()
+    progress: bool | None = None  # None: settings.show_progress() (VAECORE_PROGRESS)
+
+
+@dataclass
+class History:
+    """What training recorded.
+
+    ``epochs``: one dict per finished epoch (``epoch``, ``train_<term>``, ``test_<term>``,
+    ``seconds``); ``steps``: one dict of the loss terms per optimiser step, including the steps of
+    an epoch that did not finish."""
+
+    epochs: list[dict[str, float]] = field(default_factory=list)
+    steps: list[dict[str, float]] = field(default_factory=list)
+    interrupted: bool = False
+
+    def series(self, key: str) -> list[float]:
+        """The values of one metric over the epochs."""
+        return [row[key] for row in self.epochs]
+
+    @property
+    def last(self) -> dict[str, float]:
+        return self.epochs[-1] if self.epochs else {}
+
+    def __str__(self) -> str:
+        if not self.epochs:
+            return "History(no finished epoch)"
+        keys = list(self.epochs[0])
+        lines = ["  ".join(f"{k:>12}" for k in keys)]
+        lines += [
+            "  ".join(f"{row[k]:>12.4f}" if k != "epoch" else f"{row[k]:>12d}" for k in keys)
+            for row in self.epochs
+        ]
+        if self.interrupted:
+            lines.append("(interrupted: the model keeps its last weights)")
+        return "\n".join(lines)
+
+
+Data = torch.Tensor | tuple[torch.Tensor, ...]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The minimised loss became NaN or infinite. ``history`` holds everything up to that step
+    (a :class:`History`, or a :class:`vaecore.train_gan.GANHistory`)."""
+
+    def __init__(self, message: str, history: object) -> None:
+        super().__init__(message)
+        self.history = history
+
+
+def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
+    """One tensor or several of one length, as a tuple; refuse an empty or ragged set."""
+    tensors = data if isinstance(data, tuple) else (data,)
+    if not tensors or len(tensors[0]) == 0:
+        raise ValueError("the data set is empty")
+    if any(len(t) != len(tensors[0]) for t in tensors):
+        raise ValueError(
+            f"tensors indexed together need one length, got {[len(t) for t in tensors]}"
+        )
+    return tensors
+
+
+def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``model.loss(*batch)`` as a dict of named scalar tensors, the minimised one under
+    ``"loss"``."""
+    loss = getattr(model, "loss", None)
+    if not callable(loss):
+        raise TypeError(f"{type(model).__name__} has no loss(x) method for fit to minimise")
+    out = loss(*batch)
+    return out if isinstance(out, dict) else {"loss": out}
+
+
+def evaluate_loss(
+    model: nn.Module, data: Data, batch_size: int = 1000, device: torch.device | None = None
+) -> dict[str, float]:
+    """Mean of each term of ``model.loss`` over ``data`` (``(n, d)`` or a tuple), in evaluation
+    mode, leaving ``model`` in the mode it was in."""
+    tensors = _as_tuple(data)
+    n = len(tensors[0])
+    device = device or next(model.parameters()).device
+    sums: dict[str, float] = {}
+    with evaluating(model):
+        for idx in batch_indices(n, batch_size, shuffle=False):
+            for k, v in loss_terms(model, *(t[idx].to(device) for t in tensors)).items():
+                sums[k] = sums.get(k, 0.0) + float(v) * len(idx)
+    return {k: v / n for k, v in sums.items()}
+
+
+def fit(
+    model: nn.Module,
+    train_data: Data,
+    config: TrainConfig,
+    test_data: Data | None = None,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    lengths: torch.Tensor | None = None,
+    before_epoch: Callable[[int], None] | None = None,
+    after_epoch: Callable[[int], dict[str, float]] | None = None,
+) -> History:
+    """Train ``model`` on ``train_data`` with Adam; return the per-epoch :class:`History`.
+
+    ``train_data`` is ``x: (n, d)`` or a tuple of tensors of length ``n`` indexed together (e.g.
+    ``(images, labels)``); each batch is passed as ``model.loss(*batch)``. Each epoch visits
+    every example once in a fresh random order. The learning rate follows a cosine from ``lr``
+    to 0 when ``cosine_decay``; gradients are clipped (if asked) before the optimiser step.
+
+    - ``test_data``: evaluated after every epoch, as it is, in evaluation mode.
+    - ``transform``: applied to the first tensor of every training batch as it is drawn (e.g.
+      :func:`vaecore.data.datasets.binarize`, so each epoch sees a new binary sample of every
+      image).
+    - ``lengths: (n,)``: for padded sequences, batches of sequences of similar length
+      (:func:`vaecore.data.batches.length_batches`), so little time goes into padding.
+    - ``before_epoch(epoch)``: runs before each epoch (counted from 1), e.g. to raise a VAE's
+      ``beta`` during a KL warm-up; training goes on with the same optimiser and schedule, which
+      calling ``fit`` once per epoch would restart.
+    - ``after_epoch(epoch)``: runs after each epoch's timing ends (its time is not in
+      ``seconds``), in evaluation mode and without gradients; the dict it returns joins that
+      epoch's row, e.g. an expensive test metric computed only now and then.
+
+    A non-finite loss or gradient stops training with :class:`TrainingDiverged`, before the
+    optimiser step, so the model keeps its last finite weights; the error names the step and the
+    terms and carries the history up to it. Ctrl-C stops cleanly, keeping the model and the
+    history of the finished epochs. The model is left on the chosen device, in evaluation mode.
+    """
+    train = _as_tuple(train_data)
+    n = len(train[0])
+    if lengths is not None and lengths.shape != (n,):
+        raise ValueError(
+            f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}"
+        )
+    generator = seed_everything(config.seed)
+    device = choose_device(config.device)
+    model.to(device).train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    steps_per_epoch = math.ceil(n / config.batch_size)
+    total_steps = config.epochs * steps_per_epoch
+    history = History()
+    bar = tqdm(
+        total=total_steps,
+        desc=type(model).__name__,
+        disable=not settings.show_progress(config.progress),
+    )
+    step = 0
+    try:
+        for epoch in range(1, config.epochs + 1):
+            if before_epoch is not None:
+                before_epoch(epoch)
+            start = time.perf_counter()
+            sums: dict[str, float] = {}
+            epoch_batches = (
+                batch_indices(n, config.batch_size, generator=generator)
+                if lengths is None
+                else length_batches(lengths, config.batch_size, generator=generator)
+            )
+            for idx in epoch_batches:
+                if config.cosine_decay:
+                    for group in optimiser.param_groups:
+                        group["lr"] = config.lr * cosine_factor(step, total_steps)
+                batch = [t[idx].to(device) for t in train]
+                if transform is not None:
+                    batch[0] = transform(batch[0])
+                terms = loss_terms(model, *batch)
+                values = {k: v.item() for k, v in terms.items()}
+                history.steps.append(values)
+                if not math.isfinite(values["loss"]):
+                    bad = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+                    raise TrainingDiverged(
+                        f"loss became {values['loss']} at step {step} (epoch {epoch}; {bad}); "
+                        "lower the learning rate or clip gradients",
+                        history,
+                    )
+                optimiser.zero_grad(set_to_none=True)
+                terms["loss"].backward()
+                # The gradient's norm, clipped if asked, checked before the optimiser may use it:
+                # a non-finite gradient stops training with the weights still finite.
+                grads = [p.grad for p in model.parameters() if p.grad is not None]
+                norm = nn.utils.get_total_norm(grads)
+                if config.clip_grad_norm is not None:
+                    nn.utils.clip_grads_with_norm_(model.parameters(), config.clip_grad_norm, norm)
+                if not math.isfinite(norm):
+                    raise TrainingDiverged(
+                        f"the gradient became {float(norm)} at step {step} (epoch {epoch}) while "
+                        "the "
+                        f"loss was {values['loss']:.4g}; the model keeps its weights from before "
+                        "this "
+                        "step. Lower the learning rate or clip gradients",
+                        history,
+                    )
+                optimiser.step()
+                for k, v in values.items():
+                    sums[k] = sums.get(k, 0.0) + v * len(idx)
+                step += 1
+                bar.update()
+                bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
+            row: dict[str, float] = {"epoch": epoch}
+            row |= {f"train_{k}": v / n for k, v in sums.items()}
+            if test_data is not None:
+                row |= {
+                    f"test_{k}": v
+                    for k, v in evaluate_loss(model, test_data, device=device).items()
+                }
+            row["seconds"] = time.perf_counter() - start
+            if after_epoch is not None:
+                with evaluating(model):
+                    row |= after_epoch(epoch)
+            history.epochs.append(row)
+    except KeyboardInterrupt:
+        history.interrupted = True
+        print(f"Interrupted after {len(history.epochs)} finished epoch(s); model and history kept.")
+    finally:
+        bar.close()
+        model.eval()
+    return history

@@ -1,0 +1,203 @@
+"""The GAN's training loop: one discriminator step and one generator step, alternating, with the
+losses of :mod:`vaecore.losses` (Goodfellow et al., 2014), and a loop that trains a
+discriminator alone against a fixed fake distribution, whose optimum is known."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import torch
+from tqdm.auto import tqdm
+
+from vaecore import settings
+from vaecore.data.batches import batch_indices
+from vaecore.losses import discriminator_loss, generator_loss
+from vaecore.models.gan import Discriminator, Generator
+from vaecore.models.parts import evaluating
+from vaecore.train import (
+    TrainingDiverged,
+    choose_device,
+    cosine_factor,
+    seed_everything,
+)
+
+Sampler = Callable[[int, torch.Generator], torch.Tensor]
+
+
+@dataclass
+class GANConfig:
+    """Everything :func:`train_gan` needs besides the players and the data."""
+
+    steps: int = 2000
+    batch_size: int = 128  # samples per player per step; a multiple of D's pack
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)  # Adam, as in DCGAN (Radford et al., 2016)
+    cosine_decay: bool = False  # anneal both learning rates to 0 over the run
+    saturating: bool = False  # True: the minimax generator loss
+    seed: int = 0
+    snapshot_every: int = 0  # > 0: record G on fixed noise every so many steps
+    snapshot_size: int = 500
+    device: str | None = None
+    progress: bool | None = None  # None: settings.show_progress()
+
+
+@dataclass
+class GANHistory:
+    """``steps``: one dict per step (``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``, the mean
+    of D on the real and the fake batch); ``snapshots``: ``(step, samples)`` pairs, G (in
+    evaluation mode) on one fixed noise batch, step 0 being before training; ``seconds`` of
+    training."""
+
+    steps: list[dict[str, float]] = field(default_factory=list)
+    snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+
+def _real_batches(
+    real: torch.Tensor | Sampler, batch_size: int, generator: torch.Generator
+) -> Callable[[], torch.Tensor]:
+    """A function returning the next real batch: from a sampler, or from a data tensor in
+    reshuffled passes (the last partial batch of each pass is dropped, so packs stay whole)."""
+    if callable(real):
+        return lambda: real(batch_size, generator)
+    if real.dim() != 2 or len(real) < batch_size:
+        raise ValueError(
+            f"real data must have shape (n, d) with n >= batch_size ({batch_size}), "
+            f"got {tuple(real.shape)}"
+        )
+
+    def passes() -> Iterator[torch.Tensor]:
+        while True:
+            for idx in batch_indices(len(real), batch_size, generator=generator):
+                if len(idx) == batch_size:  # drop the short last batch
+                    yield real[idx]
+
+    batches = passes()
+    return lambda: next(batches)
+
+
+def train_gan(
+    generator: Generator,
+    discriminator: Discriminator,
+    real: torch.Tensor | Sampler,
+    config: GANConfig,
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> GANHistory:
+    """Alternate one discriminator step and one generator step, ``config.steps`` times.
+
+    ``real`` is a data tensor ``(n, d)`` or a sampler ``(batch, torch.Generator) -> (batch, d)``;
+    ``transform`` is applied to each real batch (e.g. dynamic binarisation). Adam for both players.
+    A non-finite loss raises :class:`~vaecore.train.TrainingDiverged` with the history so far;
+    Ctrl-C stops cleanly and keeps both players. Both are left in evaluation mode.
+    """
+    if config.batch_size % discriminator.pack:
+        raise ValueError(
+            f"batch_size {config.batch_size} is not a multiple of the pack size "
+            f"{discriminator.pack}"
+        )
+    if generator.data_dim != discriminator.data_dim:
+        raise ValueError(
+            f"G makes {generator.data_dim}-dimensional samples but D judges "
+            f"{discriminator.data_dim}-dimensional ones"
+        )
+    rng = seed_everything(config.seed)
+    device = choose_device(config.device)
+    generator.to(device).train()
+    discriminator.to(device).train()
+    opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=config.lr_d, betas=config.betas)
+    next_real = _real_batches(real, config.batch_size, rng)
+    # The snapshots' noise has its own generator, so taking snapshots does not change training.
+    fixed_noise = (
+        generator.noise(config.snapshot_size, torch.Generator().manual_seed(config.seed + 1))
+        if config.snapshot_every
+        else None
+    )
+    history = GANHistory()
+
+    def snapshot(step: int) -> None:
+        # In evaluation mode, as G will be sampled, and so that batch norm's running statistics
+        # are not touched by the fixed batch.
+        if fixed_noise is not None and step % config.snapshot_every == 0:
+            with evaluating(generator):
+                history.snapshots.append((step, generator(fixed_noise).cpu()))
+
+    snapshot(0)
+    start = time.perf_counter()
+    bar = tqdm(total=config.steps, desc="GAN", disable=not settings.show_progress(config.progress))
+    try:
+        for step in range(1, config.steps + 1):
+            if config.cosine_decay:
+                decay = cosine_factor(step - 1, config.steps)
+                for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
+                    for group in opt.param_groups:
+                        group["lr"] = lr * decay
+            x = next_real().to(device)
+            if transform is not None:
+                x = transform(x)
+            # Discriminator: one step on -V, with the fakes detached from G.
+            fake = generator(generator.noise(config.batch_size, rng))
+            real_logits, fake_logits = discriminator(x), discriminator(fake.detach())
+            d_loss = discriminator_loss(real_logits, fake_logits)
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+            # Generator: one step on its loss, through D's updated judgement of fresh fakes.
+            fake_logits = discriminator(generator(generator.noise(config.batch_size, rng)))
+            g_loss = generator_loss(fake_logits, config.saturating)
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            row = {
+                "d_loss": d_loss.item(),
+                "g_loss": g_loss.item(),
+                "d_real": torch.sigmoid(real_logits).mean().item(),
+                "d_fake": torch.sigmoid(fake_logits).mean().item(),
+            }
+            history.steps.append(row)
+            if not (math.isfinite(row["d_loss"]) and math.isfinite(row["g_loss"])):
+                raise TrainingDiverged(
+                    f"GAN losses became non-finite at step {step}: {row}", history
+                )
+            snapshot(step)
+            bar.update()
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        bar.close()
+        history.seconds = time.perf_counter() - start
+        generator.eval()
+        discriminator.eval()
+    return history
+
+
+def fit_discriminator(
+    discriminator: Discriminator,
+    real: Sampler,
+    fake: Sampler,
+    steps: int,
+    batch_size: int = 256,
+    lr: float = 1e-3,
+    seed: int = 0,
+) -> list[float]:
+    """Train D alone against a fixed fake distribution (so its optimum is known); return the
+    loss ``-V`` per step. Used to check ``D*(x) = p_data / (p_data + p_g)``."""
+    rng = seed_everything(seed)
+    optimiser = torch.optim.Adam(discriminator.parameters(), lr=lr)
+    losses = []
+    discriminator.train()
+    for _ in range(steps):
+        loss = discriminator_loss(
+            discriminator(real(batch_size, rng)), discriminator(fake(batch_size, rng))
+        )
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+        losses.append(loss.item())
+    discriminator.eval()
+    return losses

@@ -1,0 +1,131 @@
+"""tools/jupyter_cache.py: each chapter's cache key changes exactly when something the chapter runs
+changes, so that `make book` re-executes only those chapters."""
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+spec = importlib.util.spec_from_file_location("jupyter_cache", ROOT / "tools" / "jupyter_cache.py")
+tool = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tool)
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A copy of the package, the chapters and the pins, which the tool then reads."""
+    shutil.copytree(
+        ROOT / "vaecore", tmp_path / "vaecore", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    (tmp_path / "chapters").mkdir()
+    for nb in (ROOT / "chapters").glob("*.ipynb"):
+        shutil.copy(nb, tmp_path / "chapters" / nb.name)
+    shutil.copy(ROOT / "requirements.txt", tmp_path / "requirements.txt")
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    monkeypatch.setattr(tool, "CHAPTERS", tmp_path / "chapters")
+    return tmp_path
+
+
+def users(repo: Path, module: str) -> set[str]:
+    """The chapters whose closure of imports holds ``module``."""
+    return {
+        f"chapters/{nb.name}"
+        for nb in (repo / "chapters").glob("*.ipynb")
+        if module in tool.chapter_key(nb, quick=False)[1]
+    }
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {c for c in before if before[c] != after[c]}
+
+
+def test_a_docstring_or_comment_edit_changes_no_key(repo):
+    before = tool.chapter_keys(quick=False)
+    path = repo / "vaecore" / "losses.py"
+    text = path.read_text()
+    text = text.replace('"""Every objective', '"""Edited. Every objective', 1)
+    text = text.replace("def elbo(", "# a new comment\ndef elbo(", 1)
+    path.write_text(text)
+    assert tool.chapter_keys(quick=False) == before
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "vaecore/models/vrnn.py",
+        "vaecore/metrics/modes.py",
+        "vaecore/data/mixtures.py",
+        "vaecore/losses.py",
+    ],
+)
+def test_a_code_edit_changes_the_keys_of_exactly_the_chapters_that_run_it(repo, module):
+    name = module[: -len(".py")].replace("/", ".")
+    expected = users(repo, name)
+    before = tool.chapter_keys(quick=False)
+    with (repo / module).open("a") as f:
+        f.write("\nEDITED = 1\n")
+    assert changed(before, tool.chapter_keys(quick=False)) == expected
+    assert expected  # the module is used by some chapter
+
+
+def test_a_chapter_runs_the_modules_its_imports_import(repo):
+    # The GAN chapter imports the toy GAN recipe, which imports the mixtures it trains on.
+    assert "chapters/gan.ipynb" in users(repo, "vaecore.data.mixtures")
+    # Measuring a VAE's likelihood imports the VRNN's module only for type checkers.
+    assert "chapters/vae.ipynb" not in users(repo, "vaecore.models.vrnn")
+    assert "chapters/vrnn.ipynb" in users(repo, "vaecore.models.vrnn")
+
+
+def test_data_files_count_for_the_modules_that_read_them(repo):
+    before = tool.chapter_keys(quick=False)
+    weights = repo / "vaecore" / "metrics" / "weights" / "mnist_judge.json"
+    weights.write_text(weights.read_text() + " ")
+    assert changed(before, tool.chapter_keys(quick=False)) == users(repo, "vaecore.metrics.judge")
+
+
+def test_the_mode_and_the_pins_change_every_key(repo):
+    before = tool.chapter_keys(quick=False)
+    quick = tool.chapter_keys(quick=True)
+    assert all(before[c] != quick[c] for c in before)
+    with (repo / "requirements.txt").open("a") as f:
+        f.write("\nsomething==1.0\n")
+    assert all(before[c] != k for c, k in tool.chapter_keys(quick=False).items())
+
+
+def test_every_data_file_in_the_package_is_listed():
+    listed = {p for module in tool.DATA for p in tool.data_files(module)}
+    present = {
+        p
+        for p in (ROOT / "vaecore").rglob("*")
+        if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+    }
+    assert present <= listed, f"not in tools/jupyter_cache.py DATA: {sorted(present - listed)}"
+
+
+def test_prune_forgets_only_the_stale_chapters_and_marks_them_for_reading(repo):
+    from jupyter_cache import get_cache
+
+    build = repo / "_build"
+    cache = get_cache(build / ".jupyter_cache")
+    for name in ("vae", "gan"):
+        nb = repo / "chapters" / f"{name}.ipynb"
+        cache.cache_notebook_file(nb, uri=str(nb), check_validity=False)
+    assert tool.prune(build, quick=False) == sorted(tool.chapter_keys(False))  # nothing recorded
+    assert len(cache.list_cache_records()) == 0
+    for name in ("vae", "gan"):
+        nb = repo / "chapters" / f"{name}.ipynb"
+        cache.cache_notebook_file(nb, uri=str(nb), check_validity=False)
+    assert tool.prune(build, quick=False) == []  # nothing changed: both stay cached
+    assert len(cache.list_cache_records()) == 2
+    with (repo / "vaecore" / "metrics" / "modes.py").open("a") as f:
+        f.write("\nEDITED = 1\n")  # the GAN chapter's mode metrics, not the VAE's
+    gan = repo / "chapters" / "gan.ipynb"
+    before = gan.stat().st_mtime_ns
+    assert tool.prune(build, quick=False) == ["chapters/gan.ipynb"]
+    assert [Path(r.uri).name for r in cache.list_cache_records()] == ["vae.ipynb"]
+    assert gan.stat().st_mtime_ns >= before
+    keys = json.loads((build / tool.KEYS_FILE).read_text())
+    assert keys == tool.chapter_keys(quick=False)

@@ -1,0 +1,228 @@
+"""Keep the Jupyter cache honest, chapter by chapter.
+
+jupyter-cache re-runs a notebook only when its code cells change. A chapter's outputs also
+depend on the mode (``VAECORE_QUICK``), on the ``vaecore`` modules it imports (directly or
+through other modules), on the data files those modules read (the judge's weights, the
+benchmarks' results) and on the pinned environment (``requirements.txt``), none of which
+jupyter-cache sees. This tool gives each chapter a key over exactly those things, with the
+modules' docstrings and comments left out (their code is compared, not their text), and before
+a build forgets the chapters whose key changed, so that ``make book`` re-executes those and
+only those.
+
+    python tools/jupyter_cache.py keys            # each chapter's key and the modules it runs
+    python tools/jupyter_cache.py prune _build    # forget the chapters whose key changed
+    python tools/jupyter_cache.py key             # one key over all chapters (the deploy cache)
+
+``keys`` and ``key`` need only the standard library; ``prune`` needs jupyter-cache (installed with
+the book's requirements)."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "vaecore"
+CHAPTERS = ROOT / "chapters"
+#: The data files a module reads (files, or folders of them) under the repository; every file of
+#: vaecore that is not Python code must be listed here (tests/test_jupyter_cache.py checks it).
+DATA = {
+    "vaecore.metrics.judge": ("vaecore/metrics/weights",),
+    "vaecore.book.results": ("vaecore/book/results",),
+    "vaecore.book.explore.live": ("vaecore/book/explore/explorer.css",),
+    "vaecore.book.explore.static": (
+        "vaecore/book/explore/explorer.css",
+        "vaecore/book/explore/explorer.js",
+    ),
+}
+KEYS_FILE = ".jupyter_cache_keys.json"
+
+
+def module_file(name: str) -> Path | None:
+    """The file of module ``name`` (``vaecore.x.y``), or None if it is not a vaecore module."""
+    parts = name.split(".")
+    if parts[0] != "vaecore":
+        return None
+    base = ROOT.joinpath(*parts)
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def _runs(tree: ast.AST):
+    """Every node of ``tree`` except those under ``if TYPE_CHECKING:`` (never run)."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for s in node.orelse for n in [s, *_runs(s)])
+            continue
+        yield node
+        yield from _runs(node)
+
+
+def imported_modules(tree: ast.AST, package: str | None = None) -> set[str]:
+    """The vaecore modules an AST imports when it runs: ``import vaecore.x``,
+    ``from vaecore.x import y`` (``vaecore.x.y`` too when it is a module) and, inside ``package``,
+    relative imports; imports for type checkers only are left out."""
+    names: set[str] = set()
+    for node in _runs(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level and package:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names |= {f"{base}.{a.name}" for a in node.names}
+    return {n for n in names if module_file(n) is not None}
+
+
+def with_parents(name: str) -> set[str]:
+    """``vaecore.a.b`` -> itself and the packages Python imports first: ``vaecore``,
+    ``vaecore.a``."""
+    parts = name.split(".")
+    return {".".join(parts[: i + 1]) for i in range(len(parts))}
+
+
+def closure(modules: set[str]) -> set[str]:
+    """Every vaecore module that importing ``modules`` runs."""
+    seen: set[str] = set()
+    todo = set().union(*(with_parents(m) for m in modules)) if modules else set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        path = module_file(name)
+        assert path is not None
+        package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+        for found in imported_modules(ast.parse(path.read_text()), package):
+            todo |= with_parents(found) - seen
+    return seen
+
+
+def code_of(path: Path) -> str:
+    """The module's code without docstrings and comments: its AST, every bare string statement
+    removed, dumped without line numbers (so reformatting does not count either)."""
+    tree = ast.parse(path.read_text())
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            kept = [
+                s
+                for s in body
+                if not (
+                    isinstance(s, ast.Expr)
+                    and isinstance(s.value, ast.Constant)
+                    and isinstance(s.value.value, str)
+                )
+            ]
+            node.body = kept or [ast.Pass()]  # type: ignore[attr-defined]
+    return ast.dump(tree, include_attributes=False)
+
+
+def notebook_imports(notebook: Path) -> set[str]:
+    """The vaecore modules a notebook's code cells import (IPython magics skipped)."""
+    cells = json.loads(notebook.read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    code = "\n".join("pass" if re.match(r"\s*[%!]", line) else line for line in code.split("\n"))
+    return imported_modules(ast.parse(code))
+
+
+def data_files(module: str) -> list[Path]:
+    """The files listed for ``module`` in :data:`DATA`, folders expanded, sorted."""
+    files = []
+    for entry in DATA.get(module, ()):
+        path = ROOT / entry
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    return files
+
+
+def chapter_key(notebook: Path, quick: bool) -> tuple[str, list[str]]:
+    """16 hex digits over the mode, the environment, and the code and data of every vaecore
+    module the chapter runs; and those modules' names, sorted."""
+    modules = sorted(closure(notebook_imports(notebook)))
+    h = hashlib.sha256(b"quick" if quick else b"full")
+    h.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
+    h.update((ROOT / "requirements.txt").read_bytes())
+    for name in modules:
+        h.update(f"\0{name}\0{code_of(module_file(name))}".encode())  # type: ignore[arg-type]
+        for path in data_files(name):
+            h.update(f"\0{path.relative_to(ROOT)}\0".encode() + path.read_bytes())
+    return h.hexdigest()[:16], modules
+
+
+def chapter_keys(quick: bool) -> dict[str, str]:
+    """``{"chapters/<name>.ipynb": key}`` for every executed chapter."""
+    return {
+        str(nb.relative_to(ROOT)): chapter_key(nb, quick)[0]
+        for nb in sorted(CHAPTERS.glob("*.ipynb"))
+    }
+
+
+def quick_mode() -> bool:
+    """The mode ``make book`` builds in, read as vaecore.settings reads it."""
+    sys.path.insert(0, str(ROOT))
+    from vaecore import settings  # standard library only
+
+    return settings.quick_mode()
+
+
+def prune(build: Path, quick: bool) -> list[str]:
+    """Forget the cached outputs of every chapter whose key changed since the last build (all of
+    them when no keys were recorded), mark those notebooks for Sphinx to read again, and record
+    the new keys. Returns the chapters forgotten."""
+    from jupyter_cache import get_cache
+
+    keys = chapter_keys(quick)
+    keys_file = build / KEYS_FILE
+    old = json.loads(keys_file.read_text()) if keys_file.is_file() else {}
+    stale = [chapter for chapter, key in keys.items() if old.get(chapter) != key]
+    cache_dir = build / ".jupyter_cache"
+    if stale and cache_dir.is_dir():
+        cache = get_cache(cache_dir)
+        for record in cache.list_cache_records():
+            uri = Path(record.uri)
+            chapter = str(uri.relative_to(ROOT)) if uri.is_relative_to(ROOT) else uri.name
+            if chapter in stale or chapter not in keys:
+                cache.remove_cache(record.pk)
+    for chapter in stale:
+        os.utime(ROOT / chapter)  # newer than the built page: Sphinx reads it, and executes it
+    build.mkdir(parents=True, exist_ok=True)
+    keys_file.write_text(json.dumps(keys, indent=1) + "\n")
+    return stale
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=("keys", "key", "prune"))
+    parser.add_argument(
+        "build",
+        nargs="?",
+        type=Path,
+        default=ROOT / "_build",
+        help="the build folder that holds .jupyter_cache (prune)",
+    )
+    args = parser.parse_args()
+    quick = quick_mode()
+    if args.command == "keys":
+        for nb in sorted(CHAPTERS.glob("*.ipynb")):
+            key, modules = chapter_key(nb, quick)
+            print(f"{nb.stem}: {key}  ({len(modules)} modules: {', '.join(modules)})")
+    elif args.command == "key":
+        everything = json.dumps(chapter_keys(quick), sort_keys=True).encode()
+        print(hashlib.sha256(everything).hexdigest()[:16])
+    else:
+        stale = prune(args.build, quick)
+        print("re-executing: " + (", ".join(Path(c).stem for c in stale) or "none"))
+
+
+if __name__ == "__main__":
+    main()

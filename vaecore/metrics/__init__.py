@@ -1,0 +1,2 @@
+"""Measurements of trained models, one module per kind of question: images, PCA, codes,
+likelihoods, samples (the judge) and modes."""

@@ -1,0 +1,82 @@
+"""The building blocks every model shares: the multilayer perceptron, the parameter count,
+evaluation mode for a block of code, and the input checks that make a wrong batch fail with a
+message that says what was expected, instead of a shape error deep inside a matrix product."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import torch
+from torch import nn
+
+
+def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.Sequential:
+    """Linear layers ``sizes[0] -> sizes[1] -> ... -> sizes[-1]`` with ``activation`` between them.
+
+    The last layer has no activation, so callers choose the output's meaning (a code, logits, a mean
+    and a log-variance)."""
+    if len(sizes) < 2:
+        raise ValueError(f"an MLP needs at least an input and an output size, got {sizes}")
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+@contextmanager
+def evaluating(*modules: nn.Module) -> Iterator[None]:
+    """Inside the block: every module (and each of its layers) in evaluation mode, and no
+    gradients. After it: each layer back in the mode it was in, so that a helper that measures a
+    model leaves it as it found it, even when the block fails."""
+    modes = [(layer, layer.training) for m in modules for layer in m.modules()]
+    for m in modules:
+        m.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for layer, mode in modes:
+            layer.training = mode
+
+
+def count_parameters(*modules: nn.Module) -> int:
+    """The number of weights in ``modules``."""
+    return sum(p.numel() for m in modules for p in m.parameters())
+
+
+def first_linear_width(module: nn.Module) -> int | None:
+    """The input width of the first ``nn.Linear`` in ``module``, or None if it has none."""
+    return next((m.in_features for m in module.modules() if isinstance(m, nn.Linear)), None)
+
+
+def check_batch(
+    x: object, features: int | None, device: torch.device | None, what: str = "x"
+) -> None:
+    """Refuse anything but a non-empty floating-point ``(batch, features)`` tensor on ``device``.
+
+    Raises :class:`TypeError` for a non-tensor or an integer/boolean tensor, and :class:`ValueError`
+    for a wrong shape, an empty batch or another device. ``features`` or ``device`` of None are not
+    checked."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{what} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(
+            f"{what} must hold floating-point numbers, got dtype {x.dtype} "
+            "(convert with .float(); pixels as 0..255 integers also need / 255)"
+        )
+    expected = f"(batch, {features})" if features is not None else "(batch, features)"
+    if x.dim() != 2 or (features is not None and x.shape[1] != features):
+        raise ValueError(
+            f"{what} must have shape {expected}, got {tuple(x.shape)}"
+            + (" (flatten images with x.reshape(len(x), -1))" if x.dim() > 2 else "")
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"{what} is an empty batch")
+    if device is not None and x.device != device:
+        raise ValueError(
+            f"{what} is on {x.device} but the model is on {device}: "
+            f"move it with x.to({str(device)!r})"
+        )
