@@ -28,11 +28,11 @@ install: $(VENV)/.installed
 
 # Progress bars are for live readers; in the built pages each chapter prints its own summary.
 # The Jupyter cache (_build/.jupyter_cache) re-runs a notebook whose code changed; before the
-# build, tools/jupyter_cache.py also forgets each chapter whose other inputs changed (the mode,
+# build, tools/chapter_cache.py also forgets each chapter whose other inputs changed (the mode,
 # the vaecore modules it runs, their data, the pinned environment), so outputs of one setting
 # never stand in for another's and an edit re-executes only the chapters it can change.
 book: install
-	$(BIN)/python tools/jupyter_cache.py prune _build
+	$(BIN)/python tools/chapter_cache.py prune _build
 	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
 
 test: install

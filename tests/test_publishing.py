@@ -124,7 +124,7 @@ def test_the_deploy_cache_key_changes_with_the_mode():
     def key(quick: str) -> str:
         env = {**os.environ, "VAECORE_QUICK": quick}
         return subprocess.run(
-            [sys.executable, str(ROOT / "tools" / "jupyter_cache.py"), "key"],
+            [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "key"],
             env=env,
             capture_output=True,
             text=True,

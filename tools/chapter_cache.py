@@ -9,9 +9,9 @@ modules' docstrings and comments left out (their code is compared, not their tex
 a build forgets the chapters whose key changed, so that ``make book`` re-executes those and
 only those.
 
-    python tools/jupyter_cache.py keys            # each chapter's key and the modules it runs
-    python tools/jupyter_cache.py prune _build    # forget the chapters whose key changed
-    python tools/jupyter_cache.py key             # one key over all chapters (the deploy cache)
+    python tools/chapter_cache.py keys            # each chapter's key and the modules it runs
+    python tools/chapter_cache.py prune _build    # forget the chapters whose key changed
+    python tools/chapter_cache.py key             # one key over all chapters (the deploy cache)
 
 ``keys`` and ``key`` need only the standard library; ``prune`` needs jupyter-cache (installed with
 the book's requirements)."""
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "vaecore"
 CHAPTERS = ROOT / "chapters"
 #: The data files a module reads (files, or folders of them) under the repository; every file of
-#: vaecore that is not Python code must be listed here (tests/test_jupyter_cache.py checks it).
+#: vaecore that is not Python code must be listed here (tests/test_chapter_cache.py checks it).
 DATA = {
     "vaecore.metrics.judge": ("vaecore/metrics/weights",),
     "vaecore.book.results": ("vaecore/book/results",),

@@ -1,15 +1,17 @@
-"""tools/jupyter_cache.py: each chapter's cache key changes exactly when something the chapter runs
+"""tools/chapter_cache.py: each chapter's cache key changes exactly when something the chapter runs
 changes, so that `make book` re-executes only those chapters."""
 
 import importlib.util
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("jupyter_cache", ROOT / "tools" / "jupyter_cache.py")
+spec = importlib.util.spec_from_file_location("chapter_cache", ROOT / "tools" / "chapter_cache.py")
 tool = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(tool)
 
@@ -102,7 +104,7 @@ def test_every_data_file_in_the_package_is_listed():
         for p in (ROOT / "vaecore").rglob("*")
         if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
     }
-    assert present <= listed, f"not in tools/jupyter_cache.py DATA: {sorted(present - listed)}"
+    assert present <= listed, f"not in tools/chapter_cache.py DATA: {sorted(present - listed)}"
 
 
 def test_prune_forgets_only_the_stale_chapters_and_marks_them_for_reading(repo):
@@ -129,3 +131,18 @@ def test_prune_forgets_only_the_stale_chapters_and_marks_them_for_reading(repo):
     assert gan.stat().st_mtime_ns >= before
     keys = json.loads((build / tool.KEYS_FILE).read_text())
     assert keys == tool.chapter_keys(quick=False)
+
+
+def test_the_command_line_runs_as_make_book_runs_it(tmp_path):
+    # As a script, tools/ comes first on sys.path: the tool must not shadow jupyter_cache.
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "prune", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert out.stdout.startswith("re-executing: ")
+    assert (
+        json.loads((tmp_path / tool.KEYS_FILE).read_text()).keys()
+        == tool.chapter_keys(tool.quick_mode()).keys()
+    )
