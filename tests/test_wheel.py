@@ -2,6 +2,7 @@
 built wheel, installed into a fresh environment, carries every file the chapters read."""
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -28,6 +29,11 @@ print(json.dumps({"version": vaecore.__version__, "results": loaded, "page": len
 
 
 def test_the_wheel_installed_outside_the_checkout_loads_every_result_and_the_judge(tmp_path):
+    # Built from a copy: setuptools writes build/ beside the sources, and the checkout stays clean.
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "vaecore", src / "vaecore", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
     subprocess.run(
         [
             sys.executable,
@@ -39,7 +45,7 @@ def test_the_wheel_installed_outside_the_checkout_loads_every_result_and_the_jud
             "-q",
             "-w",
             str(tmp_path / "dist"),
-            str(ROOT),
+            str(src),
         ],
         check=True,
     )

@@ -1,2 +1,0 @@
-"""The book's own helpers, apart from the maths: figures, pen-stroke pictures, the latent
-explorer and the benchmarks' result files."""

@@ -1,2 +1,0 @@
-"""The multi-run recipes that a chapter and a benchmark share, so that the benchmark repeats the
-chapter's runs exactly (with more seeds or more time)."""

@@ -1,2 +1,0 @@
-"""Measurements of trained models, one module per kind of question: images, PCA, codes,
-likelihoods, samples (the judge) and modes."""

@@ -1,2 +1,0 @@
-"""The networks, one file per model family; import each from its own module, e.g.
-``from vaecore.models.vae import VAE``."""
