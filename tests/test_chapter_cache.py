@@ -146,3 +146,30 @@ def test_the_command_line_runs_as_make_book_runs_it(tmp_path):
         json.loads((tmp_path / tool.KEYS_FILE).read_text()).keys()
         == tool.chapter_keys(tool.quick_mode()).keys()
     )
+
+
+def test_a_chapter_that_shows_package_code_is_keyed_on_its_comments_too(repo):
+    nb = repo / "chapters" / "vae.ipynb"
+    cells = json.loads(nb.read_text())
+    cells["cells"].append(
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": ["from vaecore.book.source import show_code\n", "show_code(VAE.loss)"],
+        }
+    )
+    nb.write_text(json.dumps(cells))
+    before = tool.chapter_keys(quick=False)
+    path = repo / "vaecore" / "models" / "vae.py"
+    text = path.read_text()
+    path.write_text(
+        text.replace('"""The variational autoencoder', '"""Edited. The variational autoencoder', 1)
+    )
+    assert tool.chapter_keys(quick=False) == before  # a docstring is not on the page
+    path.write_text(
+        text.replace("# (batch, k), computed once", "# (batch, k), computed once only", 1)
+    )
+    after = tool.chapter_keys(quick=False)
+    assert changed(before, after) == {"chapters/vae.ipynb"}  # a comment is, where code is shown

@@ -108,23 +108,37 @@ def closure(modules: set[str]) -> set[str]:
     return seen
 
 
-def code_of(path: Path) -> str:
-    """The module's code without docstrings and comments: its AST, every bare string statement
-    removed, dumped without line numbers (so reformatting does not count either)."""
-    tree = ast.parse(path.read_text())
+def _is_docstring(statement: ast.stmt) -> bool:
+    return (
+        isinstance(statement, ast.Expr)
+        and isinstance(statement.value, ast.Constant)
+        and isinstance(statement.value.value, str)
+    )
+
+
+def code_of(path: Path, shown: bool = False) -> str:
+    """What of a module can change a chapter's outputs. Its code, without docstrings and
+    comments: its AST with every bare string statement removed, dumped without line numbers (so
+    reformatting does not count either). For a chapter that shows package code on its pages
+    (``shown``): the module's text with only its docstrings removed, since comments and layout
+    are on the page."""
+    text = path.read_text()
+    tree = ast.parse(text)
+    if shown:
+        docstring_lines = {
+            i
+            for node in ast.walk(tree)
+            if isinstance(getattr(node, "body", None), list)
+            for s in node.body[:1]  # type: ignore[attr-defined]
+            if _is_docstring(s)
+            for i in range(s.lineno, (s.end_lineno or s.lineno) + 1)
+        }
+        lines = text.split("\n")
+        return "\n".join(line for i, line in enumerate(lines, 1) if i not in docstring_lines)
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if isinstance(body, list):
-            kept = [
-                s
-                for s in body
-                if not (
-                    isinstance(s, ast.Expr)
-                    and isinstance(s.value, ast.Constant)
-                    and isinstance(s.value.value, str)
-                )
-            ]
-            node.body = kept or [ast.Pass()]  # type: ignore[attr-defined]
+            node.body = [s for s in body if not _is_docstring(s)] or [ast.Pass()]  # type: ignore[attr-defined]
     return ast.dump(tree, include_attributes=False)
 
 
@@ -149,11 +163,12 @@ def chapter_key(notebook: Path, quick: bool) -> tuple[str, list[str]]:
     """16 hex digits over the mode, the environment, and the code and data of every vaecore
     module the chapter runs; and those modules' names, sorted."""
     modules = sorted(closure(notebook_imports(notebook)))
+    shown = "vaecore.book.source" in modules  # the chapter shows package code on its pages
     h = hashlib.sha256(b"quick" if quick else b"full")
     h.update(f"python {sys.version_info[0]}.{sys.version_info[1]}\0".encode())
     h.update((ROOT / "requirements.txt").read_bytes())
     for name in modules:
-        h.update(f"\0{name}\0{code_of(module_file(name))}".encode())  # type: ignore[arg-type]
+        h.update(f"\0{name}\0{code_of(module_file(name), shown)}".encode())  # type: ignore[arg-type]
         for path in data_files(name):
             h.update(f"\0{path.relative_to(ROOT)}\0".encode() + path.read_bytes())
     return h.hexdigest()[:16], modules

@@ -25,8 +25,10 @@ figure are found in one guess:
 ``checkpoint``        saving and loading trained models safely
 ``settings``          the environment: quick mode, data and cache folders, device, progress
 ``book/``             the book's own helpers: ``plots``, ``strokes`` (pen strokes as pictures),
-                      ``explore`` (the latent explorer, live and static), ``results`` (the
-                      benchmarks' result files, shipped with the package)
+                      ``explore`` (the latent explorer, live and static), ``source`` (package
+                      code shown on the page), ``results`` (the benchmarks' result files,
+                      shipped with the package), ``published`` (the papers' numbers),
+                      ``spread`` (mean ± standard deviation or error)
 ====================  ===============================================================
 
 The layers import downwards only: ``settings`` and ``data`` know nothing of models; ``models`` use

@@ -1,0 +1,147 @@
+"""Package code on the page: :func:`show_code` displays the source of a vaecore function, class or
+method, highlighted and numbered, read from the installed package, so a chapter never holds a
+copy of the code it teaches (and the code shown is the code the tests check).
+
+The listing is HTML with its own colours for light and dark pages (the book's two themes and
+JupyterLab's), so it reads the same in the built book, in Jupyter, in Binder and in Colab; where
+HTML is not shown it prints as numbered plain text.
+"""
+
+from __future__ import annotations
+
+import ast
+import html
+import inspect
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+import vaecore
+
+#: Colours by token kind (Pygments' short class names), light then dark: keywords, strings,
+#: comments, numbers, names being defined, built-ins and decorators, operators.
+_PALETTE = {
+    "k": ("#8959a8", "#c792ea"),
+    "s": ("#2e7d32", "#c3e88d"),
+    "c": ("#6a737d", "#8b949e"),
+    "m": ("#b35900", "#f78c6c"),
+    "nf": ("#0550ae", "#82aaff"),
+    "nc": ("#0550ae", "#82aaff"),
+    "nb": ("#00796b", "#89ddff"),
+    "nd": ("#00796b", "#89ddff"),
+    "o": ("#c62828", "#89ddff"),
+}
+_LIGHT = ("#f6f8fa", "#1f2328", "#8c959f", "#fff3b0")  # background, text, line numbers, marked line
+_DARK = ("#1e2228", "#e6edf3", "#6e7681", "#4b4320")
+_DARK_PAGES = ('html[data-theme="dark"]', 'body[data-jp-theme-light="false"]')
+
+
+def _css() -> str:
+    """The listing's styles: light by default, dark on the book's and JupyterLab's dark pages."""
+
+    def rules(scope: str, colours: tuple[str, str, str, str], dark: bool) -> str:
+        bg, fg, numbers, marked = colours
+        out = [
+            f"{scope}{{background:{bg};color:{fg};border:1px solid rgba(128,128,128,.35);"
+            "border-radius:6px;margin:.6em 0;overflow-x:auto}",
+            f"{scope} pre{{margin:0;padding:.6em .8em;background:transparent;color:inherit;"
+            "font-size:.85em;line-height:1.45}",
+            f"{scope} .linenos{{color:{numbers};user-select:none;margin-right:.8em}}",
+            f"{scope} .hll{{background:{marked};display:block}}",
+        ]
+        for token, (light, dark_colour) in _PALETTE.items():
+            out.append(f'{scope} span[class^="{token}"]{{color:{dark_colour if dark else light}}}')
+        return "".join(out)
+
+    dark = ",".join(f"{page} .vx-code" for page in _DARK_PAGES)
+    head = ".vx-code .vx-where{font-size:.8em;opacity:.75;padding:.3em .8em 0;margin:0}"
+    return head + rules(".vx-code", _LIGHT, False) + rules(dark, _DARK, True)
+
+
+def _without_docstring(code: str) -> str:
+    """``code`` (one definition) with its docstring's lines removed, the rest untouched."""
+    tree = ast.parse(code)
+    body = getattr(tree.body[0], "body", [])
+    first = body[0] if body else None
+    if not (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        return code
+    lines = code.split("\n")
+    del lines[first.lineno - 1 : first.end_lineno]
+    return "\n".join(lines)
+
+
+@dataclass
+class Listing:
+    """Source code to display: ``code`` (dedented), where it lives (``where``: the file and the
+    qualified name) and the listing's lines to mark (``marked``, counted from 1)."""
+
+    code: str
+    where: str
+    marked: Sequence[int] = field(default_factory=tuple)
+
+    @property
+    def lines(self) -> list[str]:
+        return self.code.rstrip("\n").split("\n")
+
+    def _repr_html_(self) -> str:
+        formatter = HtmlFormatter(linenos="inline", hl_lines=list(self.marked), cssclass="vx-hl")
+        body = highlight(self.code, PythonLexer(), formatter)
+        where = html.escape(self.where)
+        return (
+            f'<div class="vx-code"><style>{_css()}</style>'
+            f'<p class="vx-where">{where}</p>{body}</div>'
+        )
+
+    def __repr__(self) -> str:
+        width = len(str(len(self.lines)))
+        numbered = "\n".join(f"{i:>{width}}  {line}" for i, line in enumerate(self.lines, 1))
+        return f"# {self.where}\n{numbered}"
+
+
+def show_code(
+    obj: Any,
+    lines: tuple[int, int] | None = None,
+    mark: Sequence[int] = (),
+    docstring: bool = False,
+) -> Listing:
+    """The source of ``obj`` (a vaecore function, class or method) as a :class:`Listing`, which
+    a notebook displays highlighted with line numbers.
+
+    ``docstring=False`` leaves the docstring out (the chapter's text says what it says);
+    ``lines=(a, b)`` keeps the listing's lines ``a`` to ``b`` (from 1, both included, counted
+    after the docstring is removed); ``mark`` highlights lines of the listing as shown, so the
+    text can point at them ("line 4 draws the noise").
+    """
+    obj = inspect.unwrap(obj)
+    try:
+        source_file = inspect.getsourcefile(obj)
+        raw, _ = inspect.getsourcelines(obj)
+    except (TypeError, OSError) as err:
+        raise TypeError(f"no source to show for {obj!r}: give a vaecore function or class") from err
+    package = Path(vaecore.__file__).resolve().parent
+    path = Path(source_file or "").resolve()
+    if not path.is_relative_to(package):
+        raise ValueError(f"{obj!r} is not vaecore's: the book shows its own code only")
+    code = textwrap.dedent("".join(raw))
+    if not docstring:
+        code = _without_docstring(code)
+    shown = code.rstrip("\n").split("\n")
+    if lines is not None:
+        a, b = lines
+        if not 1 <= a <= b <= len(shown):
+            raise ValueError(f"lines must be within 1..{len(shown)} with a <= b, got {lines}")
+        shown = textwrap.dedent("\n".join(shown[a - 1 : b])).split("\n")
+    bad = [m for m in mark if not 1 <= m <= len(shown)]
+    if bad:
+        raise ValueError(f"mark lines {bad} are outside the listing's 1..{len(shown)}")
+    where = f"{path.relative_to(package.parent).as_posix()}: {obj.__qualname__}"
+    return Listing("\n".join(shown) + "\n", where, tuple(mark))
