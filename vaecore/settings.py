@@ -20,7 +20,7 @@ Environment variables (all optional):
 
 Each chapter states its own sizes, full and quick, as two :class:`Budget` and picks one with
 :func:`choose`; a chapter whose runs a benchmark repeats takes them from its recipe in
-:mod:`vaecore.experiments` (``FULL`` and ``QUICK``), so both use the same numbers.
+``vaecore.experiments`` (``FULL`` and ``QUICK``), so both use the same numbers.
 """
 
 from __future__ import annotations

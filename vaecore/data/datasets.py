@@ -69,8 +69,8 @@ class ImageSet:
 def load_images(
     dataset: str, split: str = "train", limit: int | None = None, progress: bool | None = None
 ) -> ImageSet:
-    """Load ``split`` of ``dataset`` (see :data:`DATASETS`), optionally only its first ``limit``
-    images.
+    """Load ``split`` of ``dataset`` (see :data:`vaecore.data.sources.DATASETS`), optionally only
+    its first ``limit`` images.
 
     MNIST and Fashion-MNIST have splits ``train`` (60,000) and ``test`` (10,000); binarized
     MNIST has ``train`` (50,000), ``valid`` (10,000) and ``test`` (10,000).

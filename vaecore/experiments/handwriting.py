@@ -83,7 +83,8 @@ def build_stroke_model(run: StrokeRun) -> StrokeModel:
 def train_stroke_model(run: StrokeRun) -> StrokeResult:
     """Train ``run``'s model on the training strokes (fresh dequantization noise every batch,
     batches of similar length), watching the validation set's loss; then measure the test set
-    with :func:`sequence_bounds` (``k = run.iw_samples`` for the VRNN)."""
+    with :func:`vaecore.metrics.likelihood.sequence_bounds` (``k = run.iw_samples`` for the
+    VRNN)."""
     start = time.perf_counter()
     train = load_strokes("train", limit=run.n_train, progress=False)
     valid = load_strokes("valid", limit=run.n_test, progress=False)

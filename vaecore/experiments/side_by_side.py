@@ -194,9 +194,9 @@ def measure(
     n_samples: int,
     seed: int = 3,
 ) -> Scores:
-    """The :class:`Scores` of one model: ``x_test: (n, 784)`` grey test images (also the
-    reference of :func:`sharpness`), ``x_test_binary`` binarised ones for the NLL (``k``
-    importance samples each), ``test_share: (10,)`` the test set's digit shares, and
+    """The :class:`Scores` of one model: ``x_test: (n, 784)`` grey test images (also the reference
+    of :func:`vaecore.metrics.images.sharpness`), ``x_test_binary`` binarised ones for the NLL
+    (``k`` importance samples each), ``test_share: (10,)`` the test set's digit shares, and
     ``n_samples`` samples drawn with seed ``seed``."""
     model = trained.model
     model.eval()

@@ -67,7 +67,8 @@ def toy_players(run: ToyRun) -> tuple[Generator, Discriminator]:
 
 def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
     """Train a GAN with noise ``z ~ N(0, I_2)`` on ``run.benchmark``; measure ``run.n_eval`` fresh
-    samples with :func:`mode_metrics`. Returns the report and the training history."""
+    samples with :func:`vaecore.metrics.modes.mode_metrics`. Returns the report and the training
+    history."""
     if run.benchmark not in BENCHMARKS:
         raise ValueError(f"unknown benchmark {run.benchmark!r}; choose one of {sorted(BENCHMARKS)}")
     mixture = BENCHMARKS[run.benchmark]()

@@ -64,8 +64,9 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
 def train_classifier(
     train: ImageSet, epochs: int = 3, seed: int = 0, progress: bool | None = None
 ) -> ConvClassifier:
-    """Train a :class:`ConvClassifier` on a labelled image set (Adam, learning rate 2e-3 with a
-    cosine decay, batches of 128; about 99% test accuracy on MNIST after 3 epochs)."""
+    """Train a :class:`vaecore.models.classifier.ConvClassifier` on a labelled image set (Adam,
+    learning rate 2e-3 with a cosine decay, batches of 128; about 99% test accuracy on MNIST after 3
+    epochs)."""
     if train.labels is None:
         raise ValueError(
             "the classifier needs a labelled image set; load one with "

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-#: Where the files are: beside this module, as package data.
+#: The folder of the result files, beside this module (they ship as package data).
 RESULTS_DIR = Path(__file__).resolve().parent
 
 
