@@ -91,12 +91,7 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
     For grey-scale ``x`` this is the cross-entropy, not a normalised likelihood (see the VAE chapter
     on the continuous Bernoulli)."""
-    _same_shape(logits, x)
-    if x.numel() and not (0 <= float(x.min()) and float(x.max()) <= 1):
-        raise ValueError(
-            f"a Bernoulli likelihood needs x in [0, 1], got values from {float(x.min()):g} "
-            f"to {float(x.max()):g} (pixels stored as 0..255 need / 255)"
-        )
+    _check_bernoulli_targets(logits, x)
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
 
 
@@ -114,6 +109,23 @@ def bernoulli_mass_on_unit_interval(p: torch.Tensor) -> torch.Tensor:
     return torch.where(near_half, torch.full_like(p, 0.5), mass)
 
 
+def _check_bernoulli_targets(logits: torch.Tensor, x: torch.Tensor) -> None:
+    _same_shape(logits, x)
+    if x.numel() and not (0 <= float(x.min()) and float(x.max()) <= 1):
+        raise ValueError(
+            f"a Bernoulli likelihood needs x in [0, 1], got values from {float(x.min()):g} "
+            f"to {float(x.max()):g} (pixels stored as 0..255 need / 255)"
+        )
+
+
+def _check_gaussian_point(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> None:
+    _gaussian_args(mu, logvar)
+    if z.shape[z.dim() - mu.dim() :] != mu.shape:
+        raise ValueError(
+            f"z of shape {tuple(z.shape)} does not end with the shape of mu, {tuple(mu.shape)}"
+        )
+
+
 def _gaussian_args(*tensors: torch.Tensor) -> None:
     shape = tensors[0].shape
     if tensors[0].dim() < 1 or any(t.shape != shape for t in tensors):
@@ -129,11 +141,7 @@ def gaussian_log_prob(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -
     ``mu, logvar: (batch, k)``; ``z: (..., batch, k)``, e.g. several samples per example
     -> ``(..., batch)``. ``-0.5 sum_j [log 2 pi + logvar_j + (z_j - mu_j)^2 / exp(logvar_j)]``.
     """
-    _gaussian_args(mu, logvar)
-    if z.shape[z.dim() - mu.dim() :] != mu.shape:
-        raise ValueError(
-            f"z of shape {tuple(z.shape)} does not end with the shape of mu, {tuple(mu.shape)}"
-        )
+    _check_gaussian_point(z, mu, logvar)
     return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
 
 
@@ -213,6 +221,11 @@ def stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch
 # --- bounds on log p(x) ---------------------------------------------------------------------------
 
 
+def _check_samples(k: int) -> None:
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+
+
 class LatentVariableModel(Protocol):
     """What the bounds need: a diagonal-Gaussian encoder and a decoder likelihood."""
 
@@ -236,8 +249,7 @@ def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) 
 
     ``logsumexp_i log w_i - log k``, with the ``k`` samples drawn ``chunk`` at a time.
     """
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+    _check_samples(k)
     mu, logvar = model.posterior(x)
     log_w = []
     for start in range(0, k, chunk):

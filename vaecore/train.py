@@ -15,7 +15,7 @@ import os
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import torch
@@ -190,81 +190,37 @@ def fit(
     """
     train = _as_tuple(train_data)
     n = len(train[0])
-    if lengths is not None and lengths.shape != (n,):
-        raise ValueError(
-            f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}"
-        )
+    _check_lengths(lengths, n)
     generator = seed_everything(config.seed)
     device = choose_device(config.device)
     model.to(device).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    steps_per_epoch = math.ceil(n / config.batch_size)
-    total_steps = config.epochs * steps_per_epoch
+    total_steps = config.epochs * math.ceil(n / config.batch_size)
     history = History()
-    bar = tqdm(
-        total=total_steps,
-        desc=type(model).__name__,
-        disable=not settings.show_progress(config.progress),
-    )
+    bar = _progress(total_steps, type(model).__name__, config.progress)
     step = 0
     try:
         for epoch in range(1, config.epochs + 1):
             if before_epoch is not None:
                 before_epoch(epoch)
-            start = time.perf_counter()
-            sums: dict[str, float] = {}
-            epoch_batches = (
-                batch_indices(n, config.batch_size, generator=generator)
-                if lengths is None
-                else length_batches(lengths, config.batch_size, generator=generator)
-            )
-            for idx in epoch_batches:
+            start, sums = time.perf_counter(), dict[str, float]()
+            for idx in _epoch_batches(n, lengths, config.batch_size, generator):
                 if config.cosine_decay:
-                    for group in optimiser.param_groups:
-                        group["lr"] = config.lr * cosine_factor(step, total_steps)
+                    set_learning_rate(optimiser, config.lr * cosine_factor(step, total_steps))
                 batch = [t[idx].to(device) for t in train]
                 if transform is not None:
                     batch[0] = transform(batch[0])
-                terms = loss_terms(model, *batch)
-                values = {k: v.item() for k, v in terms.items()}
-                history.steps.append(values)
-                if not math.isfinite(values["loss"]):
-                    bad = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
-                    raise TrainingDiverged(
-                        f"loss became {values['loss']} at step {step} (epoch {epoch}; {bad}); "
-                        "lower the learning rate or clip gradients",
-                        history,
-                    )
-                optimiser.zero_grad(set_to_none=True)
-                terms["loss"].backward()
-                # The gradient's norm, clipped if asked, checked before the optimiser may use it:
-                # a non-finite gradient stops training with the weights still finite.
-                grads = [p.grad for p in model.parameters() if p.grad is not None]
-                norm = nn.utils.get_total_norm(grads)
-                if config.clip_grad_norm is not None:
-                    nn.utils.clip_grads_with_norm_(model.parameters(), config.clip_grad_norm, norm)
-                if not math.isfinite(norm):
-                    raise TrainingDiverged(
-                        f"the gradient became {float(norm)} at step {step} (epoch {epoch}) while "
-                        "the "
-                        f"loss was {values['loss']:.4g}; the model keeps its weights from before "
-                        "this "
-                        "step. Lower the learning rate or clip gradients",
-                        history,
-                    )
-                optimiser.step()
-                for k, v in values.items():
-                    sums[k] = sums.get(k, 0.0) + v * len(idx)
+                values = train_step(model, optimiser, batch, config.clip_grad_norm, history)
+                _add(sums, values, weight=len(idx))
                 step += 1
                 bar.update()
                 bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
-            row: dict[str, float] = {"epoch": epoch}
-            row |= {f"train_{k}": v / n for k, v in sums.items()}
+            row: dict[str, float] = {"epoch": epoch} | {
+                f"train_{k}": v / n for k, v in sums.items()
+            }
             if test_data is not None:
-                row |= {
-                    f"test_{k}": v
-                    for k, v in evaluate_loss(model, test_data, device=device).items()
-                }
+                test = evaluate_loss(model, test_data, device=device)
+                row |= {f"test_{k}": v for k, v in test.items()}
             row["seconds"] = time.perf_counter() - start
             if after_epoch is not None:
                 with evaluating(model):
@@ -277,3 +233,94 @@ def fit(
         bar.close()
         model.eval()
     return history
+
+
+def train_step(
+    model: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    batch: list[torch.Tensor],
+    clip_grad_norm: float | None = None,
+    history: History | None = None,
+) -> dict[str, float]:
+    """One step of gradient descent on ``model.loss(*batch)``; returns the loss terms' values.
+
+    The loss and its gradient are checked before the optimiser uses them, so a non-finite one
+    raises :class:`TrainingDiverged` with the model's weights still finite. The values are
+    recorded in ``history.steps`` (if given) before any check, so a failed step is kept too.
+    """
+    terms = loss_terms(model, *batch)  # the batch's mean loss, and its parts
+    values = {k: v.item() for k, v in terms.items()}
+    if history is not None:
+        history.steps.append(values)
+    _check_loss(values, history)
+    optimiser.zero_grad(set_to_none=True)
+    terms["loss"].backward()  # the loss's gradient, in every parameter's .grad
+    _clip_gradients(model, clip_grad_norm, values, history)  # clipped if asked; checked
+    optimiser.step()  # one Adam update
+    return values
+
+
+def _check_lengths(lengths: torch.Tensor | None, n: int) -> None:
+    if lengths is not None and lengths.shape != (n,):
+        raise ValueError(
+            f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}"
+        )
+
+
+def _progress(total: int, desc: str, asked: bool | None) -> tqdm:
+    return tqdm(total=total, desc=desc, disable=not settings.show_progress(asked))
+
+
+def _epoch_batches(
+    n: int, lengths: torch.Tensor | None, batch_size: int, generator: torch.Generator
+) -> Iterator[torch.Tensor]:
+    """One epoch's batches: shuffled indices, or (for sequences) batches of similar lengths."""
+    if lengths is None:
+        return batch_indices(n, batch_size, generator=generator)
+    return length_batches(lengths, batch_size, generator=generator)
+
+
+def set_learning_rate(optimiser: torch.optim.Optimizer, lr: float) -> None:
+    """Set every parameter group of ``optimiser`` to the learning rate ``lr``."""
+    for group in optimiser.param_groups:
+        group["lr"] = lr
+
+
+def _add(sums: dict[str, float], values: dict[str, float], weight: int) -> None:
+    for k, v in values.items():
+        sums[k] = sums.get(k, 0.0) + v * weight
+
+
+def _where(history: History | None) -> str:
+    """Which step failed, counted over the whole run, for the error message."""
+    if history is None:
+        return ""
+    return f"at step {len(history.steps) - 1} (epoch {len(history.epochs) + 1}), "
+
+
+def _check_loss(values: dict[str, float], history: History | None) -> None:
+    if not math.isfinite(values["loss"]):
+        terms = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
+        raise TrainingDiverged(
+            f"{_where(history)}the loss became {values['loss']} ({terms}); lower the learning "
+            "rate or clip gradients",
+            history,
+        )
+
+
+def _clip_gradients(
+    model: nn.Module, max_norm: float | None, values: dict[str, float], history: History | None
+) -> None:
+    """Clip the gradient to ``max_norm`` (if given) and refuse a non-finite one, before the
+    optimiser can use it."""
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = nn.utils.get_total_norm(grads)
+    if max_norm is not None:
+        nn.utils.clip_grads_with_norm_(model.parameters(), max_norm, norm)
+    if not math.isfinite(norm):
+        raise TrainingDiverged(
+            f"{_where(history)}the gradient became {float(norm)} while the loss was "
+            f"{values['loss']:.4g}; the model keeps its weights from before this step. Lower the "
+            "learning rate or clip gradients",
+            history,
+        )

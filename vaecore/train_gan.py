@@ -22,6 +22,7 @@ from vaecore.train import (
     choose_device,
     cosine_factor,
     seed_everything,
+    set_learning_rate,
 )
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
@@ -134,31 +135,12 @@ def train_gan(
         for step in range(1, config.steps + 1):
             if config.cosine_decay:
                 decay = cosine_factor(step - 1, config.steps)
-                for opt, lr in ((opt_g, config.lr_g), (opt_d, config.lr_d)):
-                    for group in opt.param_groups:
-                        group["lr"] = lr * decay
+                set_learning_rate(opt_g, config.lr_g * decay)
+                set_learning_rate(opt_d, config.lr_d * decay)
             x = next_real().to(device)
             if transform is not None:
                 x = transform(x)
-            # Discriminator: one step on -V, with the fakes detached from G.
-            fake = generator(generator.noise(config.batch_size, rng))
-            real_logits, fake_logits = discriminator(x), discriminator(fake.detach())
-            d_loss = discriminator_loss(real_logits, fake_logits)
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
-            opt_d.step()
-            # Generator: one step on its loss, through D's updated judgement of fresh fakes.
-            fake_logits = discriminator(generator(generator.noise(config.batch_size, rng)))
-            g_loss = generator_loss(fake_logits, config.saturating)
-            opt_g.zero_grad(set_to_none=True)
-            g_loss.backward()
-            opt_g.step()
-            row = {
-                "d_loss": d_loss.item(),
-                "g_loss": g_loss.item(),
-                "d_real": torch.sigmoid(real_logits).mean().item(),
-                "d_fake": torch.sigmoid(fake_logits).mean().item(),
-            }
+            row = gan_step(generator, discriminator, opt_g, opt_d, x, rng, config.saturating)
             history.steps.append(row)
             if not (math.isfinite(row["d_loss"]) and math.isfinite(row["g_loss"])):
                 raise TrainingDiverged(
@@ -174,6 +156,40 @@ def train_gan(
         generator.eval()
         discriminator.eval()
     return history
+
+
+def gan_step(
+    generator: Generator,
+    discriminator: Discriminator,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    rng: torch.Generator,
+    saturating: bool = False,
+) -> dict[str, float]:
+    """One round of the game on a batch of ``real`` data: a discriminator step on ``-V``, then a
+    generator step on its loss; as many fakes as real examples. Returns both losses and the mean
+    of D on the real and on the fake batch."""
+    n = len(real)
+    # Discriminator: one step on -V, with the fakes held fixed (detached from G).
+    fake = generator(generator.noise(n, rng))
+    real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+    d_loss = discriminator_loss(real_logits, fake_logits)
+    opt_d.zero_grad(set_to_none=True)
+    d_loss.backward()
+    opt_d.step()
+    # Generator: one step on its loss, through D's updated judgement of fresh fakes.
+    fake_logits = discriminator(generator(generator.noise(n, rng)))
+    g_loss = generator_loss(fake_logits, saturating)
+    opt_g.zero_grad(set_to_none=True)
+    g_loss.backward()
+    opt_g.step()
+    return {
+        "d_loss": d_loss.item(),
+        "g_loss": g_loss.item(),
+        "d_real": torch.sigmoid(real_logits).mean().item(),
+        "d_fake": torch.sigmoid(fake_logits).mean().item(),
+    }
 
 
 def fit_discriminator(

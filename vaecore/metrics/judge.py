@@ -41,6 +41,13 @@ from vaecore.train import TrainConfig, evaluate_loss, fit
 JUDGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_judge.pt"
 
 
+def _check_feature_sets(a: torch.Tensor, b: torch.Tensor) -> None:
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+        raise ValueError(
+            f"need two (n, f) feature sets with n >= 2, got {tuple(a.shape)} and {tuple(b.shape)}"
+        )
+
+
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two sets of features ``(n_a, f)``, ``(n_b, f)``.
 
@@ -48,10 +55,7 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     distance between ``N(mu_a, S_a)`` and ``N(mu_b, S_b)``. The trace of the square root is
     computed as ``sum sqrt(eig(S_a^{1/2} S_b S_a^{1/2}))``, a symmetric form that stays real.
     """
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
-        raise ValueError(
-            f"need two (n, f) feature sets with n >= 2, got {tuple(a.shape)} and {tuple(b.shape)}"
-        )
+    _check_feature_sets(a, b)
     xa, xb = a.double().numpy(), b.double().numpy()
     mu_a, mu_b = xa.mean(0), xb.mean(0)
     s_a, s_b = (np.atleast_2d(np.cov(v, rowvar=False)) for v in (xa, xb))

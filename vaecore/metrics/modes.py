@@ -32,17 +32,21 @@ class ModeReport:
     counts: torch.Tensor
 
 
-def mode_metrics(samples: torch.Tensor, mixture: Mixture) -> ModeReport:
-    """VEEGAN's and PacGAN's numbers for ``samples: (n, d)`` against ``mixture`` (module
-    docstring)."""
+def _checked_samples(samples: torch.Tensor, d: int) -> torch.Tensor:
     samples = torch.as_tensor(samples, dtype=torch.float32)
-    d = mixture.modes.shape[1]
     if samples.dim() != 2 or samples.shape[1] != d:
         raise ValueError(f"samples must have shape (n, {d}), got {tuple(samples.shape)}")
     if len(samples) == 0:
         raise ValueError("no samples to measure")
     if not torch.isfinite(samples).all():
         raise ValueError("samples contain NaN or infinite values")
+    return samples
+
+
+def mode_metrics(samples: torch.Tensor, mixture: Mixture) -> ModeReport:
+    """VEEGAN's and PacGAN's numbers for ``samples: (n, d)`` against ``mixture`` (module
+    docstring)."""
+    samples = _checked_samples(samples, mixture.modes.shape[1])
     distance, nearest = torch.cdist(samples, mixture.modes).min(dim=1)
     good = distance <= 3 * mixture.sigma
     m = len(mixture.modes)

@@ -59,12 +59,35 @@ def _check_batch(x: torch.Tensor, mask: torch.Tensor) -> int:
     return int(mask.sum(dim=1).max())
 
 
+def _run_steps(model: StrokeModel, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``model.step`` over every step of the batch, ``h_0 = 0``, with ``h`` never detached; each
+    term stacked to ``(B, T, ...)`` and multiplied by the mask, so padded steps count for
+    nothing. ``T`` is the longest real length in the batch."""
+    T = _check_batch(x, mask)
+    x, mask = x[:, :T], mask[:, :T]
+    fx = model.phi_x(x)
+    h = x.new_zeros(x.shape[0], model.h_dim)
+    steps = []
+    for t in range(T):
+        terms, h = model.step(x[:, t], fx[:, t], h)
+        steps.append(terms)
+    stacked = {k: torch.stack([s[k] for s in steps], dim=1) for k in steps[0]}
+    return {k: v * (mask if v.dim() == 2 else mask[..., None]) for k, v in stacked.items()}
+
+
 class StrokeModel(nn.Module):
     """What the two models share: the loss and the sequence's log-weight, both built on
     ``step_terms(x, mask)``, a dict of per-step tensors ``(B, T)`` holding at least ``log_px`` and
     ``bound``."""
 
     min_std: float
+    h_dim: int
+    phi_x: nn.Module
+
+    def step(
+        self, x_t: torch.Tensor, fx_t: torch.Tensor, h: torch.Tensor
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        raise NotImplementedError
 
     def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
         raise NotImplementedError
@@ -106,19 +129,21 @@ class RNNGauss(StrokeModel):
         self.rnn = nn.GRUCell(feat_dim, h_dim)
         self.output = mlp([h_dim, hidden, 5])
 
+    def step(
+        self, x_t: torch.Tensor, fx_t: torch.Tensor, h: torch.Tensor
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One step: ``log p(x_t | h_{t-1})`` from the output layer, then the recurrence
+        ``h_t = f(phi_x(x_t), h_{t-1})``. ``x_t: (B, 3)``, ``fx_t = phi_x(x_t)``, ``h: (B, h_dim)``
+        -> ``({"log_px": (B,)}, h_t)``."""
+        log_px = stroke_log_prob(x_t, self.output(h), self.min_std)
+        h = self.rnn(fx_t, h)
+        return {"log_px": log_px}, h
+
     def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """``log_px`` and ``bound`` (the same here): ``(B, T)`` with ``T`` the longest real length,
         zero on padded steps."""
-        T = _check_batch(x, mask)
-        x, mask = x[:, :T], mask[:, :T]
-        fx = self.phi_x(x)
-        h = x.new_zeros(x.shape[0], self.h_dim)
-        log_px = []
-        for t in range(T):
-            log_px.append(stroke_log_prob(x[:, t], self.output(h), self.min_std))
-            h = self.rnn(fx[:, t], h)
-        lp = torch.stack(log_px, dim=1) * mask
-        return {"log_px": lp, "bound": lp}
+        terms = _run_steps(self, x, mask)
+        return {"log_px": terms["log_px"], "bound": terms["log_px"]}
 
     @torch.no_grad()
     def generate(
@@ -161,38 +186,35 @@ class VRNN(StrokeModel):
         self.decoder = mlp([feat_dim + h_dim, hidden, 5])
         self.rnn = nn.GRUCell(2 * feat_dim, h_dim)
 
+    def step(
+        self, x_t: torch.Tensor, fx_t: torch.Tensor, h: torch.Tensor
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One step of the VRNN given ``h = h_{t-1}``; ``x_t: (B, 3)``, ``fx_t = phi_x(x_t)``.
+        Returns the step's terms, each ``(B,)`` (``z``: ``(B, z_dim)``), and ``h_t``."""
+        p_mu, p_logvar = gaussian_params(self.prior(h), self.min_std)  # p(z_t | h_{t-1})
+        q_out = self.posterior(torch.cat([fx_t, h], -1))
+        q_mu, q_logvar = gaussian_params(q_out, self.min_std)  # q(z_t | x_t, h_{t-1})
+        z = q_mu + torch.exp(0.5 * q_logvar) * torch.randn_like(q_mu)  # z_t ~ q, reparameterised
+        fz = self.phi_z(z)
+        out = self.decoder(torch.cat([fz, h], -1))
+        terms = {
+            "log_px": stroke_log_prob(x_t, out, self.min_std),  # log p(x_t | z_t, h_{t-1})
+            "kl": gaussian_kl(q_mu, q_logvar, p_mu, p_logvar),  # KL(q || p), closed form
+            "log_ratio": gaussian_log_prob(z, p_mu, p_logvar)
+            - gaussian_log_prob(z, q_mu, q_logvar),
+            "z": z,
+        }
+        h = self.rnn(torch.cat([fx_t, fz], -1), h)  # h_t = f(phi_x(x_t), phi_z(z_t), h_{t-1})
+        return terms, h
+
     def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """Per-step terms, each ``(B, T)`` and zero on padded steps: ``log_px`` (``log p(x_t |
         z_t, h_{t-1})`` at ``z_t ~ q``), ``kl`` (closed form), ``bound = log_px - kl`` (the ELBO's
         terms), ``log_ratio = log p(z_t | h_{t-1}) - log q(z_t | x_t, h_{t-1})`` at the drawn
         ``z_t``, and ``z`` itself ``(B, T, z_dim)``."""
-        T = _check_batch(x, mask)
-        x, mask = x[:, :T], mask[:, :T]
-        fx = self.phi_x(x)
-        h = x.new_zeros(x.shape[0], self.h_dim)
-        rows: dict[str, list[torch.Tensor]] = {"log_px": [], "kl": [], "log_ratio": [], "z": []}
-        for t in range(T):
-            p_mu, p_logvar = gaussian_params(self.prior(h), self.min_std)
-            q_mu, q_logvar = gaussian_params(
-                self.posterior(torch.cat([fx[:, t], h], -1)), self.min_std
-            )
-            z = q_mu + torch.exp(0.5 * q_logvar) * torch.randn_like(q_mu)
-            fz = self.phi_z(z)
-            rows["log_px"].append(
-                stroke_log_prob(x[:, t], self.decoder(torch.cat([fz, h], -1)), self.min_std)
-            )
-            rows["kl"].append(gaussian_kl(q_mu, q_logvar, p_mu, p_logvar))
-            rows["log_ratio"].append(
-                gaussian_log_prob(z, p_mu, p_logvar) - gaussian_log_prob(z, q_mu, q_logvar)
-            )
-            rows["z"].append(z)
-            h = self.rnn(torch.cat([fx[:, t], fz], -1), h)
-        out = {
-            k: torch.stack(v, dim=1) * (mask if k != "z" else mask[..., None])
-            for k, v in rows.items()
-        }
-        out["bound"] = out["log_px"] - out["kl"]
-        return out
+        terms = _run_steps(self, x, mask)
+        terms["bound"] = terms["log_px"] - terms["kl"]
+        return terms
 
     @torch.no_grad()
     def generate(
