@@ -53,3 +53,11 @@ def test_bad_ranges_are_refused():
         show_code(VAE.loss, lines=(0, 2))
     with pytest.raises(ValueError, match="outside the listing"):
         show_code(VAE.loss, lines=(1, 2), mark=[3])
+    with pytest.raises(ValueError, match="no line of the listing contains"):
+        show_code(VAE.loss, mark=["no such code"])
+
+
+def test_a_mark_by_text_finds_its_line_wherever_the_code_moves():
+    listing = show_code(VAE.loss, mark=["self.beta"])
+    (line,) = listing.marked
+    assert "self.beta" in listing.lines[line - 1]

@@ -58,9 +58,9 @@ def _css() -> str:
             out.append(f'{scope} span[class^="{token}"]{{color:{dark_colour if dark else light}}}')
         return "".join(out)
 
-    dark = ",".join(f"{page} .vx-code" for page in _DARK_PAGES)
     head = ".vx-code .vx-where{font-size:.8em;opacity:.75;padding:.3em .8em 0;margin:0}"
-    return head + rules(".vx-code", _LIGHT, False) + rules(dark, _DARK, True)
+    dark = "".join(rules(f"{page} .vx-code", _DARK, True) for page in _DARK_PAGES)
+    return head + rules(".vx-code", _LIGHT, False) + dark
 
 
 def _without_docstring(code: str) -> str:
@@ -107,10 +107,26 @@ class Listing:
         return f"# {self.where}\n{numbered}"
 
 
+def _marked_lines(lines: list[str], mark: Sequence[int | str]) -> tuple[int, ...]:
+    """The listing's line numbers (from 1) that ``mark`` names, by number or by text."""
+    found: list[int] = []
+    for m in mark:
+        if isinstance(m, str):
+            hits = [i for i, line in enumerate(lines, 1) if m in line]
+            if not hits:
+                raise ValueError(f"no line of the listing contains {m!r}")
+            found += hits
+        elif 1 <= m <= len(lines):
+            found.append(m)
+        else:
+            raise ValueError(f"mark line {m} is outside the listing's 1..{len(lines)}")
+    return tuple(sorted(set(found)))
+
+
 def show_code(
     obj: Any,
     lines: tuple[int, int] | None = None,
-    mark: Sequence[int] = (),
+    mark: Sequence[int | str] = (),
     docstring: bool = False,
 ) -> Listing:
     """The source of ``obj`` (a vaecore function, class or method) as a :class:`Listing`, which
@@ -119,7 +135,8 @@ def show_code(
     ``docstring=False`` leaves the docstring out (the chapter's text says what it says);
     ``lines=(a, b)`` keeps the listing's lines ``a`` to ``b`` (from 1, both included, counted
     after the docstring is removed); ``mark`` highlights lines of the listing as shown, so the
-    text can point at them ("line 4 draws the noise").
+    text can point at them: a number is a line of the listing (from 1), a string marks every
+    line that contains it (e.g. ``mark=["self.beta"]``), which stays right when the code moves.
     """
     obj = inspect.unwrap(obj)
     try:
@@ -140,8 +157,6 @@ def show_code(
         if not 1 <= a <= b <= len(shown):
             raise ValueError(f"lines must be within 1..{len(shown)} with a <= b, got {lines}")
         shown = textwrap.dedent("\n".join(shown[a - 1 : b])).split("\n")
-    bad = [m for m in mark if not 1 <= m <= len(shown)]
-    if bad:
-        raise ValueError(f"mark lines {bad} are outside the listing's 1..{len(shown)}")
+    marked = _marked_lines(shown, mark)
     where = f"{path.relative_to(package.parent).as_posix()}: {obj.__qualname__}"
-    return Listing("\n".join(shown) + "\n", where, tuple(mark))
+    return Listing("\n".join(shown) + "\n", where, marked)
