@@ -5,9 +5,9 @@ depend on the mode (``VAECORE_QUICK``), on the ``vaecore`` modules it imports (d
 through other modules), on the data files those modules read (the judge's weights, the
 benchmarks' results) and on the pinned environment (``requirements.txt``), none of which
 jupyter-cache sees. This tool gives each chapter a key over exactly those things, with the
-modules' docstrings and comments left out (their code is compared, not their text), and before
-a build forgets the chapters whose key changed, so that ``make book`` re-executes those and
-only those.
+modules' docstrings and comments left out (their code is compared, not their text; a chapter
+that shows package code on its pages is keyed on the comments too), and before a build
+forgets the chapters whose key changed, so that ``make book`` re-executes those and only those.
 
     python tools/chapter_cache.py keys            # each chapter's key and the modules it runs
     python tools/chapter_cache.py prune _build    # forget the chapters whose key changed
