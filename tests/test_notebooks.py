@@ -8,6 +8,7 @@
 """
 
 import importlib
+import inspect
 import re
 from pathlib import Path
 
@@ -94,6 +95,17 @@ SHOWN = {
         "vaecore.losses:reparameterized_gradients",
         "vaecore.losses:score_function_gradients",
     ],
+    "vrnn.ipynb": [
+        "vaecore.models.vrnn:RNNGauss.step",
+        "vaecore.models.vrnn:VRNN.step",
+        "vaecore.models.vrnn:run_steps",
+        "vaecore.models.vrnn:VRNN.step_terms",
+    ],
+    "side-by-side.ipynb": [
+        "vaecore.metrics.judge:frechet_distance",
+        "vaecore.metrics.judge:SampleJudge.score",
+        "vaecore.metrics.judge:SampleJudge.from_classifier",
+    ],
 }
 
 
@@ -116,3 +128,79 @@ def test_each_chapter_shows_the_package_code_it_teaches(chapter):
         assert re.search(rf"show_code\({re.escape(qualname)}[,)]", source), (
             f"{chapter} does not show {path}"
         )
+
+
+# Equations are labelled in the text with ``\tag{NAME}`` and cited in the code as ``eq. (NAME)``.
+TAG = re.compile(r"\\tag\{([^}]+)\}")
+CITED = re.compile(r"eq\. \(([A-Z][A-Z-]*)\)")
+PACKAGE = Path(__file__).parent.parent / "vaecore"
+
+
+def _markdown(path: Path) -> str:
+    nb = nbformat.read(path, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def _tags() -> dict[str, list[str]]:
+    return {p.name: TAG.findall(_markdown(p)) for p in CHAPTERS}
+
+
+def test_equation_tags_are_unique_and_render():
+    everywhere = [tag for tags in _tags().values() for tag in tags]
+    assert len(everywhere) == len(set(everywhere)), everywhere
+    for path in CHAPTERS:
+        for block in re.findall(r"\$\$(.*?)\$\$", _markdown(path), re.S):
+            if "\\tag" in block:
+                # Sphinx wraps a display holding \\ in a split environment, where \tag fails.
+                assert "\\\\" not in block and block.count("\\tag") == 1, (path.name, block)
+
+
+def test_the_code_cites_equations_the_text_labels():
+    tags = {tag for chapter in _tags().values() for tag in chapter}
+    cited = {
+        (path.relative_to(PACKAGE.parent).as_posix(), name)
+        for path in PACKAGE.rglob("*.py")
+        for name in CITED.findall(path.read_text())
+    }
+    assert cited, "no equation is cited in vaecore"
+    assert not {c for c in cited if c[1] not in tags}, sorted(c for c in cited if c[1] not in tags)
+
+
+@pytest.mark.parametrize("chapter", sorted(SHOWN))
+def test_each_chapter_shows_code_that_cites_its_equations(chapter):
+    tags = set(_tags()[chapter])
+    shown = "\n".join(inspect.getsource(_resolve(path)) for path in SHOWN[chapter])
+    assert tags, f"{chapter} labels none of its equations"
+    assert tags & set(CITED.findall(shown)), f"{chapter}: no shown code cites its equations"
+
+
+FOLD_AFTER = 5  # a figure cell with more non-blank lines than this is folded
+
+
+def _folded(cell) -> bool:
+    return "hide-input" in cell.metadata.get("tags", []) and cell.metadata.get("jupyter", {}).get(
+        "source_hidden"
+    )
+
+
+def test_long_figure_code_is_folded(notebook):
+    for cell in _code_cells(notebook):
+        lines = [line for line in cell.source.split("\n") if line.strip()]
+        if "plt.show()" in cell.source and len(lines) > FOLD_AFTER:
+            assert _folded(cell), f"fold this figure's code (hide-input): {cell.source[:80]}"
+
+
+@pytest.mark.parametrize("chapter", sorted(SHOWN))
+def test_each_chapter_has_a_write_it_yourself_exercise(chapter):
+    """A visible cell with an unwritten function and its check, then a folded solution that
+    passes the same check (the build runs it)."""
+    cells = _code_cells(nbformat.read(Path(__file__).parent.parent / "chapters" / chapter, 4))
+    checked = re.compile(r"^check\((\w+), ", re.M)
+    for stub, solution in zip(cells, cells[1:]):
+        names = checked.findall(stub.source)
+        if names and "...  # your code here" in stub.source and not _folded(stub):
+            assert _folded(solution), f"{chapter}: the solution to {names[0]} is not folded"
+            assert checked.findall(solution.source) == names
+            assert f"def {names[0]}(" in solution.source and "..." not in solution.source
+            return
+    raise AssertionError(f"{chapter} has no exercise checked against the package")

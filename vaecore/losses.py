@@ -82,7 +82,7 @@ def _same_shape(a: torch.Tensor, x: torch.Tensor) -> None:
 def squared_error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     """``x_hat, x: (batch, d)`` -> ``(batch,)``, the sum over pixels of ``(x_hat - x)^2``."""
     _same_shape(x_hat, x)
-    return (x_hat - x).pow(2).sum(dim=1)
+    return (x_hat - x).pow(2).sum(dim=1)  # eq. (SE)
 
 
 def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -92,6 +92,7 @@ def bernoulli_nll(logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
     For grey-scale ``x`` this is the cross-entropy, not a normalised likelihood (see the VAE chapter
     on the continuous Bernoulli)."""
     _check_bernoulli_targets(logits, x)
+    # eq. (BCE): softplus(a) - x * a per pixel, never the log of a saturated sigmoid
     return F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(dim=1)
 
 
@@ -165,7 +166,7 @@ def kl_per_dimension(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """``0.5 (mu_j^2 + exp(logvar_j) - logvar_j - 1)`` for each dimension:
     ``(..., k) -> (..., k)``."""
     _gaussian_args(mu, logvar)
-    return 0.5 * (mu.pow(2) + torch.exp(logvar) - logvar - 1)
+    return 0.5 * (mu.pow(2) + torch.exp(logvar) - logvar - 1)  # eq. (KL), one term per dimension
 
 
 def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -189,7 +190,7 @@ def reparameterize(
     given."""
     shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
     eps = torch.randn(shape, generator=generator, dtype=mu.dtype, device=mu.device)
-    return mu + torch.exp(0.5 * logvar) * eps
+    return mu + torch.exp(0.5 * logvar) * eps  # eq. (REPARAM)
 
 
 # --- the VRNN's output density --------------------------------------------------------------------
@@ -214,7 +215,7 @@ def stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch
 
     ``x: (..., 3)``; ``out: (..., 5)``, the raw output ``(mu_x, mu_y, raw_x, raw_y, logit)`` (see
     :func:`gaussian_params`) -> ``(...)``."""
-    mu, logvar = gaussian_params(out[..., :4], min_std)
+    mu, logvar = gaussian_params(out[..., :4], min_std)  # eq. (STROKE): offsets, then the pen
     return gaussian_log_prob(x[..., :2], mu, logvar) + bernoulli_log_prob(x[..., 2], out[..., 4])
 
 
@@ -256,7 +257,7 @@ def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) 
         z = reparameterize(mu, logvar, min(chunk, k - start))  # (c, batch, latent)
         log_prior = gaussian_log_prob(z, torch.zeros_like(z), torch.zeros_like(z))
         log_w.append(model.log_likelihood(x, z) + log_prior - gaussian_log_prob(z, mu, logvar))
-    return torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k)
+    return torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k)  # eq. (IWAE): log mean of w_i
 
 
 # --- the GAN's losses and the optimal discriminator -----------------------------------------------
@@ -264,12 +265,13 @@ def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) 
 
 def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """``-V`` estimated on a batch: ``mean softplus(-a_real) + mean softplus(a_fake)``."""
-    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()  # eq. (D-LOSS)
 
 
 def generator_loss(fake_logits: torch.Tensor, saturating: bool = False) -> torch.Tensor:
     """Non-saturating ``mean softplus(-a)`` = ``-log D(G(z))``, or saturating
     ``mean -softplus(a)`` = ``log(1 - D(G(z)))`` (module docstring)."""
+    # eq. (G-LOSS): the minimax term (saturating), or the non-saturating one
     return (-F.softplus(fake_logits) if saturating else F.softplus(-fake_logits)).mean()
 
 
@@ -304,7 +306,7 @@ def reparameterized_gradients(
     """
     z = reparameterize(mu.detach()[None], logvar.detach()[None], n)[:, 0].requires_grad_(True)
     (grad,) = torch.autograd.grad(f(z).sum(), z)
-    return grad  # d z / d mu = I, so grad_mu of one sample is grad_z f
+    return grad  # eq. (PATHWISE): d z / d mu = I, so grad_mu of one sample is grad_z f
 
 
 def score_function_gradients(
@@ -316,4 +318,4 @@ def score_function_gradients(
     ``mu, logvar: (k,)``; ``f: (n, k) -> (n,)`` -> ``(n, k)``."""
     with torch.no_grad():
         z = reparameterize(mu[None], logvar[None], n)[:, 0]
-        return f(z)[:, None] * (z - mu) * torch.exp(-logvar)
+        return f(z)[:, None] * (z - mu) * torch.exp(-logvar)  # eq. (SCORE)

@@ -198,7 +198,6 @@ def fit(
     total_steps = config.epochs * math.ceil(n / config.batch_size)
     history = History()
     bar = _progress(total_steps, type(model).__name__, config.progress)
-    step = 0
     try:
         for epoch in range(1, config.epochs + 1):
             if before_epoch is not None:
@@ -206,25 +205,20 @@ def fit(
             start, sums = time.perf_counter(), dict[str, float]()
             for idx in _epoch_batches(n, lengths, config.batch_size, generator):
                 if config.cosine_decay:
-                    set_learning_rate(optimiser, config.lr * cosine_factor(step, total_steps))
+                    lr = config.lr * cosine_factor(len(history.steps), total_steps)
+                    set_learning_rate(optimiser, lr)
                 batch = [t[idx].to(device) for t in train]
                 if transform is not None:
                     batch[0] = transform(batch[0])
                 values = train_step(model, optimiser, batch, config.clip_grad_norm, history)
                 _add(sums, values, weight=len(idx))
-                step += 1
-                bar.update()
-                bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
+                _show_progress(bar, values)
             row: dict[str, float] = {"epoch": epoch} | {
                 f"train_{k}": v / n for k, v in sums.items()
             }
-            if test_data is not None:
-                test = evaluate_loss(model, test_data, device=device)
-                row |= {f"test_{k}": v for k, v in test.items()}
+            row |= _test_terms(model, test_data, device)
             row["seconds"] = time.perf_counter() - start
-            if after_epoch is not None:
-                with evaluating(model):
-                    row |= after_epoch(epoch)
+            row |= _after_epoch(model, after_epoch, epoch)
             history.epochs.append(row)
     except KeyboardInterrupt:
         history.interrupted = True
@@ -258,6 +252,28 @@ def train_step(
     _clip_gradients(model, clip_grad_norm, values, history)  # clipped if asked; checked
     optimiser.step()  # one Adam update
     return values
+
+
+def _test_terms(model: nn.Module, test_data: Data | None, device: torch.device) -> dict[str, float]:
+    """The epoch's ``test_<term>`` entries (none without test data)."""
+    if test_data is None:
+        return {}
+    return {f"test_{k}": v for k, v in evaluate_loss(model, test_data, device=device).items()}
+
+
+def _after_epoch(
+    model: nn.Module, after_epoch: Callable[[int], dict[str, float]] | None, epoch: int
+) -> dict[str, float]:
+    """What the caller's ``after_epoch`` adds to the epoch's row, run in evaluation mode."""
+    if after_epoch is None:
+        return {}
+    with evaluating(model):
+        return after_epoch(epoch)
+
+
+def _show_progress(bar: tqdm, values: dict[str, float]) -> None:
+    bar.update()
+    bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
 
 
 def _check_lengths(lengths: torch.Tensor | None, n: int) -> None:

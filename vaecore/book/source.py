@@ -10,6 +10,7 @@ HTML is not shown it prints as numbered plain text.
 from __future__ import annotations
 
 import ast
+import hashlib
 import html
 import inspect
 import textwrap
@@ -38,6 +39,7 @@ _PALETTE = {
 }
 _LIGHT = ("#f6f8fa", "#1f2328", "#8c959f", "#fff3b0")  # background, text, line numbers, marked line
 _DARK = ("#1e2228", "#e6edf3", "#6e7681", "#4b4320")
+_NUMBERS, _GUTTER = "2.2em", "3em"  # the line numbers' width; it and their margin
 _DARK_PAGES = ('html[data-theme="dark"]', 'body[data-jp-theme-light="false"]')
 
 
@@ -51,14 +53,25 @@ def _css() -> str:
             "border-radius:6px;margin:.6em 0;overflow-x:auto}",
             f"{scope} pre{{margin:0;padding:.6em .8em;background:transparent;color:inherit;"
             "font-size:.85em;line-height:1.45}",
-            f"{scope} .linenos{{color:{numbers};user-select:none;margin-right:.8em}}",
-            f"{scope} .hll{{background:{marked};display:block}}",
+            # one block per line, wrapped under its code rather than under its number
+            f"{scope} pre>span[id]{{display:block;white-space:pre-wrap;padding-left:{_GUTTER};"
+            f"text-indent:-{_GUTTER}}}",
+            f"{scope} .linenos{{color:{numbers};user-select:none;display:inline-block;"
+            f"width:{_NUMBERS};padding:0;margin-right:.8em;text-align:right;text-indent:0;"
+            "white-space:pre}",
+            f"{scope} .hll{{background:{marked};display:block;margin-left:-{_GUTTER};"
+            f"padding-left:{_GUTTER}}}",
         ]
         for token, (light, dark_colour) in _PALETTE.items():
             out.append(f'{scope} span[class^="{token}"]{{color:{dark_colour if dark else light}}}')
         return "".join(out)
 
-    head = ".vx-code .vx-where{font-size:.8em;opacity:.75;padding:.3em .8em 0;margin:0}"
+    head = (
+        ".vx-code .vx-where{font-size:.8em;opacity:.75;padding:.3em .8em 0;margin:0}"
+        # the book's frame for HTML outputs (light grey on dark pages): the listing has its own
+        "html .bd-content div.cell_output div.output.text_html.text_html:has(>.vx-code)"
+        "{background:transparent;padding:0}"
+    )
     dark = "".join(rules(f"{page} .vx-code", _DARK, True) for page in _DARK_PAGES)
     return head + rules(".vx-code", _LIGHT, False) + dark
 
@@ -93,8 +106,15 @@ class Listing:
         return self.code.rstrip("\n").split("\n")
 
     def _repr_html_(self) -> str:
-        formatter = HtmlFormatter(linenos="inline", hl_lines=list(self.marked), cssclass="vx-hl")
-        body = highlight(self.code, PythonLexer(), formatter)
+        # one span per line (its id from the listing's content), so long lines wrap readably
+        spans = (
+            "vx" + hashlib.sha1(f"{self.where}{self.code}{self.marked}".encode()).hexdigest()[:8]
+        )
+        formatter = HtmlFormatter(
+            linenos="inline", hl_lines=list(self.marked), cssclass="vx-hl", linespans=spans
+        )
+        # each line is a block of its own: its newline would add an empty line under it
+        body = highlight(self.code, PythonLexer(), formatter).replace("\n</span>", "</span>")
         where = html.escape(self.where)
         return (
             f'<div class="vx-code"><style>{_css()}</style>'

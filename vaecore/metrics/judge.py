@@ -48,6 +48,12 @@ def _check_feature_sets(a: torch.Tensor, b: torch.Tensor) -> None:
         )
 
 
+def _labels_of(test: ImageSet) -> torch.Tensor:
+    if test.labels is None:
+        raise ValueError("the judge reports its test accuracy: pass a labelled test set")
+    return test.labels
+
+
 def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     """Fréchet distance between Gaussians fitted to two sets of features ``(n_a, f)``, ``(n_b, f)``.
 
@@ -60,8 +66,10 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     mu_a, mu_b = xa.mean(0), xb.mean(0)
     s_a, s_b = (np.atleast_2d(np.cov(v, rowvar=False)) for v in (xa, xb))
     w, v = np.linalg.eigh(s_a)
-    root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T  # S_a^(1/2)
+    # tr (S_a^(1/2) S_b S_a^(1/2))^(1/2): the sum of the square roots of its eigenvalues
     cross = np.sqrt(np.clip(np.linalg.eigvalsh(root_a @ s_b @ root_a), 0, None)).sum()
+    # eq. (FD)
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * cross)
 
 
@@ -177,11 +185,10 @@ class SampleJudge:
     ) -> SampleJudge:
         """Take the first ``n_reference`` images of ``train`` as the reference, and measure the
         floor and the accuracy on ``test`` (labelled)."""
-        if test.labels is None:
-            raise ValueError("the judge reports its test accuracy: pass a labelled test set")
+        labels = _labels_of(test)
         reference = classifier_features(classifier, train.images[:n_reference])
         floor = frechet_distance(classifier_features(classifier, test.images), reference)
-        accuracy = 100 * evaluate_loss(classifier, (test.images, test.labels))["accuracy"]
+        accuracy = 100 * evaluate_loss(classifier, (test.images, labels))["accuracy"]
         return cls(classifier, reference, floor, accuracy)
 
     @classmethod
@@ -194,8 +201,7 @@ class SampleJudge:
         progress: bool | None = None,
     ) -> SampleJudge:
         """A judge with a classifier trained now on ``train`` (labelled)."""
-        if test.labels is None:  # checked before training, not after it
-            raise ValueError("the judge reports its test accuracy: pass a labelled test set")
+        _labels_of(test)  # checked before training, not after it
         return cls.from_classifier(
             train_classifier(train, epochs=epochs, progress=progress), train, test, n_reference
         )

@@ -13,6 +13,7 @@ def fit_pca(x: torch.Tensor, n_components: int) -> PCA:
 
     Its first ``k`` components are the ``k``-component PCA for every ``k <= n_components``.
     """
+    # the mean and the top K eigenvectors of the covariance: eq. (PCA)
     return PCA(n_components=n_components, svd_solver="covariance_eigh").fit(x.double().numpy())
 
 

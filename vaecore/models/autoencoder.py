@@ -51,7 +51,7 @@ class Autoencoder(nn.Module):
         per_image = (
             bernoulli_nll(out, x) if self.likelihood == "bernoulli" else squared_error(out, x)
         )
-        return per_image.mean()
+        return per_image.mean()  # eq. (AE): the batch's mean of the loss
 
 
 def linear_autoencoder(latent_dim: int, data_dim: int = 784) -> Autoencoder:

@@ -60,6 +60,7 @@ class VAE(nn.Module):
         """``log p_theta(x | z)``: ``x: (batch, d)``, ``z: (..., batch, k)`` -> ``(..., batch)``."""
         logits = self.decoder(z)
         d = logits.shape[-1]
+        # eq. (BCE) per image, for codes z of any leading shape
         nll = bernoulli_nll(logits.reshape(-1, d), x.expand_as(logits).reshape(-1, d))
         return -nll.reshape(logits.shape[:-1])
 
@@ -83,9 +84,11 @@ class VAE(nn.Module):
         the mean of ``log sigma_j`` over codes and dimensions; ``code_norm``, the mean ``||mu||``.
         """
         mu, logvar = self.posterior(x)
-        rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
+        z = self.sample_code(mu, logvar)  # one code per image, eq. (REPARAM)
+        rec = -self.log_likelihood(x, z)  # -log p(x | z)
         kl = kl_per_dimension(mu, logvar)  # (batch, k), computed once
         return {
+            # eq. (L-VAE): minus the ELBO when beta = 1, the KL-free loss when beta = 0
             "loss": (rec + self.beta * self.kl_penalty(kl)).mean(),
             "rec": rec.mean(),
             "kl": kl.sum(dim=-1).mean(),

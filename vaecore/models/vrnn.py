@@ -59,19 +59,20 @@ def _check_batch(x: torch.Tensor, mask: torch.Tensor) -> int:
     return int(mask.sum(dim=1).max())
 
 
-def _run_steps(model: StrokeModel, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
+def run_steps(model: StrokeModel, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
     """``model.step`` over every step of the batch, ``h_0 = 0``, with ``h`` never detached; each
     term stacked to ``(B, T, ...)`` and multiplied by the mask, so padded steps count for
     nothing. ``T`` is the longest real length in the batch."""
     T = _check_batch(x, mask)
     x, mask = x[:, :T], mask[:, :T]
-    fx = model.phi_x(x)
-    h = x.new_zeros(x.shape[0], model.h_dim)
+    fx = model.phi_x(x)  # phi_x(x_t) for every step at once: (B, T, feat)
+    h = x.new_zeros(x.shape[0], model.h_dim)  # h_0 = 0
     steps = []
     for t in range(T):
-        terms, h = model.step(x[:, t], fx[:, t], h)
+        terms, h = model.step(x[:, t], fx[:, t], h)  # h is never detached
         steps.append(terms)
-    stacked = {k: torch.stack([s[k] for s in steps], dim=1) for k in steps[0]}
+    stacked = {k: torch.stack([s[k] for s in steps], dim=1) for k in steps[0]}  # (B, T, ...)
+    # a padded step (mask 0) counts for nothing
     return {k: v * (mask if v.dim() == 2 else mask[..., None]) for k, v in stacked.items()}
 
 
@@ -142,7 +143,7 @@ class RNNGauss(StrokeModel):
     def step_terms(self, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:
         """``log_px`` and ``bound`` (the same here): ``(B, T)`` with ``T`` the longest real length,
         zero on padded steps."""
-        terms = _run_steps(self, x, mask)
+        terms = run_steps(self, x, mask)
         return {"log_px": terms["log_px"], "bound": terms["log_px"]}
 
     @torch.no_grad()
@@ -212,8 +213,8 @@ class VRNN(StrokeModel):
         z_t, h_{t-1})`` at ``z_t ~ q``), ``kl`` (closed form), ``bound = log_px - kl`` (the ELBO's
         terms), ``log_ratio = log p(z_t | h_{t-1}) - log q(z_t | x_t, h_{t-1})`` at the drawn
         ``z_t``, and ``z`` itself ``(B, T, z_dim)``."""
-        terms = _run_steps(self, x, mask)
-        terms["bound"] = terms["log_px"] - terms["kl"]
+        terms = run_steps(self, x, mask)
+        terms["bound"] = terms["log_px"] - terms["kl"]  # the terms of eq. (VRNN-ELBO)
         return terms
 
     @torch.no_grad()
