@@ -1,6 +1,7 @@
 """vaecore.book.plots: image grids, and the facts the figures state."""
 
 import math
+import re
 
 import matplotlib
 
@@ -53,12 +54,21 @@ def test_latent_scatter_and_show_rows_draw():
     plt.close(fig)
 
 
-def test_animation_html_needs_no_network():
+def test_animation_html_needs_no_network_and_is_labelled():
     fig, ax = plt.subplots(figsize=(1, 1), dpi=20)
     points = ax.scatter([0], [0])
     animation = FuncAnimation(fig, lambda i: [points.set_offsets([[i, i]])], frames=3)
-    html = plots.animation_html(animation)
+    html = plots.animation_html(animation, alt='One dot moving "up" the diagonal')
+    with pytest.raises(ValueError, match="alt"):
+        plots.animation_html(animation, alt=" ")
     plt.close(fig)
     assert "http" not in html and "<i class" not in html
     assert "\u25b6" in html and 'aria-label="Play"' in html  # the play button, now a text symbol
     assert html.count("data:image/png;base64") >= 3  # every frame is embedded
+    # what an accessibility check asks of it: the image described, the slider named
+    assert re.search(
+        r'<img id="_anim_img\w+" alt="One dot moving &quot;up&quot; the diagonal">', html
+    )
+    assert re.search(
+        r'<input id="_anim_slider\w+" type="range" class="anim-slider" aria-label="Frame"', html
+    )

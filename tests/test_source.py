@@ -61,3 +61,26 @@ def test_a_mark_by_text_finds_its_line_wherever_the_code_moves():
     listing = show_code(VAE.loss, mark=["self.beta"])
     (line,) = listing.marked
     assert "self.beta" in listing.lines[line - 1]
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2's relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("theme", [0, 1])
+def test_every_listing_colour_reads_on_both_of_its_backgrounds(theme):
+    from vaecore.book import source
+
+    background, text, numbers, marked = (source._LIGHT, source._DARK)[theme]
+    colours = [text, numbers, *(pair[theme] for pair in source._PALETTE.values())]
+    worst = min(_contrast(c, bg) for c in colours for bg in (background, marked))
+    assert worst >= 4.5, f"a listing colour has contrast {worst:.2f} (WCAG AA asks 4.5)"
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21)  # the formula itself

@@ -10,6 +10,9 @@ its ``state_dict`` and a metadata dict of numbers, strings, lists and dicts. It 
   over it, so an interruption leaves either the old file or the new one, never half of one;
 - read with ``torch.load(..., weights_only=True)`` **only**: a file that carries pickled code
   is refused, never run;
+- verified before it is read: every record of the archive must match the CRC-32 stored with it,
+  so a flipped bit in the weights is refused rather than loaded, and any damage is reported as
+  one :class:`CheckpointError`;
 - checked before it touches the model: a different format, a newer version, a different model
   class, or any tensor of another name or shape is reported by name, with both shapes, and the
   model is left as it was.
@@ -26,6 +29,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from vaecore import settings
 
 FORMAT = "vaecore-checkpoint"
 VERSION = 1
@@ -72,10 +77,33 @@ def save(model: nn.Module, path: str | os.PathLike, **metadata: Any) -> Path:
             torch.save(payload, f)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, settings.file_mode())  # as the umask allows, not the temporary's 0600
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).splitlines() or [""])[0]
+
+
+def _verify_archive(path: Path) -> None:
+    """Refuse a file that is not a zip archive (``torch.save``'s format) or whose records do
+    not match their stored CRC-32 (a truncated, overwritten or bit-flipped file)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            damaged = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (truncated, or not a file written by "
+            f"torch.save): {_first_line(err)}"
+        ) from err
+    if damaged is not None:
+        raise CheckpointError(
+            f"{path} is damaged: its record {damaged!r} does not match its checksum (a changed "
+            "byte). Save the model again or restore the file from a copy"
+        )
 
 
 def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
@@ -88,25 +116,24 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
-    if not zipfile.is_zipfile(path):  # torch.save writes a zip archive
-        raise CheckpointError(
-            f"{path} is not a readable checkpoint (truncated, or not a file written by torch.save)"
-        )
+    _verify_archive(path)
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         raise CheckpointError(
             f"{path} holds more than tensors and plain data (pickled objects or code), so it is "
             f"refused rather than run. Only files written by vaecore.checkpoint.save load here. "
-            f"({str(err).splitlines()[0]})"
+            f"({_first_line(err)})"
         ) from err
-    except (RuntimeError, EOFError) as err:
+    except Exception as err:  # any other failure to read is damage: one error, one fix
         raise CheckpointError(
-            f"{path} is not a readable checkpoint (truncated or not a torch "
-            f"file): {str(err).splitlines()[0]}"
+            f"{path} is damaged or not a checkpoint ({type(err).__name__}: {_first_line(err)}); "
+            "save the model again or restore the file from a copy"
         ) from err
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a vaecore checkpoint (no {FORMAT!r} tag)")
+    if not isinstance(payload.get("state"), dict) or not isinstance(payload.get("metadata"), dict):
+        raise CheckpointError(f"{path} is damaged: it lacks the weights or the metadata")
     if payload.get("version", 0) > VERSION:
         raise CheckpointError(
             f"{path} has checkpoint format {payload['version']}, newer than this "

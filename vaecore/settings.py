@@ -50,6 +50,14 @@ def _flag(name: str, default: bool) -> bool:
     raise ValueError(f"{name}={value!r} is not understood; use 1 or 0.")
 
 
+def file_mode() -> int:
+    """The permissions of a new file as the umask allows (``0o666 & ~umask``), for files written
+    through a private temporary file (created ``0o600``) so that a shared cache stays shared."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def quick_mode() -> bool:
     """True when ``VAECORE_QUICK`` asks for the smoke-test setting."""
     return _flag(QUICK_ENV, default=False)

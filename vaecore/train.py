@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -43,10 +44,13 @@ def cosine_factor(step: int, total: int) -> float:
 
 def choose_device(preferred: str | None = None) -> torch.device:
     """``preferred``, else ``$VAECORE_DEVICE``, else CUDA, then Apple's MPS, then the CPU."""
-    name = preferred or os.environ.get(settings.DEVICE_ENV, "").strip() or None
+    env = os.environ.get(settings.DEVICE_ENV, "").strip()
+    name = preferred or env or None
     if name is not None:
-        if name not in ("cpu", "cuda", "mps") and not name.startswith("cuda:"):
-            raise ValueError(f"unknown device {name!r}; choose cpu, cuda, cuda:N or mps")
+        asked = f"device={name!r}" if preferred else f"{settings.DEVICE_ENV}={name!r}"
+        if not re.fullmatch(r"cpu|mps|cuda(:\d+)?", name):
+            raise ValueError(f"{asked} is not a device; choose cpu, cuda, cuda:N or mps")
+        _check_available(name, asked)
         return torch.device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")
@@ -55,9 +59,55 @@ def choose_device(preferred: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+def whole(low: int) -> Callable[[object], bool]:
+    """A check that a value is an ``int`` (not a ``bool``) of at least ``low``."""
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def positive(v: object) -> bool:
+    """Whether ``v`` is a finite number above 0 (not a ``bool``)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf
+
+
+def check_fields(config: object, rules: dict[str, tuple[Callable[[object], bool], str]]) -> None:
+    """Refuse a config whose field fails its rule, ``{field: (check, what is accepted)}``, with a
+    message that names the field, the value and what is accepted."""
+    for name, (ok, accepted) in rules.items():
+        value = getattr(config, name)
+        if not ok(value):
+            raise ValueError(f"{type(config).__name__}.{name} must be {accepted}, got {value!r}")
+
+
+def optional(check: Callable[[object], bool]) -> Callable[[object], bool]:
+    """``check``, which also accepts ``None``."""
+    return lambda v: v is None or check(v)
+
+
+def flag(v: object) -> bool:
+    """Whether ``v`` is ``True`` or ``False``."""
+    return isinstance(v, bool)
+
+
+def _check_available(name: str, asked: str) -> None:
+    """Refuse a device this machine's PyTorch cannot use, naming who asked for it."""
+    if name.startswith("cuda"):
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if int(name.partition(":")[2] or 0) >= count:
+            raise ValueError(
+                f"{asked}, but this PyTorch sees {count} CUDA device(s); use cpu (or unset "
+                f"{settings.DEVICE_ENV} to choose automatically)"
+            )
+    elif name == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"{asked}, but Apple's MPS is not available here; use cpu (or unset "
+            f"{settings.DEVICE_ENV} to choose automatically)"
+        )
+
+
 @dataclass
 class TrainConfig:
-    """Everything ``fit`` needs to know besides the model and the data."""
+    """Everything ``fit`` needs to know besides the model and the data. Each field is checked
+    when the config is made and again when ``fit`` starts."""
 
     epochs: int = 10
     batch_size: int = 128
@@ -67,6 +117,25 @@ class TrainConfig:
     seed: int = 0
     device: str | None = None  # None: choose_device()
     progress: bool | None = None  # None: settings.show_progress() (VAECORE_PROGRESS)
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise :class:`ValueError` naming the first field outside its accepted range."""
+        check_fields(
+            self,
+            {
+                "epochs": (whole(1), "a whole number >= 1"),
+                "batch_size": (whole(1), "a whole number >= 1"),
+                "lr": (positive, "a finite number > 0"),
+                "cosine_decay": (flag, "True or False"),
+                "clip_grad_norm": (optional(positive), "None or a finite number > 0"),
+                "seed": (whole(0), "a whole number >= 0"),
+                "device": (optional(lambda v: isinstance(v, str)), "None or a device name"),
+                "progress": (optional(flag), "None, True or False"),
+            },
+        )
 
 
 @dataclass
@@ -188,9 +257,10 @@ def fit(
     terms and carries the history up to it. Ctrl-C stops cleanly, keeping the model and the
     history of the finished epochs. The model is left on the chosen device, in evaluation mode.
     """
+    config.check()
     train = _as_tuple(train_data)
     n = len(train[0])
-    _check_lengths(lengths, n)
+    _check_inputs(model, train, test_data, lengths)
     generator = seed_everything(config.seed)
     device = choose_device(config.device)
     model.to(device).train()
@@ -223,6 +293,9 @@ def fit(
     except KeyboardInterrupt:
         history.interrupted = True
         print(f"Interrupted after {len(history.epochs)} finished epoch(s); model and history kept.")
+    except Exception as err:
+        attach_history(err, history)
+        raise
     finally:
         bar.close()
         model.eval()
@@ -246,7 +319,7 @@ def train_step(
     values = {k: v.item() for k, v in terms.items()}
     if history is not None:
         history.steps.append(values)
-    _check_loss(values, history)
+    _check_loss(values, batch, history)
     optimiser.zero_grad(set_to_none=True)
     terms["loss"].backward()  # the loss's gradient, in every parameter's .grad
     _clip_gradients(model, clip_grad_norm, values, history)  # clipped if asked; checked
@@ -276,11 +349,73 @@ def _show_progress(bar: tqdm, values: dict[str, float]) -> None:
     bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
 
 
-def _check_lengths(lengths: torch.Tensor | None, n: int) -> None:
+def _check_inputs(
+    model: nn.Module,
+    train: tuple[torch.Tensor, ...],
+    test_data: Data | None,
+    lengths: torch.Tensor | None,
+) -> None:
+    """Everything ``fit`` is given, checked before the first step: finite training data of the
+    model's dtype, test data shaped like it, and one length per training example."""
+    n = len(train[0])
+    weight = next(model.parameters(), None)
+    if weight is None:
+        raise ValueError(f"{type(model).__name__} has no parameters to train")
+    for t in train:
+        if t.is_floating_point() and t.dtype != weight.dtype:
+            raise TypeError(
+                f"the training data has dtype {t.dtype} but the model's weights are "
+                f"{weight.dtype}: convert it with .to({weight.dtype}) (torch.from_numpy keeps "
+                "NumPy's float64; .float() gives float32)"
+            )
     if lengths is not None and lengths.shape != (n,):
         raise ValueError(
             f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}"
         )
+    check_finite_rows(train, "the training data")
+    if test_data is None:
+        return
+    test = _as_tuple(test_data)
+
+    if _kinds(test) != _kinds(train):
+        raise ValueError(
+            f"test_data must be shaped like the training data: the training data is "
+            f"{_kinds(train)}, the test data {_kinds(test)}"
+        )
+    check_finite_rows(test, "the test data")
+
+
+def _kinds(data: tuple[torch.Tensor, ...]) -> list[str]:
+    """Per tensor its dimensions and dtype, and the data's (the first tensor's) features: what
+    test data must share with the training data (a padded length may differ)."""
+    return [
+        f"{t.dim()}-D {t.dtype}" + (f", {t.shape[-1]} features" if i == 0 else "")
+        for i, t in enumerate(data)
+    ]
+
+
+def check_finite_rows(tensors: tuple[torch.Tensor, ...], what: str) -> None:
+    """Refuse NaN or infinite values in floating-point ``tensors`` (each ``(n, ...)``), naming
+    the first rows that hold them."""
+    for i, t in enumerate(tensors):
+        if not t.is_floating_point():
+            continue
+        bad = (~torch.isfinite(t)).reshape(len(t), -1).any(dim=1).nonzero().flatten()
+        if len(bad):
+            which = f" (tensor {i} of {len(tensors)})" if len(tensors) > 1 else ""
+            rows = ", ".join(str(int(r)) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
+            raise ValueError(
+                f"{what}{which} contains NaN or infinite values in {len(bad)} row(s): {rows}. "
+                "Drop or repair those rows before training."
+            )
+
+
+def attach_history(err: BaseException, history: object) -> None:
+    """Attach what training recorded to an error raised during it, as ``err.history`` (a
+    :class:`TrainingDiverged` may carry it already)."""
+    if getattr(err, "history", None) is None:
+        setattr(err, "history", history)  # noqa: B010 (an attribute exceptions do not declare)
+    err.add_note("The history recorded until this error is in its .history attribute.")
 
 
 def _progress(total: int, desc: str, asked: bool | None) -> tqdm:
@@ -314,13 +449,29 @@ def _where(history: History | None) -> str:
     return f"at step {len(history.steps) - 1} (epoch {len(history.epochs) + 1}), "
 
 
-def _check_loss(values: dict[str, float], history: History | None) -> None:
+def _check_loss(
+    values: dict[str, float], batch: list[torch.Tensor], history: History | None
+) -> None:
     if not math.isfinite(values["loss"]):
+        check_finite_rows(tuple(batch), f"{_where(history)}the batch (after any transform)")
         terms = ", ".join(f"{k}={v:.4g}" for k, v in values.items())
         raise TrainingDiverged(
             f"{_where(history)}the loss became {values['loss']} ({terms}); lower the learning "
             "rate or clip gradients",
             history,
+        )
+
+
+def check_gradients(module: nn.Module, loss: torch.Tensor, what: str) -> None:
+    """Raise :class:`TrainingDiverged` when ``loss`` or a gradient of ``module`` is not finite.
+    Called between ``backward()`` and the optimiser's step, it keeps the weights finite."""
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    norm = float(nn.utils.get_total_norm(grads)) if grads else 0.0
+    if not (math.isfinite(loss.item()) and math.isfinite(norm)):
+        raise TrainingDiverged(
+            f"{what}'s loss is {loss.item():.4g} and its gradient's norm {norm:.4g}; its weights "
+            "are kept from before this step. Lower the learning rate or check the data",
+            None,
         )
 
 

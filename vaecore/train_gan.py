@@ -4,7 +4,6 @@ discriminator alone against a fixed fake distribution, whose optimum is known.""
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -16,13 +15,21 @@ from vaecore import settings
 from vaecore.data.batches import batch_indices
 from vaecore.losses import discriminator_loss, generator_loss
 from vaecore.models.gan import Discriminator, Generator
-from vaecore.models.parts import evaluating
+from vaecore.models.parts import check_batch, evaluating
 from vaecore.train import (
     TrainingDiverged,
+    attach_history,
+    check_fields,
+    check_finite_rows,
+    check_gradients,
     choose_device,
     cosine_factor,
+    flag,
+    optional,
+    positive,
     seed_everything,
     set_learning_rate,
+    whole,
 )
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
@@ -44,6 +51,37 @@ class GANConfig:
     snapshot_size: int = 500
     device: str | None = None
     progress: bool | None = None  # None: settings.show_progress()
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise :class:`ValueError` naming the first field outside its accepted range."""
+        check_fields(
+            self,
+            {
+                "steps": (whole(1), "a whole number >= 1"),
+                "batch_size": (whole(1), "a whole number >= 1"),
+                "lr_g": (positive, "a finite number > 0"),
+                "lr_d": (positive, "a finite number > 0"),
+                "betas": (_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)"),
+                "cosine_decay": (flag, "True or False"),
+                "saturating": (flag, "True or False"),
+                "seed": (whole(0), "a whole number >= 0"),
+                "snapshot_every": (whole(0), "a whole number >= 0 (0: no snapshots)"),
+                "snapshot_size": (whole(1), "a whole number >= 1"),
+                "device": (optional(lambda v: isinstance(v, str)), "None or a device name"),
+                "progress": (optional(flag), "None, True or False"),
+            },
+        )
+
+
+def _adam_betas(v: object) -> bool:
+    return (
+        isinstance(v, tuple)
+        and len(v) == 2
+        and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in v)
+    )
 
 
 @dataclass
@@ -71,6 +109,7 @@ def _real_batches(
             f"real data must have shape (n, d) with n >= batch_size ({batch_size}), "
             f"got {tuple(real.shape)}"
         )
+    check_finite_rows((real,), "the real data")
 
     def passes() -> Iterator[torch.Tensor]:
         while True:
@@ -96,6 +135,7 @@ def train_gan(
     A non-finite loss raises :class:`~vaecore.train.TrainingDiverged` with the history so far;
     Ctrl-C stops cleanly and keeps both players. Both are left in evaluation mode.
     """
+    config.check()
     if config.batch_size % discriminator.pack:
         raise ValueError(
             f"batch_size {config.batch_size} is not a multiple of the pack size "
@@ -140,16 +180,21 @@ def train_gan(
             x = next_real().to(device)
             if transform is not None:
                 x = transform(x)
+            check_batch(x, discriminator.data_dim, discriminator, "the real batch")
+            check_finite_rows((x,), f"at step {step}, the real batch (after any transform)")
             row = gan_step(generator, discriminator, opt_g, opt_d, x, rng, config.saturating)
             history.steps.append(row)
-            if not (math.isfinite(row["d_loss"]) and math.isfinite(row["g_loss"])):
-                raise TrainingDiverged(
-                    f"GAN losses became non-finite at step {step}: {row}", history
-                )
             snapshot(step)
             bar.update()
     except KeyboardInterrupt:
         history.interrupted = True
+    except TrainingDiverged as err:
+        err.args = (f"at step {len(history.steps) + 1}, {err.args[0]}",)
+        err.history = history
+        raise
+    except Exception as err:
+        attach_history(err, history)
+        raise
     finally:
         bar.close()
         history.seconds = time.perf_counter() - start
@@ -177,12 +222,14 @@ def gan_step(
     d_loss = discriminator_loss(real_logits, fake_logits)
     opt_d.zero_grad(set_to_none=True)
     d_loss.backward()
+    check_gradients(discriminator, d_loss, "the discriminator")  # finite, or no step
     opt_d.step()
     # Generator: one step on its loss, through D's updated judgement of fresh fakes.
     fake_logits = discriminator(generator(generator.noise(n, rng)))
     g_loss = generator_loss(fake_logits, saturating)
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
+    check_gradients(generator, g_loss, "the generator")
     opt_g.step()
     return {
         "d_loss": d_loss.item(),

@@ -3,9 +3,9 @@
 // Env: BOOK_DIR (default ../../_build/html), CHROMIUM (default /usr/bin/chromium).
 
 import assert from "node:assert/strict";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:http";
-import { extname, join, normalize, resolve, dirname } from "node:path";
+import { dirname, extname, join, normalize, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchChromium } from "./chromium.mjs";
 
@@ -86,4 +86,18 @@ export async function assertImagesLoad(page) {
     return bad;
   });
   assert.deepEqual(broken, [], "broken images");
+}
+
+/** Every built HTML page, as paths relative to the book's root; with `redirects: false`, not a
+ * page that only redirects (the root's index.html), whose target is a page of its own. */
+export function htmlPages({redirects = true} = {}, dir = bookDir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      return name.startsWith("_") ? [] : htmlPages({redirects}, path);
+    }
+    if (!name.endsWith(".html")) return [];
+    const redirect = /http-equiv="refresh"/i.test(readFileSync(path, "utf8").slice(0, 2000));
+    return redirects || !redirect ? [relative(bookDir, path)] : [];
+  });
 }

@@ -8,23 +8,14 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
-import { assertImagesLoad, bookDir, openPage, repoDir, startBook } from "./book.mjs";
+import { assertImagesLoad, bookDir, htmlPages, openPage, repoDir, startBook } from "./book.mjs";
 
 let book;
 before(async () => { book = await startBook(); });
 after(async () => { await book?.close(); });
-
-/** Every built HTML page, as paths relative to the book's root. */
-function htmlPages(dir = bookDir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return name.startsWith("_") ? [] : htmlPages(path);
-    return name.endsWith(".html") ? [relative(bookDir, path)] : [];
-  });
-}
 
 const idsCache = new Map();
 /** The ids (anchors) defined in a built page. */

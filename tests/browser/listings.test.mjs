@@ -91,7 +91,7 @@ for (const theme of ["light", "dark"]) {
         assert.match(look.where, /^vaecore\/\S+\.py: \S+$/, `${what}: does not say where it lives`);
         assert.ok(look.numbers >= 2 && look.height > 40, `${what}: no numbered lines`);
         assert.ok(look.colours >= 4, `${what}: not highlighted (${look.colours} colours)`);
-        assert.ok(look.worst >= 3, `${what}: a colour has contrast ${look.worst.toFixed(2)} < 3`);
+        assert.ok(look.worst >= 4.5, `${what}: contrast ${look.worst.toFixed(2)} < 4.5 (WCAG AA)`);
       }
     });
   });

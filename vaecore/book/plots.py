@@ -7,6 +7,7 @@ dark themes. Colours come from the Okabe-Ito palette, which colour-blind readers
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Sequence
 
 import matplotlib as mpl
@@ -175,14 +176,23 @@ _PLAYER_SYMBOLS = {
 }
 
 
-def animation_html(animation: Animation) -> str:
+def animation_html(animation: Animation, alt: str) -> str:
     """The animation as self-contained HTML (frames, player and script) for a static page.
 
     ``animation.to_jshtml()`` without its one external resource, Font Awesome from a CDN: the
-    player's icons become plain text symbols, so the page needs no network.
+    player's icons become plain text symbols, so the page needs no network. ``alt`` describes
+    the frames for readers who cannot see them; the frame slider is labelled.
     """
+    if len(alt.strip()) < 10:
+        raise ValueError(f"alt must describe the animation in words, got {alt!r}")
     html = animation.to_jshtml(default_mode="once")
     html = re.sub(r'<link rel="stylesheet"\s*href="https?://[^"]*font-awesome[^"]*">', "", html)
+    html, images = re.subn(
+        r'<img (id="_anim_img\w+")>', lambda m: f'<img {m.group(1)} alt="{escape(alt)}">', html
+    )
+    html, sliders = re.subn(r'class="anim-slider"', 'class="anim-slider" aria-label="Frame"', html)
+    if (images, sliders) != (1, 1):  # matplotlib changed its player: look at it again
+        raise RuntimeError("the animation player's image or slider was not found to label")
     return re.sub(
         r'<i class="fa fa-([a-z -]+)"></i>',
         lambda m: f'<span aria-hidden="true">{_PLAYER_SYMBOLS.get(m.group(1), "?")}</span>',

@@ -27,18 +27,20 @@ import vaecore
 #: Colours by token kind (Pygments' short class names), light then dark: keywords, strings,
 #: comments, numbers, names being defined, built-ins and decorators, operators.
 _PALETTE = {
-    "k": ("#8959a8", "#c792ea"),
-    "s": ("#2e7d32", "#c3e88d"),
-    "c": ("#6a737d", "#8b949e"),
-    "m": ("#b35900", "#f78c6c"),
+    "k": ("#8250df", "#d2a8ff"),
+    "s": ("#116329", "#c3e88d"),
+    "c": ("#59636e", "#9da7b1"),
+    "m": ("#953800", "#ffa657"),
     "nf": ("#0550ae", "#82aaff"),
     "nc": ("#0550ae", "#82aaff"),
-    "nb": ("#00796b", "#89ddff"),
-    "nd": ("#00796b", "#89ddff"),
-    "o": ("#c62828", "#89ddff"),
+    "nb": ("#0a6b61", "#89ddff"),
+    "nd": ("#0a6b61", "#89ddff"),
+    "o": ("#b42318", "#89ddff"),
 }
-_LIGHT = ("#f6f8fa", "#1f2328", "#8c959f", "#fff3b0")  # background, text, line numbers, marked line
-_DARK = ("#1e2228", "#e6edf3", "#6e7681", "#4b4320")
+# background, text, line numbers, marked line; every colour here and above has a contrast of
+# at least 4.5 against both backgrounds of its theme (WCAG AA, checked by the browser test)
+_LIGHT = ("#f6f8fa", "#1f2328", "#57606a", "#fff8c5")
+_DARK = ("#1e2228", "#e6edf3", "#a3acb5", "#3b3417")
 _NUMBERS, _GUTTER = "2.2em", "3em"  # the line numbers' width; it and their margin
 _DARK_PAGES = ('html[data-theme="dark"]', 'body[data-jp-theme-light="false"]')
 
@@ -56,9 +58,10 @@ def _css() -> str:
             # one block per line, wrapped under its code rather than under its number
             f"{scope} pre>span[id]{{display:block;white-space:pre-wrap;padding-left:{_GUTTER};"
             f"text-indent:-{_GUTTER}}}",
-            f"{scope} .linenos{{color:{numbers};user-select:none;display:inline-block;"
-            f"width:{_NUMBERS};padding:0;margin-right:.8em;text-align:right;text-indent:0;"
-            "white-space:pre}",
+            # the theme dims line numbers (opacity .8, !important), below AA contrast
+            f"{scope} .linenos{{color:{numbers};opacity:1!important;user-select:none;"
+            f"display:inline-block;width:{_NUMBERS};padding:0;margin-right:.8em;"
+            "text-align:right;text-indent:0;white-space:pre}",
             f"{scope} .hll{{background:{marked};display:block;margin-left:-{_GUTTER};"
             f"padding-left:{_GUTTER}}}",
         ]

@@ -9,8 +9,15 @@ Every file is found in this order:
    goes to a temporary file in the same directory and is renamed only once its checksum is
    right, so no half file is ever left under the final name.
 
+A copy that is corrupt or cannot be read is reported (a warning names it and the fix) and the
+next place is tried; a download that a killed process left behind (``.part``) is removed by
+the next download of that file; each mirror has an overall deadline as well as a per-read
+timeout, so a mirror that trickles bytes cannot stall the download. Files are created with the
+permissions the umask allows, so a cache can be shared between users.
+
 When a file can be found nowhere, :class:`DataNotFoundError` says which files are missing,
-where they were looked for, what each mirror answered, and how to provide them.
+where they were looked for, what each mirror answered, and how to provide them
+(:class:`ChecksumError` when the only copies found are corrupt).
 """
 
 from __future__ import annotations
@@ -19,13 +26,21 @@ import hashlib
 import http.client
 import os
 import tempfile
+import time
 import urllib.request
+import warnings
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
 from vaecore import settings
+
+try:  # POSIX: a running download holds a lock on its partial file
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -215,7 +230,13 @@ def sha256_of(path: Path) -> str:
 
 
 def _check(path: Path, file: RemoteFile) -> None:
-    digest = sha256_of(path)
+    try:
+        digest = sha256_of(path)
+    except OSError as err:
+        raise OSError(
+            f"cannot read {path} ({err.strerror or err}); make it readable to you (e.g. "
+            f"chmod a+r), or set {settings.CACHE_DIR_ENV} to a folder of your own"
+        ) from err
     if digest != file.sha256:
         raise ChecksumError(
             f"{path} has SHA-256 {digest}, but {file.name} should have {file.sha256}; "
@@ -236,17 +257,48 @@ def _temporary_beside(dest: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
+def _remove_stale_parts(dest: Path) -> None:
+    """Delete the partial downloads of ``dest`` that no running download holds (a process that
+    was killed leaves its ``.part`` file, and releases its lock)."""
+    for part in dest.parent.glob(f".{dest.name}.*.part"):
+        try:
+            with open(part, "rb") as f:
+                if fcntl is not None:
+                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                elif time.time() - part.stat().st_mtime < 24 * 3600:
+                    continue  # no locks here: only a day-old part is surely stale
+            part.unlink(missing_ok=True)
+        except OSError:  # held by a running download, or already gone
+            continue
+
+
+def min_rate_deadline(file: RemoteFile, timeout: float) -> float:
+    """Seconds a mirror gets for ``file`` in all: the per-read ``timeout`` plus the time the
+    file takes at 20 kB/s; a slower mirror is given up for the next one."""
+    return timeout + file.size / 20_000
+
+
 def download(
-    file: RemoteFile, dest: Path, progress: bool | None = None, timeout: float = 30.0
+    file: RemoteFile,
+    dest: Path,
+    progress: bool | None = None,
+    timeout: float = 30.0,
+    deadline: float | None = None,
 ) -> None:
     """Download ``file`` to ``dest`` from the first mirror whose bytes have the right SHA-256.
 
     Bytes go to a temporary file beside ``dest`` that is renamed to ``dest`` only after the checksum
-    matches, so ``dest`` is either absent or complete. Raises :class:`OSError` listing every
-    mirror's failure when none works."""
+    matches, so ``dest`` is either absent or complete. Each read waits at most ``timeout``
+    seconds and each mirror gets ``deadline`` seconds in all (default
+    :func:`min_rate_deadline`). Raises :class:`OSError` listing every mirror's failure when none
+    works."""
+    deadline = min_rate_deadline(file, timeout) if deadline is None else deadline
     failures = []
     for url in file.urls:
         fd, tmp = _temporary_beside(dest)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # this part is in use until closed
+        give_up = time.monotonic() + deadline
         try:
             h = hashlib.sha256()
             received = 0
@@ -259,7 +311,14 @@ def download(
                     disable=not settings.show_progress(progress),
                     leave=False,
                 ) as bar:
-                    for block in iter(lambda: resp.read(1 << 16), b""):
+                    # read1: what has arrived (up to 64 KiB), so a trickle meets the deadline
+                    read = partial(getattr(resp, "read1", resp.read), 1 << 16)
+                    for block in iter(read, b""):
+                        if time.monotonic() > give_up:
+                            raise TimeoutError(
+                                f"gave up after {deadline:.0f} s with {received:,} of "
+                                f"{file.size:,} bytes (this mirror is too slow)"
+                            )
                         out.write(block)
                         h.update(block)
                         received += len(block)
@@ -275,6 +334,7 @@ def download(
                 raise ChecksumError(
                     f"wrong SHA-256 {h.hexdigest()} (an error page or another file)"
                 )
+            os.chmod(tmp, settings.file_mode())
             os.replace(tmp, dest)
             return
         # URLError and HTTPError are OSErrors; a connection that drops mid-response can also
@@ -299,19 +359,37 @@ def locate(dataset: str, split: str, progress: bool | None = None) -> tuple[Path
         candidates = ([local / spec.folder / file.name] if local else []) + [
             cache / spec.folder / file.name
         ]
-        found = next((p for p in candidates if p.is_file()), None)
+        found, bad = _first_good_copy(candidates, file)
         if found is not None:
-            _check(found, file)
             paths.append(found)
             continue
         try:
+            _remove_stale_parts(candidates[-1])
             download(file, candidates[-1], progress=progress)
             paths.append(candidates[-1])
         except OSError as err:
+            if bad:  # only corrupt or unreadable copies, and no download: say what they are
+                raise ChecksumError("\n".join([*bad, f"and the download failed: {err}"])) from err
             missing.append((file, candidates, err))
     if missing:
         raise DataNotFoundError(_missing_message(spec, missing))
     return tuple(paths)
+
+
+def _first_good_copy(candidates: list[Path], file: RemoteFile) -> tuple[Path | None, list[str]]:
+    """The first candidate whose bytes check out, and what was wrong with each one before it
+    (each also given as a warning, since the next place is used instead)."""
+    bad: list[str] = []
+    for path in candidates:
+        if not path.is_file():
+            continue
+        try:
+            _check(path, file)
+            return path, bad
+        except (OSError, ChecksumError) as err:
+            bad.append(str(err))
+            warnings.warn(f"{err}. Trying the next place instead.", stacklevel=3)
+    return None, bad
 
 
 def _missing_message(spec: DatasetSpec, missing: list) -> str:

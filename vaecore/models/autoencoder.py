@@ -33,7 +33,7 @@ class Autoencoder(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """``x: (batch, d)`` -> codes ``z: (batch, k)``. Refuses a wrong shape, dtype or device
         with a clear message (:func:`vaecore.models.parts.check_batch`)."""
-        check_batch(x, first_linear_width(self.encoder), next(self.parameters()).device)
+        check_batch(x, first_linear_width(self.encoder), self)
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:

@@ -52,14 +52,13 @@ def first_linear_width(module: nn.Module) -> int | None:
     return next((m.in_features for m in module.modules() if isinstance(m, nn.Linear)), None)
 
 
-def check_batch(
-    x: object, features: int | None, device: torch.device | None, what: str = "x"
-) -> None:
-    """Refuse anything but a non-empty floating-point ``(batch, features)`` tensor on ``device``.
+def check_batch(x: object, features: int | None, model: nn.Module | None, what: str = "x") -> None:
+    """Refuse anything but a non-empty floating-point ``(batch, features)`` tensor with the dtype
+    and on the device of ``model``'s weights.
 
-    Raises :class:`TypeError` for a non-tensor or an integer/boolean tensor, and :class:`ValueError`
-    for a wrong shape, an empty batch or another device. ``features`` or ``device`` of None are not
-    checked."""
+    Raises :class:`TypeError` for a non-tensor, an integer/boolean tensor or another floating
+    dtype, and :class:`ValueError` for a wrong shape, an empty batch or another device.
+    ``features`` or ``model`` of None are not checked."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"{what} must be a torch.Tensor, got {type(x).__name__}")
     if not x.is_floating_point():
@@ -75,8 +74,17 @@ def check_batch(
         )
     if x.shape[0] == 0:
         raise ValueError(f"{what} is an empty batch")
-    if device is not None and x.device != device:
+    weight = next(model.parameters(), None) if model is not None else None
+    if weight is None:
+        return
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"{what} has dtype {x.dtype} but the model's weights are {weight.dtype}: convert "
+            f"with x.to({weight.dtype}) (torch.from_numpy keeps NumPy's float64; "
+            f"x.float() gives float32)"
+        )
+    if x.device != weight.device:
         raise ValueError(
-            f"{what} is on {x.device} but the model is on {device}: "
-            f"move it with x.to({str(device)!r})"
+            f"{what} is on {x.device} but the model is on {weight.device}: "
+            f"move it with x.to({str(weight.device)!r})"
         )

@@ -42,7 +42,7 @@ class VAE(nn.Module):
 
         Refuses a wrong shape, dtype or device with a clear message
         (:func:`vaecore.models.parts.check_batch`)."""
-        check_batch(x, self.data_dim, next(self.parameters()).device)
+        check_batch(x, self.data_dim, self)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 

@@ -54,9 +54,25 @@ def _check_batch(x: torch.Tensor, mask: torch.Tensor) -> int:
         )
     if not x.is_floating_point():
         raise TypeError(f"strokes must be floating-point numbers, got dtype {x.dtype}")
-    if x.shape[0] == 0 or not bool(mask.any()):
+    m = mask.float()
+    if not bool(((m == 0) | (m == 1)).all()):
+        odd = sorted({float(v) for v in m[(m != 0) & (m != 1)].flatten()[:5].tolist()})
+        raise ValueError(f"the mask must hold only 1 (a real step) and 0 (padding), got {odd}")
+    late = (m[:, 1:] > m[:, :-1]).any(dim=1).nonzero().flatten()
+    if len(late):
+        raise ValueError(
+            f"each row of the mask must be its real steps then its padding (1s, then 0s); rows "
+            f"{late[:5].tolist()} have a real step after padding. Pad sequences at the end"
+        )
+    bad = (~torch.isfinite(x)).any(dim=-1).nonzero()
+    if len(bad):
+        raise ValueError(
+            f"the strokes hold NaN or infinite values at (sequence, step) {bad[:3].tolist()}; "
+            "padded steps too must hold finite numbers (e.g. 0)"
+        )
+    if x.shape[0] == 0 or not bool(m.any()):
         raise ValueError("the batch has no real step")
-    return int(mask.sum(dim=1).max())
+    return int(m.sum(dim=1).max())
 
 
 def run_steps(model: StrokeModel, x: torch.Tensor, mask: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import torch
 
-from vaecore.book.explore.frames import Decode, Frames, device_of, per_dim
+from vaecore.book.explore.frames import Decode, Frames, decode_in_eval_mode, device_of, per_dim
 from vaecore.book.explore.live import LiveView
 from vaecore.book.explore.static import static_html
 
@@ -70,7 +70,7 @@ def explore(
     encode: Callable[[torch.Tensor], torch.Tensor] | None = None,
     data: torch.Tensor | None = None,
     latent_dim: int | None = None,
-    n_base: int = 6,
+    n_base: int | None = None,
     importance: torch.Tensor | None = None,
     importance_label: str = "variance",
     scale: float | torch.Tensor | None = None,
@@ -90,7 +90,8 @@ def explore(
       autoencoder's codes, a VAE's posterior means);
     - ``latent_dim`` alone (a generator): 500 draws from ``N(0, I)`` (seed 0).
 
-    The first ``n_base`` codes are the row of images shown; all of them set each dimension's
+    The first ``n_base`` codes (by default 6, or all when there are fewer) are the row of
+    images shown; all of them set each dimension's
     default ``scale`` (their standard deviation), ``centre`` (their mean; used by the 2-D pad)
     and ``importance`` (their variance). For a VAE pass ``importance`` = the average KL of each
     dimension and ``scale=1.0`` (the prior's standard deviation).
@@ -149,10 +150,10 @@ def output_sensitivity(
         raise ValueError(f"codes must have shape (n, K) with n >= 1, got {tuple(codes.shape)}")
     steps = per_dim(step, torch.ones(codes.shape[1]), "step")
     device = device_of(decode)
-    base = decode(codes.to(device))
+    base = decode_in_eval_mode(decode, codes.to(device))
     out = torch.empty(codes.shape[1])
     for d in range(codes.shape[1]):
         moved = codes.clone()
         moved[:, d] += steps[d]
-        out[d] = (decode(moved.to(device)) - base).pow(2).mean().sqrt().cpu()
+        out[d] = (decode_in_eval_mode(decode, moved.to(device)) - base).pow(2).mean().sqrt().cpu()
     return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import math
+import re
 from typing import Callable
 
 import numpy as np
@@ -14,6 +15,7 @@ import torch
 from PIL import Image
 
 from vaecore.book.plots import image_grid
+from vaecore.models.parts import evaluating
 
 Decode = Callable[[torch.Tensor], torch.Tensor]
 
@@ -28,14 +30,26 @@ def png(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def module_of(decode: Decode) -> torch.nn.Module | None:
+    """The module behind ``decode`` (a module, or a module's bound method), else None."""
+    module = decode if isinstance(decode, torch.nn.Module) else getattr(decode, "__self__", None)
+    return module if isinstance(module, torch.nn.Module) else None
+
+
 def device_of(decode: Decode) -> torch.device:
     """Where ``decode`` wants its codes: the device of its module's parameters (CPU otherwise)."""
-    module = decode if isinstance(decode, torch.nn.Module) else getattr(decode, "__self__", None)
-    if isinstance(module, torch.nn.Module):
-        param = next(module.parameters(), None)
-        if param is not None:
-            return param.device
-    return torch.device("cpu")
+    module = module_of(decode)
+    param = next(module.parameters(), None) if module is not None else None
+    return param.device if param is not None else torch.device("cpu")
+
+
+def decode_in_eval_mode(decode: Decode, z: torch.Tensor) -> torch.Tensor:
+    """``decode(z)`` without gradients, its module (when it has one) in evaluation mode and put
+    back in its mode afterwards, so batch norm uses and keeps its running statistics. A plain
+    function's model is the caller's to put in evaluation mode."""
+    module = module_of(decode)
+    with evaluating(*([module] if module is not None else [])):
+        return decode(z)
 
 
 def per_dim(value: float | torch.Tensor | None, default: torch.Tensor, name: str) -> torch.Tensor:
@@ -69,7 +83,7 @@ class Frames:
         decode: Decode,
         codes: torch.Tensor,
         *,
-        n_base: int,
+        n_base: int | None,
         importance: torch.Tensor | None,
         importance_label: str,
         scale: float | torch.Tensor | None,
@@ -85,6 +99,7 @@ class Frames:
             raise ValueError(f"codes must have shape (n, K) with n >= 1, got {tuple(codes.shape)}")
         if not torch.isfinite(codes).all():
             raise ValueError("codes contain NaN or infinite values")
+        n_base = min(6, len(codes)) if n_base is None else n_base
         if not 1 <= n_base <= len(codes):
             raise ValueError(
                 f"n_base must be between 1 and the number of codes ({len(codes)}), got {n_base}"
@@ -135,14 +150,16 @@ class Frames:
     def decoded(self, z: torch.Tensor) -> np.ndarray:
         """Decode ``z: (m, K)`` to ``(m, h * w)`` intensities in [0, 1], with clear errors."""
         h, w = self.image_shape
-        with torch.no_grad():
-            try:
-                x = self.decode_fn(z.to(self.device))
-            except RuntimeError as err:  # a shape mismatch inside the decoder's first layer
+        try:
+            x = decode_in_eval_mode(self.decode_fn, z.to(self.device))
+        except RuntimeError as err:
+            if re.search(r"shapes cannot be multiplied|size mismatch", str(err)):
                 raise ValueError(
                     f"decode failed on codes of shape {tuple(z.shape)}: does the decoder "
                     f"take {self.latent_dim}-dimensional codes? ({err})"
                 ) from err
+            err.add_note(f"(raised by decode on codes of shape {tuple(z.shape)})")
+            raise
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"decode must return a tensor, got {type(x).__name__}")
         if tuple(x.shape) not in ((len(z), h * w), (len(z), h, w)):

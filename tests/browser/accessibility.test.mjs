@@ -1,0 +1,50 @@
+// Accessibility of the built book: axe-core (from npm, no network at test time) checks every
+// built page against WCAG 2 A and AA, in the light and the dark theme, and the test fails on
+// any violation, naming the rule and the elements.
+//
+// Run after building the book (quick mode is enough):  cd tests/browser && npm ci && npm test
+// Env: see book.mjs.
+
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { after, before, test } from "node:test";
+import { htmlPages, openPage, startBook } from "./book.mjs";
+
+const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+let book;
+before(async () => { book = await startBook(); });
+after(async () => { await book?.close(); });
+
+for (const theme of ["light", "dark"]) {
+  test(`no page breaks WCAG 2 A or AA (${theme} theme)`, async () => {
+    const all = htmlPages({redirects: false});
+    assert.ok(all.length >= 10, `only ${all.length} pages built`);
+    const found = [];
+    for (const path of all) {
+      const {page, context} = await openPage(book, path, theme);
+      try {
+        await page.waitForFunction(() => !window.MathJax?.startup || window.MathJax.startup.promise);
+        await page.evaluate(() => window.MathJax?.startup?.promise);
+        await page.addScriptTag({path: axePath});
+        const violations = await page.evaluate(async () => {
+          const result = await window.axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
+          });
+          return result.violations.map((v) => ({
+            id: v.id,
+            help: v.help,
+            nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+            count: v.nodes.length,
+          }));
+        });
+        for (const v of violations) {
+          found.push(`${path}: ${v.id} (${v.help}) on ${v.count} element(s), e.g. ${v.nodes.join(", ")}`);
+        }
+      } finally {
+        await context.close();
+      }
+    }
+    assert.deepEqual(found, [], "accessibility violations");
+  });
+}
