@@ -26,7 +26,7 @@ from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.vae import VAE
 from vaecore.models.vrnn import VRNN, RNNGauss
 from vaecore.train import TrainConfig, TrainingDiverged, check_gradients, choose_device, fit
-from vaecore.train_gan import GANConfig, train_gan
+from vaecore.train_gan import GANConfig, fit_discriminator, train_gan
 
 
 def _weights(*modules: nn.Module) -> list[torch.Tensor]:
@@ -79,6 +79,18 @@ BAD_GAN = [
 def test_a_gan_config_outside_its_range_is_refused_by_name(field, value):
     with pytest.raises(ValueError, match=rf"GANConfig\.{field} must be .*, got"):
         GANConfig(**{field: value})
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("steps", 0), ("batch_size", 0), ("lr", -1.0), ("lr", math.nan)]
+)
+def test_fit_discriminator_refuses_its_settings_out_of_range(field, value):
+    def sampler(n, rng):
+        return torch.randn(n, 2, generator=rng)
+
+    settings_ = {"steps": 2, "batch_size": 8, "lr": 1e-3} | {field: value}
+    with pytest.raises(ValueError, match=rf"fit_discriminator's {field} must be above 0"):
+        fit_discriminator(Discriminator(2), sampler, sampler, **settings_)
 
 
 def test_a_config_changed_after_it_was_made_is_checked_again_before_training():
@@ -429,6 +441,23 @@ def test_another_float_dtype_is_named_with_the_conversion(dtype):
             call(x)
     with pytest.raises(TypeError, match=rf"training data has dtype {dtype}.*\.float\(\)"):
         fit(mlp_autoencoder(2, hidden=(8,)), x, TrainConfig(epochs=1, progress=False))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda z: VAE(2, hidden=(8,)).decode(z),
+        lambda z: mlp_autoencoder(2, hidden=(8,)).decode(z),
+        lambda z: Generator(2, 2)(z),
+        lambda z: Discriminator(2)(z),
+        lambda z: VRNN(z_dim=2, h_dim=2, feat_dim=8, hidden=8).prior(z),
+    ],
+)
+def test_every_network_names_a_foreign_dtype_not_a_matrix_product(call):
+    with pytest.raises(TypeError, match=r"input has dtype torch.float64 but its weights are torch"):
+        call(torch.randn(4, 2, dtype=torch.float64))
+    with pytest.raises(TypeError, match="must hold floating-point numbers, got torch.int64"):
+        call(torch.ones(4, 2, dtype=torch.int64))
 
 
 def test_a_float64_real_batch_for_the_gan_is_named():

@@ -250,6 +250,13 @@ def fit_discriminator(
 ) -> list[float]:
     """Train D alone against a fixed fake distribution (so its optimum is known); return the
     loss ``-V`` per step. Used to check ``D*(x) = p_data / (p_data + p_g)``."""
+    for name, value, ok in (
+        ("steps", steps, whole(1)(steps)),
+        ("batch_size", batch_size, whole(1)(batch_size)),
+        ("lr", lr, positive(lr)),
+    ):
+        if not ok:
+            raise ValueError(f"fit_discriminator's {name} must be above 0, got {value!r}")
     rng = seed_everything(seed)
     optimiser = torch.optim.Adam(discriminator.parameters(), lr=lr)
     losses = []

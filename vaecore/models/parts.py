@@ -23,7 +23,30 @@ def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.S
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(activation())
-    return nn.Sequential(*layers)
+    net = nn.Sequential(*layers)
+    net.register_forward_pre_hook(_refuse_foreign_input)
+    return net
+
+
+def _refuse_foreign_input(net: nn.Module, args: tuple) -> None:
+    """Before an MLP runs: refuse an input its weights cannot multiply (an integer tensor,
+    another floating dtype, another device) with what to do, instead of a matrix-product
+    error from deep inside it."""
+    x, weight = (args[0] if args else None), next(net.parameters(), None)
+    if not isinstance(x, torch.Tensor) or weight is None:
+        return
+    if not x.is_floating_point():
+        raise TypeError(f"the network's input must hold floating-point numbers, got {x.dtype}")
+    if x.dtype != weight.dtype:
+        raise TypeError(
+            f"the network's input has dtype {x.dtype} but its weights are {weight.dtype}: "
+            f"convert with .to({weight.dtype}) (torch.from_numpy keeps NumPy's float64)"
+        )
+    if x.device != weight.device:
+        raise ValueError(
+            f"the network's input is on {x.device} but its weights are on {weight.device}: "
+            f"move it with .to({str(weight.device)!r})"
+        )
 
 
 @contextmanager
