@@ -93,6 +93,13 @@ def test_fit_discriminator_refuses_its_settings_out_of_range(field, value):
         fit_discriminator(Discriminator(2), sampler, sampler, **settings_)
 
 
+def test_numpy_numbers_are_accepted_where_python_ones_are():
+    np = pytest.importorskip("numpy")
+    config = TrainConfig(epochs=np.int64(2), batch_size=np.int32(8), lr=np.float32(1e-3))
+    assert config.epochs == 2
+    GANConfig(steps=np.int64(3), lr_g=np.float64(1e-4))
+
+
 def test_a_config_changed_after_it_was_made_is_checked_again_before_training():
     model = mlp_autoencoder(2, hidden=(8,))
     before = _weights(model)
@@ -504,6 +511,11 @@ def test_explore_takes_fewer_than_six_codes_and_leaves_batch_norm_alone():
     ]
     explorer = explore(generator, torch.randn(3, 2))
     output_sensitivity(generator, torch.randn(3, 2))
+    encoder_norm = nn.BatchNorm1d(16)
+    encoder = nn.Sequential(nn.Linear(784, 16), encoder_norm, nn.Linear(16, 2)).train()
+    encoder_stats = encoder_norm.running_mean.clone()
+    explore(generator, encode=encoder, data=torch.rand(5, 784))
+    assert torch.equal(encoder_stats, encoder_norm.running_mean) and encoder.training
     assert len(explorer.frames.base) == 3
     assert generator.training and generator[1].training  # its mode is given back
     after = _weights(generator) + [generator[1].running_mean, generator[1].running_var]

@@ -11,6 +11,7 @@ terms of an ELBO, are recorded too). The data is one tensor, or a tuple of tenso
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import random
 import re
@@ -60,13 +61,14 @@ def choose_device(preferred: str | None = None) -> torch.device:
 
 
 def whole(low: int) -> Callable[[object], bool]:
-    """A check that a value is an ``int`` (not a ``bool``) of at least ``low``."""
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= low
+    """A check that a value is a whole number (Python's or NumPy's, not a ``bool``) of at
+    least ``low``."""
+    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= low
 
 
 def positive(v: object) -> bool:
-    """Whether ``v`` is a finite number above 0 (not a ``bool``)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v < math.inf
+    """Whether ``v`` is a finite number above 0 (Python's or NumPy's, not a ``bool``)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < float(v) < math.inf
 
 
 def check_fields(config: object, rules: dict[str, tuple[Callable[[object], bool], str]]) -> None:
@@ -376,7 +378,6 @@ def _check_inputs(
     if test_data is None:
         return
     test = _as_tuple(test_data)
-
     if _kinds(test) != _kinds(train):
         raise ValueError(
             f"test_data must be shaped like the training data: the training data is "

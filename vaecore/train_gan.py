@@ -4,6 +4,7 @@ discriminator alone against a fixed fake distribution, whose optimum is known.""
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -78,9 +79,11 @@ class GANConfig:
 
 def _adam_betas(v: object) -> bool:
     return (
-        isinstance(v, tuple)
+        isinstance(v, (tuple, list))
         and len(v) == 2
-        and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in v)
+        and all(
+            isinstance(b, numbers.Real) and not isinstance(b, bool) and 0 <= float(b) < 1 for b in v
+        )
     )
 
 

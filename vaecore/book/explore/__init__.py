@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import torch
 
-from vaecore.book.explore.frames import Decode, Frames, decode_in_eval_mode, device_of, per_dim
+from vaecore.book.explore.frames import Decode, Frames, device_of, in_eval_mode, per_dim
 from vaecore.book.explore.live import LiveView
 from vaecore.book.explore.static import static_html
 
@@ -103,8 +103,7 @@ def explore(
     """
     if codes is None:
         if encode is not None and data is not None:
-            with torch.no_grad():
-                codes = encode(data)
+            codes = in_eval_mode(encode, data)
             if not isinstance(codes, torch.Tensor):
                 raise TypeError(
                     f"encode must return codes, a tensor (n, K), got {type(codes).__name__}; "
@@ -150,10 +149,10 @@ def output_sensitivity(
         raise ValueError(f"codes must have shape (n, K) with n >= 1, got {tuple(codes.shape)}")
     steps = per_dim(step, torch.ones(codes.shape[1]), "step")
     device = device_of(decode)
-    base = decode_in_eval_mode(decode, codes.to(device))
+    base = in_eval_mode(decode, codes.to(device))
     out = torch.empty(codes.shape[1])
     for d in range(codes.shape[1]):
         moved = codes.clone()
         moved[:, d] += steps[d]
-        out[d] = (decode_in_eval_mode(decode, moved.to(device)) - base).pow(2).mean().sqrt().cpu()
+        out[d] = (in_eval_mode(decode, moved.to(device)) - base).pow(2).mean().sqrt().cpu()
     return out

@@ -43,13 +43,14 @@ def device_of(decode: Decode) -> torch.device:
     return param.device if param is not None else torch.device("cpu")
 
 
-def decode_in_eval_mode(decode: Decode, z: torch.Tensor) -> torch.Tensor:
-    """``decode(z)`` without gradients, its module (when it has one) in evaluation mode and put
-    back in its mode afterwards, so batch norm uses and keeps its running statistics. A plain
-    function's model is the caller's to put in evaluation mode."""
-    module = module_of(decode)
+def in_eval_mode(fn: Decode, x: torch.Tensor) -> torch.Tensor:
+    """``fn(x)`` without gradients, with ``fn``'s module (a decoder, an encoder; when it has
+    one) in evaluation mode and put back in its mode afterwards, so batch norm uses and keeps
+    its running statistics. A plain function's model is the caller's to put in evaluation
+    mode."""
+    module = module_of(fn)
     with evaluating(*([module] if module is not None else [])):
-        return decode(z)
+        return fn(x)
 
 
 def per_dim(value: float | torch.Tensor | None, default: torch.Tensor, name: str) -> torch.Tensor:
@@ -151,7 +152,7 @@ class Frames:
         """Decode ``z: (m, K)`` to ``(m, h * w)`` intensities in [0, 1], with clear errors."""
         h, w = self.image_shape
         try:
-            x = decode_in_eval_mode(self.decode_fn, z.to(self.device))
+            x = in_eval_mode(self.decode_fn, z.to(self.device))
         except RuntimeError as err:
             if re.search(r"shapes cannot be multiplied|size mismatch", str(err)):
                 raise ValueError(
