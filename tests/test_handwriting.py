@@ -18,7 +18,8 @@ from vaecore.experiments.handwriting import (
     train_stroke_model,
 )
 from vaecore.metrics.likelihood import sequence_bounds
-from vaecore.models.vrnn import VRNN, RNNGauss
+from vaecore.models.parts import count_parameters
+from vaecore.models.vrnn import RNNGMM, VRNN, RNNGauss
 
 
 def tiny_set(n: int = 6) -> StrokeSet:
@@ -64,8 +65,14 @@ def test_a_tiny_run_trains_measures_and_reloads():
     s = load_strokes("test", limit=16, progress=False)
     again = sequence_bounds(model, s, k=4)
     assert float(again["bound"].mean()) == pytest.approx(result.test["bound"])
-    rnn = build_stroke_model(StrokeRun("rnn", z_dim=2, h_dim=8, feat_dim=8, hidden=8))
-    assert isinstance(rnn, RNNGauss)
+    sizes = dict(z_dim=2, h_dim=8, feat_dim=8, hidden=8)
+    rnn = build_stroke_model(StrokeRun("rnn", **sizes))
+    assert type(rnn) is RNNGauss
+    gmm = build_stroke_model(StrokeRun("rnn_gmm", components=5, **sizes))
+    assert type(gmm) is RNNGMM and gmm.components == 5
+    vrnn_size = count_parameters(build_stroke_model(StrokeRun("vrnn", **sizes)))
+    for baseline in (rnn, gmm):  # matched to the VRNN's size, within one state unit's worth
+        assert abs(count_parameters(baseline) - vrnn_size) < 0.05 * vrnn_size
     with pytest.raises(ValueError, match="unknown model"):
         build_stroke_model(StrokeRun("lstm"))
 

@@ -82,9 +82,15 @@ SHOWN = {
         "vaecore.losses:generator_loss",
         "vaecore.data.mixtures:ring_modes",
         "vaecore.metrics.modes:mode_metrics",
+        "vaecore.train_gan:gan_step",
+        "vaecore.losses:r1_penalty",
+    ],
+    "gan-images.ipynb": [
         "vaecore.models.gan:Generator",
         "vaecore.models.gan:Discriminator",
-        "vaecore.train_gan:gan_step",
+        "vaecore.metrics.images:greyness",
+        "vaecore.metrics.images:laplacian_energy",
+        "vaecore.metrics.images:sharpness",
     ],
     "vae.ipynb": [
         "vaecore.losses:kl_per_dimension",
@@ -97,6 +103,7 @@ SHOWN = {
     ],
     "vrnn.ipynb": [
         "vaecore.models.vrnn:RNNGauss.step",
+        "vaecore.losses:mixture_stroke_log_prob",
         "vaecore.models.vrnn:VRNN.step",
         "vaecore.models.vrnn:run_steps",
         "vaecore.models.vrnn:VRNN.step_terms",

@@ -14,6 +14,7 @@ from vaecore.experiments.side_by_side import (
     measure,
     recommendations,
     runs_from_result,
+    sequence_choice,
     summarise,
     train_models,
 )
@@ -257,3 +258,39 @@ def test_summarise_gives_mean_and_sd_and_reads_back_a_result_file():
         json.dumps({"runs": [[dataclasses.asdict(s) for s in run] for run in runs]})
     )
     assert runs_from_result(result) == runs
+
+
+def _vrnn_result(elbo, iw, gauss, gmm):
+    def entry(values):
+        return {"mean": sum(values) / len(values), "values": values}
+
+    return {
+        "results": {
+            "vrnn": {"bound": entry(elbo), "iw_bound": entry(iw)},
+            "rnn": {"bound": entry(gauss)},
+            "rnn_gmm": {"bound": entry(gmm)},
+        }
+    }
+
+
+def test_the_sequence_choice_follows_the_bounds_seed_by_seed():
+    """The VRNN's ELBO and IWAE bound are lower bounds, the RNNs' numbers exact: a side wins only
+    where every seed orders them the same way."""
+    low = [-320.0, -321.0, -319.0]
+    vrnn = _vrnn_result([-270, -272, -271], [-268, -270, -269], low, [-280, -281, -279])
+    choice, evidence = sequence_choice(vrnn)
+    assert choice == "VRNN" and "RNN-GMM" in evidence and "+10.0" in evidence
+    gmm = _vrnn_result([-270, -272, -271], [-268, -270, -269], low, [-260, -259, -262])
+    choice, evidence = sequence_choice(gmm)
+    assert choice == "RNN-GMM" and "+8.0, +11.0, +7.0" in evidence
+    # RNN-GMM between the VRNN's ELBO and its importance-weighted bound: nothing is measured
+    between = _vrnn_result([-270, -272, -271], [-264, -266, -265], low, [-267, -269, -268])
+    assert sequence_choice(between)[0] == "no clear winner (VRNN, RNN-GMM)"
+    # one seed the other way
+    mixed = _vrnn_result([-270, -272, -271], [-268, -270, -269], low, [-275, -265, -275])
+    assert sequence_choice(mixed)[0].startswith("no clear winner")
+    # the stronger baseline is the one compared, whichever it is
+    weak_gmm = _vrnn_result([-270, -272, -271], [-268, -270, -269], [-300] * 3, [-330] * 3)
+    assert "RNN-Gauss" in sequence_choice(weak_gmm)[1]
+    with pytest.raises(ValueError, match="seeds"):
+        sequence_choice(_vrnn_result([-1.0], [-1.0], [-2.0], [-2.0]))

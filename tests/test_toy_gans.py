@@ -10,6 +10,7 @@ from vaecore.data.mixtures import Mixture, grid, grid_modes, ring, ring_modes
 from vaecore.experiments.toy_gans import (
     GENERATORS,
     ToyRun,
+    dirac_gan,
     run_toy_gan,
     run_toy_gans,
     toy_players,
@@ -131,3 +132,23 @@ def test_a_run_says_which_generator_it_trains():
         ToyRun("ring", generator="batchnorm_g")
     with pytest.raises(ValueError, match="pack"):
         ToyRun("ring", pack=0)
+    assert ToyRun("ring", r1_gamma=0.1).label == "GAN + R1 (gamma 0.1), plain G"
+    with pytest.raises(ValueError, match="r1_gamma"):
+        ToyRun("ring", r1_gamma=-1.0)
+
+
+def test_the_dirac_gan_circles_without_r1_and_converges_with_it():
+    """Mescheder et al.'s Dirac GAN: alternating gradient steps circle the equilibrium (0, 0)
+    and close in on it only slowly; with the R1 penalty they reach it."""
+    plain = dirac_gan(0.0, steps=300)
+    remedied = dirac_gan(1.0, steps=300)
+    assert plain.shape == remedied.shape == (301, 2)
+    torch.testing.assert_close(plain[0], torch.tensor([1.0, 1.0]))
+    distance = plain.norm(dim=1)
+    assert float(distance[-1]) > 0.2  # still far after 300 steps
+    assert (plain[:, 0] < 0).any() and (plain[:, 1] < 0).any()  # it goes round, past 0
+    assert float(remedied[-1].norm()) < 1e-6
+    # R1's step on psi: the penalty gamma psi^2 / 2 adds gamma * psi to psi's gradient
+    one = dirac_gan(1.0, steps=1, lr=0.1, start=(0.0, 1.0))
+    zero = dirac_gan(0.0, steps=1, lr=0.1, start=(0.0, 1.0))
+    assert float(zero[1, 1] - one[1, 1]) == pytest.approx(0.1 * 1.0)

@@ -24,7 +24,7 @@ from vaecore.metrics.latents import active_units
 from vaecore.metrics.likelihood import estimate_nll
 from vaecore.models import mistakes
 from vaecore.models.autoencoder import mlp_autoencoder
-from vaecore.models.vae import VAE, FreeBitsVAE
+from vaecore.models.vae import VAE, ConvVAE, FreeBitsVAE
 from vaecore.train import TrainConfig, evaluate_loss, fit
 
 D64 = torch.float64
@@ -480,3 +480,26 @@ def test_free_bits_floor_applies_to_the_batch_average_of_each_dimension():
     mu_x, logvar_x = model.posterior(x)
     floor = torch.clamp(kl_per_dimension(mu_x, logvar_x).mean(0), min=0.5).sum()
     torch.testing.assert_close(terms["loss"], terms["rec"] + 4.0 * floor)
+
+
+def test_the_convolutional_vae_has_the_vaes_interface_and_shapes():
+    """ConvVAE: the encoder halves 28 -> 14 -> 7, the decoder doubles back; codes of any leading
+    shape decode (the IWAE bound draws (k, batch, latent)); every parameter gets a gradient."""
+    torch.manual_seed(0)
+    model = ConvVAE(4, channels=(4, 8))
+    x = torch.rand(6, 784).bernoulli()
+    mu, logvar = model.posterior(x)
+    assert mu.shape == logvar.shape == (6, 4)
+    assert model.decode(torch.randn(3, 6, 4)).shape == (3, 6, 784)
+    assert model.log_likelihood(x, torch.randn(5, 6, 4)).shape == (5, 6)
+    out = model.loss(x)
+    out["loss"].backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+    # the loss is the VAE's: rec - (-KL), with the convolutional networks
+    torch.manual_seed(1)
+    again = model.loss(x)
+    assert torch.isfinite(again["loss"]) and again["kl"] >= 0
+    k_bound = iwae(model, x, k=8)
+    assert k_bound.shape == (6,) and torch.isfinite(k_bound).all()
+    with pytest.raises(ValueError, match="784"):
+        model.posterior(torch.rand(6, 28, 28))

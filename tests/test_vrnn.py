@@ -1,4 +1,5 @@
-"""vaecore.models.vrnn: the VRNN's per-step ELBO, RNN-Gauss, their likelihood helpers, sampling."""
+"""vaecore.models.vrnn: the VRNN's per-step ELBO, RNN-Gauss and RNN-GMM, their likelihood helpers,
+sampling."""
 
 from __future__ import annotations
 
@@ -6,9 +7,14 @@ import pytest
 import torch
 from torch.distributions import Bernoulli, Normal, kl_divergence
 
-from vaecore.losses import gaussian_params, stroke_log_prob
+from vaecore.losses import (
+    gaussian_params,
+    mixture_parts,
+    mixture_stroke_log_prob,
+    stroke_log_prob,
+)
 from vaecore.models.parts import count_parameters
-from vaecore.models.vrnn import VRNN, RNNGauss, matched_rnn, rnn_gauss_parameters
+from vaecore.models.vrnn import RNNGMM, VRNN, RNNGauss, matched_rnn, rnn_gauss_parameters
 from vaecore.train import TrainConfig, fit
 
 
@@ -33,6 +39,7 @@ def strokes_batch(
 MODELS = [
     lambda: VRNN(z_dim=4, h_dim=16, feat_dim=8, hidden=16),
     lambda: RNNGauss(h_dim=16, feat_dim=8, hidden=16),
+    lambda: RNNGMM(3, h_dim=16, feat_dim=8, hidden=16),
 ]
 
 
@@ -52,6 +59,77 @@ def test_stroke_log_prob_matches_torch_distributions():
     torch.testing.assert_close(
         torch.exp(0.5 * logvar), torch.nn.functional.softplus(out[:, 2:4]) + 1e-3
     )
+
+
+def random_points(n: int, seed: int = 1) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    pen = torch.bernoulli(torch.full((n, 1), 0.5), generator=g)
+    return torch.cat([torch.randn(n, 2, generator=g), pen], -1)
+
+
+def test_a_one_component_mixture_is_the_gaussian_output():
+    """K = 1: the weight's logit is irrelevant (softmax of one number is 1), and the mixture's
+    density is stroke_log_prob's, whatever that logit is."""
+    x = random_points(40)
+    out = torch.randn(40, 5, generator=torch.Generator().manual_seed(2)) * 2
+    for w in (-30.0, 0.0, 7.5):
+        mixture_out = torch.cat([torch.full((40, 1), w), out], -1)
+        torch.testing.assert_close(
+            mixture_stroke_log_prob(x, mixture_out, 1e-3), stroke_log_prob(x, out, 1e-3)
+        )
+
+
+def test_the_mixture_matches_torch_distributions_and_its_weights_sum_to_one():
+    g = torch.Generator().manual_seed(3)
+    K, x = 4, random_points(30)
+    out = torch.randn(30, 5 * K + 1, generator=g) * 2
+    log_pi, mu, logvar, pen_logit = mixture_parts(out, 1e-3)
+    torch.testing.assert_close(log_pi.exp().sum(-1), torch.ones(30))
+    rows = out[:, :-1].reshape(30, K, 5)
+    offsets = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=rows[..., 0]),
+        torch.distributions.Independent(
+            Normal(rows[..., 1:3], torch.nn.functional.softplus(rows[..., 3:5]) + 1e-3), 1
+        ),
+    )
+    expected = offsets.log_prob(x[:, :2]) + Bernoulli(logits=out[:, -1]).log_prob(x[:, 2])
+    torch.testing.assert_close(mixture_stroke_log_prob(x, out, 1e-3), expected)
+
+
+def test_the_mixture_density_integrates_to_one_over_the_offsets():
+    """Summed over a fine grid of offsets and both pen values, the density comes to 1."""
+    g = torch.Generator().manual_seed(4)
+    out = torch.randn(1, 5 * 3 + 1, generator=g)
+    grid = torch.linspace(-8, 8, 321)  # spacing 0.05; the components' sigmas are 0.3 to 2
+    dx, dy, pen = torch.meshgrid(grid, grid, torch.tensor([0.0, 1.0]), indexing="ij")
+    x = torch.stack([dx, dy, pen], -1).reshape(-1, 3)
+    p = mixture_stroke_log_prob(x, out.expand(len(x), -1), 1e-3).exp()
+    assert float(p.sum() * 0.05**2) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_drawn_points_follow_the_mixtures_weights_and_components():
+    """Two narrow components far apart, weights 0.3 and 0.7, pen probability 0.2: the drawn
+    points fall near each mean in those shares, with each component's spread."""
+    model = RNNGMM(2, h_dim=4, feat_dim=4, hidden=4)
+    w = torch.log(torch.tensor([0.3, 0.7]))
+    raw = torch.log(torch.expm1(torch.tensor(0.1)))  # softplus(raw) = 0.1 (+ min_std)
+    rows = torch.stack(
+        [torch.tensor([w[0], -5.0, 0.0, raw, raw]), torch.tensor([w[1], 5.0, 2.0, raw, raw])]
+    )
+    out = torch.cat([rows.flatten(), torch.logit(torch.tensor([0.2]))])[None].expand(20_000, -1)
+    x = model.draw(out, torch.Generator().manual_seed(0))
+    right = x[:, 0] > 0
+    assert float(right.float().mean()) == pytest.approx(0.7, abs=0.01)
+    assert float(x[right, 1].mean()) == pytest.approx(2.0, abs=0.01)
+    assert float(x[~right, 0].std()) == pytest.approx(0.101, abs=0.005)
+    assert float(x[:, 2].mean()) == pytest.approx(0.2, abs=0.01)
+    assert set(x[:, 2].unique().tolist()) == {0.0, 1.0}
+
+
+@pytest.mark.parametrize("size", [0, 5, 7, 12])
+def test_a_mixture_output_of_the_wrong_size_is_refused(size):
+    with pytest.raises(ValueError, match="5K \\+ 1"):
+        mixture_stroke_log_prob(torch.zeros(2, 3), torch.zeros(2, size), 1e-3)
 
 
 def test_standard_deviations_are_floored_so_the_density_stays_finite():
@@ -159,9 +237,14 @@ def test_parameter_counts_and_the_matched_baseline():
         assert rnn_gauss_parameters(h, f, k) == count_parameters(
             RNNGauss(h_dim=h, feat_dim=f, hidden=k)
         )
+        assert rnn_gauss_parameters(h, f, k, components=20) == count_parameters(
+            RNNGMM(20, h_dim=h, feat_dim=f, hidden=k)
+        )
     vrnn = VRNN()
-    rnn = matched_rnn(count_parameters(vrnn), feat_dim=64, hidden=128)
-    assert abs(count_parameters(rnn) / count_parameters(vrnn) - 1) < 0.01
+    for components, kind in ((1, RNNGauss), (20, RNNGMM)):
+        rnn = matched_rnn(count_parameters(vrnn), feat_dim=64, hidden=128, components=components)
+        assert type(rnn) is kind
+        assert abs(count_parameters(rnn) / count_parameters(vrnn) - 1) < 0.01
 
 
 @pytest.mark.parametrize(
@@ -184,6 +267,8 @@ def test_bad_sizes_and_generate_arguments_are_refused():
         VRNN(z_dim=0)
     with pytest.raises(ValueError, match="positive"):
         RNNGauss(min_std=0)
+    with pytest.raises(ValueError, match="components must be at least 1"):
+        RNNGMM(0)
     model = VRNN(z_dim=4, h_dim=8, feat_dim=8, hidden=8)
     with pytest.raises(ValueError, match="prefix"):
         model.generate(2, 3, prefix=torch.zeros(3, 3))
@@ -312,11 +397,13 @@ RNN_READERS = {"x_t": {"rnn"}, "h_{t-1}": {"output", "rnn"}}
 
 
 @pytest.mark.parametrize("source", list(RNN_READERS))
-def test_rnn_gauss_predicts_each_point_from_the_past_only(source):
-    """RNN-Gauss: p(x_t | h_{t-1}), h_t = f(phi_x(x_t), h_{t-1}). The output distribution of step
-    t reads h_{t-1} and not x_t (the point it scores); the recurrence reads both."""
+@pytest.mark.parametrize("kind", [RNNGauss, RNNGMM])
+def test_the_rnns_predict_each_point_from_the_past_only(source, kind):
+    """RNN-Gauss and RNN-GMM: p(x_t | h_{t-1}), h_t = f(phi_x(x_t), h_{t-1}). The output
+    distribution of step t reads h_{t-1} and not x_t (the point it scores); the recurrence reads
+    both."""
     torch.manual_seed(0)
-    model = RNNGauss(h_dim=8, feat_dim=6, hidden=8)
+    model = kind(h_dim=8, feat_dim=6, hidden=8)
     names = ["output", "rnn"]
     base, moved = _perturbed_pair(model, names, source)
     changed = {n for n in names if not torch.allclose(base[n][STEP][1], moved[n][STEP][1])}
@@ -411,12 +498,13 @@ def test_the_posterior_reads_the_current_point_and_no_step_reads_a_later_one():
     assert ((out[0]["kl"][:, -1] - out[1]["kl"][:, -1]).abs() > 1e-6).all()
 
 
-def test_rnn_gauss_each_step_is_a_normalised_distribution_of_the_next_point():
+@pytest.mark.parametrize("kind", [RNNGauss, RNNGMM])
+def test_each_rnn_step_is_a_normalised_distribution_of_the_next_point(kind):
     """log p(x_1..T) = sum_t log p(x_t | h_{t-1}) is exact only if each step is a distribution
     of x_t that does not read x_t: summed over a fine grid of offsets and both pen values,
     p(x_2 | x_1) must come to 1."""
     torch.manual_seed(0)
-    model = RNNGauss(h_dim=8, feat_dim=8, hidden=8)
+    model = kind(h_dim=8, feat_dim=8, hidden=8)
     grid = torch.linspace(-8, 8, 161)  # spacing 0.1; the output's sigma is about 0.7 here
     dx, dy, pen = torch.meshgrid(grid, grid, torch.tensor([0.0, 1.0]), indexing="ij")
     second = torch.stack([dx, dy, pen], -1).reshape(-1, 1, 3)

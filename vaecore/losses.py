@@ -18,7 +18,8 @@ losses, and the two gradient estimators. Each formula is in its function's docst
   ``0.5 sum_j (mu_j^2 + s_j^2 - log s_j^2 - 1)``;
 * :func:`reparameterize`, ``z = mu + sigma * eps``, a draw differentiable in ``mu`` and ``sigma``.
 
-**The VRNN's output density** of a pen step, :func:`stroke_log_prob`.
+**The VRNN's output density** of a pen step, :func:`stroke_log_prob`, and the RNN-GMM's mixture,
+:func:`mixture_stroke_log_prob`.
 
 **Bounds on log p(x)** for any model with ``posterior(x) -> (mu, logvar)`` (a diagonal-Gaussian
 ``q(z | x)``) and ``log_likelihood(x, z) -> log p(x | z)``, with the prior ``N(0, I)``, such as
@@ -219,6 +220,35 @@ def stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch
     return gaussian_log_prob(x[..., :2], mu, logvar) + bernoulli_log_prob(x[..., 2], out[..., 4])
 
 
+def mixture_parts(out: torch.Tensor, min_std: float) -> tuple[torch.Tensor, ...]:
+    """Split a mixture output ``out: (..., 5K + 1)`` into its parts: the log-weights
+    ``log pi: (..., K)`` (a log-softmax), the means and log-variances ``(..., K, 2)`` (standard
+    deviations floored as in :func:`gaussian_params`) and the pen's logit ``(...)``.
+
+    ``out`` holds one row ``(w_k, mu_x, mu_y, raw_x, raw_y)`` per component ``k``, then the pen's
+    logit; ``pi = softmax(w)``."""
+    if out.dim() < 1 or out.shape[-1] < 6 or out.shape[-1] % 5 != 1:
+        raise ValueError(
+            f"a mixture output has 5K + 1 numbers per point (K >= 1 components), got "
+            f"{out.shape[-1] if out.dim() else 'a scalar'}"
+        )
+    rows = out[..., :-1].unflatten(-1, (-1, 5))  # (..., K, 5)
+    mu, logvar = gaussian_params(rows[..., 1:], min_std)
+    return F.log_softmax(rows[..., 0], dim=-1), mu, logvar, out[..., -1]
+
+
+def mixture_stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch.Tensor:
+    """``log sum_k pi_k N(dx, dy; mu_k, diag sigma_k^2) + log Bernoulli(pen; sigmoid(logit))``,
+    the RNN-GMM's output density (a mixture density network, Bishop 1994; Graves 2013).
+
+    ``x: (..., 3)``; ``out: (..., 5K + 1)`` (see :func:`mixture_parts`) -> ``(...)``. With
+    ``K = 1`` it is :func:`stroke_log_prob`."""
+    log_pi, mu, logvar, pen_logit = mixture_parts(out, min_std)
+    log_n = gaussian_log_prob(x[..., None, :2].expand_as(mu), mu, logvar)  # (..., K)
+    log_offsets = torch.logsumexp(log_pi + log_n, dim=-1)  # eq. (MIX): log of the weighted sum
+    return log_offsets + bernoulli_log_prob(x[..., 2], pen_logit)
+
+
 # --- bounds on log p(x) ---------------------------------------------------------------------------
 
 
@@ -273,6 +303,22 @@ def generator_loss(fake_logits: torch.Tensor, saturating: bool = False) -> torch
     ``mean -softplus(a)`` = ``log(1 - D(G(z)))`` (module docstring)."""
     # eq. (G-LOSS): the minimax term (saturating), or the non-saturating one
     return (-F.softplus(fake_logits) if saturating else F.softplus(-fake_logits)).mean()
+
+
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Mescheder et al.'s (2018) R1 penalty, ``(gamma / 2) mean_x ||grad_x a(x)||^2`` over the
+    real batch, where ``a`` is the discriminator's logit.
+
+    ``real: (batch, d)`` must require gradients and ``real_logits`` be computed from it (any
+    shape); the penalty keeps its graph, so that it can be minimised with the discriminator's
+    loss. It is 0 for a discriminator that is flat on the data."""
+    if not real.requires_grad:
+        raise ValueError(
+            "the R1 penalty differentiates the logits by the real batch: call "
+            "real.requires_grad_() before computing the logits from it"
+        )
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return 0.5 * gamma * grad.pow(2).flatten(1).sum(dim=1).mean()  # eq. (R1)
 
 
 def optimal_discriminator(log_p_data: torch.Tensor, log_p_g: torch.Tensor) -> torch.Tensor:

@@ -4,6 +4,7 @@ discriminator alone against a fixed fake distribution, whose optimum is known.""
 
 from __future__ import annotations
 
+import math
 import numbers
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from tqdm.auto import tqdm
 
 from vaecore import settings
 from vaecore.data.batches import batch_indices
-from vaecore.losses import discriminator_loss, generator_loss
+from vaecore.losses import discriminator_loss, generator_loss, r1_penalty
 from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.parts import check_batch, evaluating
 from vaecore.train import (
@@ -47,6 +48,7 @@ class GANConfig:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam, as in DCGAN (Radford et al., 2016)
     cosine_decay: bool = False  # anneal both learning rates to 0 over the run
     saturating: bool = False  # True: the minimax generator loss
+    r1_gamma: float = 0.0  # > 0: add the R1 gradient penalty on real data (Mescheder et al., 2018)
     seed: int = 0
     snapshot_every: int = 0  # > 0: record G on fixed noise every so many steps
     snapshot_size: int = 500
@@ -68,6 +70,7 @@ class GANConfig:
                 "betas": (_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)"),
                 "cosine_decay": (flag, "True or False"),
                 "saturating": (flag, "True or False"),
+                "r1_gamma": (_at_least_zero, "a finite number >= 0 (0: no penalty)"),
                 "seed": (whole(0), "a whole number >= 0"),
                 "snapshot_every": (whole(0), "a whole number >= 0 (0: no snapshots)"),
                 "snapshot_size": (whole(1), "a whole number >= 1"),
@@ -75,6 +78,10 @@ class GANConfig:
                 "progress": (optional(flag), "None, True or False"),
             },
         )
+
+
+def _at_least_zero(v: object) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= float(v) < math.inf
 
 
 def _adam_betas(v: object) -> bool:
@@ -185,7 +192,9 @@ def train_gan(
                 x = transform(x)
             check_batch(x, discriminator.data_dim, discriminator, "the real batch")
             check_finite_rows((x,), f"at step {step}, the real batch (after any transform)")
-            row = gan_step(generator, discriminator, opt_g, opt_d, x, rng, config.saturating)
+            row = gan_step(
+                generator, discriminator, opt_g, opt_d, x, rng, config.saturating, config.r1_gamma
+            )
             history.steps.append(row)
             snapshot(step)
             bar.update()
@@ -214,15 +223,19 @@ def gan_step(
     real: torch.Tensor,
     rng: torch.Generator,
     saturating: bool = False,
+    r1_gamma: float = 0.0,
 ) -> dict[str, float]:
-    """One round of the game on a batch of ``real`` data: a discriminator step on ``-V``, then a
-    generator step on its loss; as many fakes as real examples. Returns both losses and the mean
-    of D on the real and on the fake batch."""
+    """One round of the game on a batch of ``real`` data: a discriminator step on ``-V`` (plus the
+    R1 penalty when ``r1_gamma > 0``), then a generator step on its loss; as many fakes as real
+    examples. Returns both losses and the mean of D on the real and on the fake batch."""
     n = len(real)
+    real = real.detach().requires_grad_(r1_gamma > 0)  # R1 differentiates D by the real batch
     # Discriminator: one step on -V, with the fakes held fixed (detached from G).
     fake = generator(generator.noise(n, rng))
     real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
     d_loss = discriminator_loss(real_logits, fake_logits)
+    if r1_gamma > 0:
+        d_loss = d_loss + r1_penalty(real_logits, real, r1_gamma)  # eq. (R1)
     opt_d.zero_grad(set_to_none=True)
     d_loss.backward()
     check_gradients(discriminator, d_loss, "the discriminator")  # finite, or no step

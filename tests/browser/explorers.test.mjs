@@ -14,8 +14,11 @@ import { assertImagesLoad, bookDir, openPage, repoDir, startBook } from "./book.
 const screenshotDir = process.env.SCREENSHOT_DIR;
 const pages = readdirSync(join(bookDir, "chapters")).filter((f) => f.endsWith(".html")).sort();
 // Every chapter notebook has a latent space to explore; the appendices and the Markdown pages
-// (how to use the book, glossary, bibliography) have none.
-const needsExplorer = (page) => !page.startsWith("appendix")
+// (how to use the book, glossary, bibliography) have none, nor has the GAN chapter on 2-D points,
+// whose noise space is the plane the animation shows (its image generator is explored in
+// "GANs on images").
+const WITHOUT_EXPLORER = new Set(["gan.html"]);
+const needsExplorer = (page) => !page.startsWith("appendix") && !WITHOUT_EXPLORER.has(page)
   && existsSync(join(repoDir, "chapters", page.replace(/\.html$/, ".ipynb")));
 
 let book;

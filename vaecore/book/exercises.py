@@ -126,3 +126,12 @@ def feature_sets(g: torch.Generator, f: int = 8) -> tuple[torch.Tensor, ...]:
     )
     b = torch.randn(200, f, generator=g, dtype=torch.float64) @ mix + 0.3
     return a, b
+
+
+def grey_images(g: torch.Generator, batch: int = 12) -> tuple[torch.Tensor]:
+    """``(x,)``, ``x: (batch, 784)``: 28 x 28 images of grey pixels in [0, 1], some smooth and
+    some noisy."""
+    noisy = torch.rand(batch // 2, 784, generator=g)
+    ramp = torch.linspace(0, 1, 28)
+    smooth = (ramp[:, None] * ramp[None, :]).flatten().expand(batch - batch // 2, 784)
+    return (torch.cat([noisy, smooth * torch.rand(batch - batch // 2, 1, generator=g)]),)

@@ -34,3 +34,19 @@ BURDA_2016: dict[str, float] = {
     "IWAE k=50": 84.78,
     "epochs": 3280,
 }
+
+#: Two speech columns of Table 1 of Chung et al. (2015), the ones the VRNN chapter quotes, with
+#: the average log-likelihood per test sequence of RNN-Gauss and RNN-GMM (exact) and the lower
+#: bound of the VRNNs (their ELBO, printed with ">="), on Blizzard and TIMIT. Log-densities of real-valued
+#: speech frames, so only their order carries over to other data. As printed there and
+#: reproduced in Table 1 of Shabanian et al. (2017, "Variational Bi-LSTMs").
+CHUNG_2015: dict[str, dict[str, float]] = {
+    "RNN-Gauss": {"Blizzard": 3539, "TIMIT": -1900},
+    "RNN-GMM": {"Blizzard": 7413, "TIMIT": 26643},
+    "VRNN-Gauss": {"Blizzard": 9223, "TIMIT": 28805},
+    "VRNN-GMM": {"Blizzard": 9392, "TIMIT": 28982},
+}
+
+#: The reverse KL (nats) of PacGAN4's samples on the 2-D benchmarks, as printed in Table 1 of
+#: PacGAN (Lin et al., 2018), beside its modes and high-quality share in :data:`MODE_COVERAGE`.
+PACGAN4_REVERSE_KL: dict[str, float] = {"ring": 0.07, "grid": 0.04}

@@ -19,14 +19,21 @@ from vaecore.train import History, TrainConfig, fit
 
 #: The VRNN chapter's sizes in its full setting; ``benchmarks/vrnn_vs_rnn.py`` repeats it.
 FULL = Budget(
-    n_train=None, n_test=None, epochs={"vrnn": 3, "rnn": 3}, sizes={"seeds": 3, "iw_k": 20}
+    n_train=None,
+    n_test=None,
+    epochs={"vrnn": 3, "rnn": 3, "rnn_gmm": 3},
+    sizes={"seeds": 3, "iw_k": 20},
 )
 #: The VRNN chapter's sizes in quick mode.
 QUICK = Budget(
-    n_train=1_000, n_test=100, epochs={"vrnn": 1, "rnn": 1}, sizes={"seeds": 3, "iw_k": 4}
+    n_train=1_000,
+    n_test=100,
+    epochs={"vrnn": 1, "rnn": 1, "rnn_gmm": 1},
+    sizes={"seeds": 3, "iw_k": 4},
 )
 
-MODELS = ("vrnn", "rnn")
+#: The models a :class:`StrokeRun` can train, by name, and what each is called in the book.
+MODELS = {"vrnn": "VRNN", "rnn": "RNN-Gauss", "rnn_gmm": "RNN-GMM"}
 
 
 @dataclass(frozen=True)
@@ -34,8 +41,9 @@ class StrokeRun:
     """One stroke model trained on the Omniglot strokes: every setting (see
     :func:`train_stroke_model`).
 
-    ``model`` is ``"vrnn"`` or ``"rnn"``; the RNN-Gauss gets the state size that matches the VRNN's
-    parameter count (:func:`vaecore.models.vrnn.matched_rnn`)."""
+    ``model`` is one of :data:`MODELS`: ``"vrnn"``, ``"rnn"`` (RNN-Gauss) or ``"rnn_gmm"``
+    (RNN-GMM, with ``components`` Gaussians); the two RNNs get the state size that matches the
+    VRNN's parameter count (:func:`vaecore.models.vrnn.matched_rnn`)."""
 
     model: str
     seed: int = 0
@@ -47,6 +55,7 @@ class StrokeRun:
     h_dim: int = 128
     feat_dim: int = 64
     hidden: int = 128
+    components: int = 20  # RNN-GMM's mixture, as in Chung et al.
     n_train: int | None = None  # None: all 30,000 training sequences
     n_test: int | None = None  # None: all 1,000 test sequences
     iw_samples: int = 20  # k of the importance-weighted bound
@@ -72,12 +81,15 @@ class StrokeResult:
 def build_stroke_model(run: StrokeRun) -> StrokeModel:
     """The untrained model of ``run``, initialised from ``run.seed``."""
     if run.model not in MODELS:
-        raise ValueError(f"unknown model {run.model!r}; choose one of {MODELS}")
+        raise ValueError(f"unknown model {run.model!r}; choose one of {list(MODELS)}")
     vrnn = VRNN(z_dim=run.z_dim, h_dim=run.h_dim, feat_dim=run.feat_dim, hidden=run.hidden)
     torch.manual_seed(run.seed)
     if run.model == "vrnn":
         return VRNN(z_dim=run.z_dim, h_dim=run.h_dim, feat_dim=run.feat_dim, hidden=run.hidden)
-    return matched_rnn(count_parameters(vrnn), feat_dim=run.feat_dim, hidden=run.hidden)
+    components = run.components if run.model == "rnn_gmm" else 1
+    return matched_rnn(
+        count_parameters(vrnn), feat_dim=run.feat_dim, hidden=run.hidden, components=components
+    )
 
 
 def train_stroke_model(run: StrokeRun) -> StrokeResult:

@@ -1,6 +1,7 @@
 """GANs on the 2-D mixtures, one run per configuration and seed: the runs of the GAN chapter's
 mode-collapse experiments and of ``benchmarks/gan_modes.py``, measured with
-:mod:`vaecore.metrics.modes`."""
+:mod:`vaecore.metrics.modes`; and the Dirac GAN of Mescheder et al. (2018), the smallest game
+whose training can circle its equilibrium forever (:func:`dirac_gan`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import torch
 
 from vaecore.data.mixtures import BENCHMARKS
 from vaecore.experiments.parallel import map_in_processes
+from vaecore.losses import discriminator_loss, generator_loss, r1_penalty
 from vaecore.metrics.modes import ModeReport, mode_metrics
 from vaecore.models.gan import Discriminator, Generator
 from vaecore.train_gan import GANConfig, GANHistory, train_gan
@@ -21,12 +23,25 @@ GENERATORS = {
 }
 
 
+#: The R1 penalty's weight in the GAN chapter and ``benchmarks/gan_modes.py``.
+R1_GAMMA = 1.0
+
+#: The 2-D models of the GAN chapter in its full setting, each by its name and what it changes
+#: from ``ToyRun(benchmark)``, the plain GAN (the R1 runs are twice as long).
+TOY_MODELS: dict[str, dict[str, object]] = {
+    "plain": {},
+    "batchnorm": {"generator": "batchnorm"},
+    "r1": {"r1_gamma": R1_GAMMA, "steps": 12_000},
+}
+
+
 @dataclass(frozen=True)
 class ToyRun:
     """One GAN trained on a benchmark: the settings, all of them (see :func:`run_toy_gan`).
 
     ``generator`` names the generator's kind (:data:`GENERATORS`): ``"plain"``, the default, or
-    ``"batchnorm"``; ``pack`` is PacGAN's packing of the discriminator, 1 for a plain GAN. So
+    ``"batchnorm"``; ``pack`` is PacGAN's packing of the discriminator, 1 for a plain GAN;
+    ``r1_gamma > 0`` adds the R1 gradient penalty to the discriminator's loss. So
     ``ToyRun("grid")`` is the plain GAN, and every other model says what it changes.
     """
 
@@ -34,6 +49,7 @@ class ToyRun:
     seed: int = 0
     generator: str = "plain"  # "plain" or "batchnorm" (GENERATORS)
     pack: int = 1  # PacGAN's packing; 1 is the plain GAN
+    r1_gamma: float = 0.0  # the R1 penalty's weight; 0 is the plain GAN
     steps: int = 6000
     hidden: tuple[int, ...] = (128, 128, 128)
     batch_size: int = 256
@@ -48,11 +64,16 @@ class ToyRun:
             )
         if self.pack < 1:
             raise ValueError(f"pack must be at least 1, got {self.pack}")
+        if not self.r1_gamma >= 0:
+            raise ValueError(f"r1_gamma must be at least 0, got {self.r1_gamma}")
 
     @property
     def label(self) -> str:
-        """The model in words, e.g. ``"GAN, plain G"`` or ``"PacGAN4, batch-normalised G"``."""
+        """The model in words, e.g. ``"GAN, plain G"``, ``"PacGAN4, batch-normalised G"`` or
+        ``"GAN + R1 (gamma 0.1), plain G"``."""
         model = "GAN" if self.pack == 1 else f"PacGAN{self.pack}"
+        if self.r1_gamma:
+            model += f" + R1 (gamma {self.r1_gamma:g})"
         return f"{model}, {'plain' if self.generator == 'plain' else 'batch-normalised'} G"
 
 
@@ -80,6 +101,7 @@ def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
         lr_g=run.lr,
         lr_d=run.lr,
         cosine_decay=True,
+        r1_gamma=run.r1_gamma,
         seed=run.seed,
         snapshot_every=run.snapshot_every,
         snapshot_size=run.n_eval,
@@ -95,3 +117,31 @@ def run_toy_gans(runs: list[ToyRun], workers: int = 2) -> list[tuple[ModeReport,
     """:func:`run_toy_gan` for each run, ``workers`` at a time in separate processes
     (:func:`vaecore.experiments.parallel.map_in_processes`)."""
     return map_in_processes(run_toy_gan, runs, workers, desc="toy GANs")
+
+
+def dirac_gan(
+    r1_gamma: float = 0.0, steps: int = 300, lr: float = 0.2, start: tuple[float, float] = (1, 1)
+) -> torch.Tensor:
+    """The Dirac GAN (Mescheder et al., 2018): the data all at 0, a generator whose every sample is
+    ``theta``, a discriminator with logit ``a(x) = psi * x``; the equilibrium is ``theta = psi =
+    0``. Alternating gradient steps of size ``lr`` on :func:`~vaecore.losses.discriminator_loss`
+    (plus the R1 penalty when ``r1_gamma > 0``, here ``r1_gamma psi^2 / 2``) and the
+    non-saturating :func:`~vaecore.losses.generator_loss`, from ``(theta, psi) = start``.
+    Returns the path ``(steps + 1, 2)`` of ``(theta, psi)``."""
+    theta = torch.tensor([float(start[0])], requires_grad=True)
+    psi = torch.tensor([float(start[1])], requires_grad=True)
+    path = [(theta.item(), psi.item())]
+    for _ in range(steps):
+        real = torch.zeros(1, 1, requires_grad=True)  # a batch of one data point, at 0
+        real_logits = psi * real[:, 0]
+        d_loss = discriminator_loss(real_logits, psi * theta.detach())
+        if r1_gamma > 0:
+            d_loss = d_loss + r1_penalty(real_logits, real, r1_gamma)
+        (grad_psi,) = torch.autograd.grad(d_loss, psi)
+        with torch.no_grad():
+            psi -= lr * grad_psi
+        (grad_theta,) = torch.autograd.grad(generator_loss(psi.detach() * theta), theta)
+        with torch.no_grad():
+            theta -= lr * grad_theta
+        path.append((theta.item(), psi.item()))
+    return torch.tensor(path)

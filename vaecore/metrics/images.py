@@ -30,14 +30,15 @@ def laplacian_energy(x: torch.Tensor) -> float:
     """``mean (Laplacian of the image)^2`` over ``x: (n, 784)``, 28x28 images: how much the
     pixels curve, which blurring removes."""
     images = x.reshape(-1, 1, 28, 28).float()
-    return float(torch.nn.functional.conv2d(images, _LAPLACIAN.view(1, 1, 3, 3)).pow(2).mean())
+    laplacian = torch.nn.functional.conv2d(images, _LAPLACIAN.view(1, 1, 3, 3))  # inner pixels
+    return float(laplacian.pow(2).mean())
 
 
 def sharpness(x: torch.Tensor, reference: torch.Tensor) -> float:
     """``laplacian_energy(x) / laplacian_energy(reference)``: 1 for strokes as sharp as the
     reference's (real digits), below 1 for blurred ones (one 3x3 mean filter takes real digits
     far below 1), above 1 for noisy ones."""
-    return laplacian_energy(x) / laplacian_energy(reference)
+    return laplacian_energy(x) / laplacian_energy(reference)  # eq. (SHARP)
 
 
 def class_shares(labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:

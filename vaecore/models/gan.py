@@ -95,10 +95,53 @@ class Discriminator(nn.Module):
 
 
 def mnist_players() -> tuple[Generator, Discriminator]:
-    """The GAN chapter's MNIST players: a batch-normalised generator 64-256-512-1024-784 with a
-    sigmoid output (noise ``(n, 64)`` -> images ``(n, 784)`` in [0, 1]) and a discriminator
-    784-512-256-1. Call ``torch.manual_seed`` first for reproducible weights."""
+    """The MNIST players of the chapter "GANs on images": a batch-normalised generator
+    64-256-512-1024-784 with a sigmoid output (noise ``(n, 64)`` -> images ``(n, 784)`` in
+    [0, 1]) and a discriminator 784-512-256-1. Call ``torch.manual_seed`` first for reproducible
+    weights."""
     return (
         Generator(64, 784, hidden=(256, 512, 1024), output="sigmoid", batchnorm=True),
         Discriminator(784, hidden=(512, 256)),
     )
+
+
+class ConvGenerator(Generator):
+    """DCGAN's generator (Radford et al., 2016) for 28 x 28 images, sized for a CPU:
+    ``z (n, noise_dim) -> Linear -> (c1, 7, 7) -> (c2, 14, 14) -> (1, 28, 28) -> (n, 784)``,
+    two transposed convolutions that double the side, batch norm and ReLU after every layer but
+    the last, and a sigmoid (``Generator.forward``)."""
+
+    def __init__(self, noise_dim: int = 64, channels: tuple[int, int] = (64, 32)) -> None:
+        super().__init__(noise_dim, 784, hidden=(), output="sigmoid")  # checks; the net is below
+        c1, c2 = channels
+        self.net = nn.Sequential(
+            nn.Linear(noise_dim, c1 * 7 * 7),
+            nn.BatchNorm1d(c1 * 7 * 7),
+            nn.ReLU(),
+            nn.Unflatten(1, (c1, 7, 7)),
+            nn.ConvTranspose2d(c1, c2, 4, stride=2, padding=1),  # 7 x 7 -> 14 x 14
+            nn.BatchNorm2d(c2),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c2, 1, 4, stride=2, padding=1),  # 14 x 14 -> 28 x 28, logits
+            nn.Flatten(),
+        )
+
+
+class ConvDiscriminator(Discriminator):
+    """DCGAN's discriminator for 28 x 28 images, sized for a CPU: ``x (n, 784) -> (1, 28, 28) ->
+    (c1, 14, 14) -> (c2, 7, 7) -> logits (n,)``, two strided convolutions that halve the side,
+    each followed by LeakyReLU(0.2), and a linear layer; no batch norm, as in DCGAN's first
+    layer, so that each image is judged on its own."""
+
+    def __init__(self, channels: tuple[int, int] = (32, 64)) -> None:
+        super().__init__(784, hidden=())  # checks; the net is below
+        c1, c2 = channels
+        self.net = nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28 x 28 -> 14 x 14
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1),  # 14 x 14 -> 7 x 7
+            nn.LeakyReLU(0.2),
+            nn.Flatten(),
+            nn.Linear(c2 * 7 * 7, 1),
+        )

@@ -49,6 +49,19 @@ def _refuse_foreign_input(net: nn.Module, args: tuple) -> None:
         )
 
 
+class LeadingDims(nn.Module):
+    """``net``, which reads a batch ``(n, d)``, applied to ``x: (..., d)``: the leading dimensions
+    are flattened into one batch and restored on the output (e.g. a convolutional decoder given
+    ``(samples, batch, k)`` codes)."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.reshape(-1, x.shape[-1])).unflatten(0, x.shape[:-1])
+
+
 @contextmanager
 def evaluating(*modules: nn.Module) -> Iterator[None]:
     """Inside the block: every module (and each of its layers) in evaluation mode, and no

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from vaecore.losses import bernoulli_nll, kl_per_dimension, reparameterize
-from vaecore.models.parts import check_batch, mlp
+from vaecore.models.parts import LeadingDims, check_batch, mlp
 
 
 class VAE(nn.Module):
@@ -34,7 +34,7 @@ class VAE(nn.Module):
             raise ValueError(f"need latent_dim > 0 and beta >= 0, got {latent_dim} and {beta}")
         self.latent_dim, self.beta, self.data_dim = latent_dim, beta, data_dim
         self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
-        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
+        self.decoder: nn.Module = mlp([latent_dim, *reversed(hidden), data_dim])
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``x: (batch, d)`` -> ``(mu, logvar)``, each ``(batch, k)``: the parameters of the
@@ -95,6 +95,39 @@ class VAE(nn.Module):
             "log_std": 0.5 * logvar.detach().mean(),
             "code_norm": mu.detach().norm(dim=-1).mean(),
         }
+
+
+class ConvVAE(VAE):
+    """The VAE with convolutional networks of the DCGAN players' shape, for 28 x 28 images:
+    encoder ``(n, 784) -> (1, 28, 28) -> (c1, 14, 14) -> (c2, 7, 7) -> 2 latent_dim``, decoder
+    the mirror image with transposed convolutions, ReLU between layers. The loss, the bounds and
+    the sampling are the VAE's."""
+
+    def __init__(
+        self, latent_dim: int = 32, channels: tuple[int, int] = (32, 64), beta: float = 1.0
+    ) -> None:
+        super().__init__(latent_dim, hidden=(), beta=beta)  # checks; the networks are below
+        c1, c2 = channels
+        self.encoder = nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28 x 28 -> 14 x 14
+            nn.ReLU(),
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1),  # 14 x 14 -> 7 x 7
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(c2 * 7 * 7, 2 * latent_dim),  # mu and log sigma^2
+        )
+        self.decoder = LeadingDims(  # codes of any leading shape, as the IWAE bound needs
+            nn.Sequential(
+                nn.Linear(latent_dim, c2 * 7 * 7),
+                nn.ReLU(),
+                nn.Unflatten(1, (c2, 7, 7)),
+                nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),  # 7 x 7 -> 14 x 14
+                nn.ReLU(),
+                nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # 14 x 14 -> 28 x 28
+                nn.Flatten(),  # logits of p(x | z)
+            )
+        )
 
 
 class FreeBitsVAE(VAE):

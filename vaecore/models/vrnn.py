@@ -1,4 +1,5 @@
-"""The variational RNN (Chung et al. 2015) and its baseline without latent variables, RNN-Gauss.
+"""The variational RNN (Chung et al. 2015) and its baselines without latent variables, RNN-Gauss
+and RNN-GMM.
 
 Both read pen strokes ``x_t = (dx_t, dy_t, pen_t)`` (see :func:`vaecore.data.datasets.load_strokes`)
 one step at a time and model each step given the past, through a recurrent state ``h`` (``h_0 = 0``,
@@ -10,6 +11,11 @@ density stays finite.
 
     p(x_t | x_<t) = p(x_t | h_{t-1})              h_t = f(phi_x(x_t), h_{t-1})
     log p(x_1..T) = sum_t log p(x_t | h_{t-1})    (exact)
+
+**RNN-GMM** is RNN-Gauss whose offsets follow a mixture of ``K`` Gaussians (Chung et al. used
+``K = 20``)::
+
+    p(dx, dy | h_{t-1}) = sum_k pi_k N(dx, dy; mu_k, diag sigma_k^2),   pi = softmax(w)
 
 **VRNN**, a latent ``z_t`` at every step::
 
@@ -40,6 +46,8 @@ from vaecore.losses import (
     gaussian_kl,
     gaussian_log_prob,
     gaussian_params,
+    mixture_parts,
+    mixture_stroke_log_prob,
     stroke_log_prob,
 )
 from vaecore.models.parts import mlp
@@ -171,10 +179,53 @@ class RNNGauss(StrokeModel):
         h = torch.zeros(n, self.h_dim, device=next(self.parameters()).device)
         xs = []
         for _ in range(steps):
-            x = _draw_point(self.output(h), self.min_std, _noise(n, h, generator))
+            x = self.draw(self.output(h), generator)
             xs.append(x)
             h = self.rnn(self.phi_x(x), h)
         return torch.stack(xs, dim=1)
+
+    def draw(self, out: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """One point ``(n, 3)`` from the output distribution ``out: (n, 5)``."""
+        return _draw_point(out, self.min_std, _noise(len(out), out, generator))
+
+
+class RNNGMM(RNNGauss):
+    """RNN-Gauss with a mixture of ``components`` Gaussians for the offsets (RNN-GMM in Chung et
+    al. 2015, who used 20): the output layer ``h_{t-1} -> hidden -> 5 components + 1`` gives the
+    weights, means and standard deviations of the components, and the pen's logit."""
+
+    def __init__(
+        self,
+        components: int = 20,
+        h_dim: int = 128,
+        feat_dim: int = 64,
+        hidden: int = 128,
+        min_std: float = 1e-3,
+    ) -> None:
+        super().__init__(h_dim, feat_dim, hidden, min_std)
+        if components < 1:
+            raise ValueError(f"components must be at least 1, got {components}")
+        self.components = components
+        self.output = mlp([h_dim, hidden, 5 * components + 1])
+
+    def step(
+        self, x_t: torch.Tensor, fx_t: torch.Tensor, h: torch.Tensor
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """One step: ``log p(x_t | h_{t-1})`` under the mixture, then ``h_t = f(phi_x(x_t),
+        h_{t-1})``. Shapes as in :meth:`RNNGauss.step`."""
+        log_px = mixture_stroke_log_prob(x_t, self.output(h), self.min_std)
+        h = self.rnn(fx_t, h)
+        return {"log_px": log_px}, h
+
+    def draw(self, out: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+        """One point ``(n, 3)`` from the mixture ``out: (n, 5 components + 1)``: a component ``k``
+        with probability ``pi_k``, then its Gaussian, and the pen."""
+        log_pi, mu, logvar, pen_logit = mixture_parts(out, self.min_std)
+        noise = _noise(len(out), out, generator, 4)
+        uniform = 0.5 * (1 + torch.erf(noise[:, 3:] / math.sqrt(2)))  # one U(0, 1) per row
+        k = (log_pi.exp().cumsum(-1) < uniform).sum(-1).clamp(max=self.components - 1)
+        rows = torch.arange(len(out), device=out.device)
+        return _draw_from(mu[rows, k], logvar[rows, k], pen_logit, noise)
 
 
 class VRNN(StrokeModel):
@@ -294,30 +345,45 @@ def _noise(
 
 
 def _draw_point(out: torch.Tensor, min_std: float, noise: torch.Tensor) -> torch.Tensor:
-    """One point from the output distribution ``out: (n, 5)``, using ``noise: (n or 1, 3)``:
-    offsets ``mu + sigma * noise[:, :2]``, pen 1 when ``Phi(noise[:, 2]) < sigmoid(logit)``."""
+    """One point from the output distribution ``out: (n, 5)``, using ``noise: (n or 1, 3)``."""
     mu, logvar = gaussian_params(out[:, :4], min_std)
+    return _draw_from(mu, logvar, out[:, 4], noise)
+
+
+def _draw_from(
+    mu: torch.Tensor, logvar: torch.Tensor, pen_logit: torch.Tensor, noise: torch.Tensor
+) -> torch.Tensor:
+    """Offsets ``mu + sigma * noise[:, :2]`` (``mu, logvar: (n, 2)``) and the pen, 1 when
+    ``Phi(noise[:, 2]) < sigmoid(pen_logit)`` (``pen_logit: (n,)``) -> ``(n, 3)``."""
     offsets = mu + torch.exp(0.5 * logvar) * noise[:, :2]
-    uniform = 0.5 * (1 + torch.erf(noise[:, 2:] / math.sqrt(2)))
-    pen = (uniform < torch.sigmoid(out[:, 4:])).to(out.dtype)
-    return torch.cat([offsets, pen], dim=-1)
+    uniform = 0.5 * (1 + torch.erf(noise[:, 2] / math.sqrt(2)))
+    pen = (uniform < torch.sigmoid(pen_logit)).to(mu.dtype)
+    return torch.cat([offsets, pen[:, None]], dim=-1)
 
 
-def rnn_gauss_parameters(h_dim: int, feat_dim: int, hidden: int) -> int:
-    """:class:`RNNGauss`'s parameter count: ``phi_x`` + the GRU cell ``3 h (feat + h) + 6 h``
-    + the output layers (checked against :func:`vaecore.models.parts.count_parameters` in the
-    tests)."""
+def rnn_gauss_parameters(h_dim: int, feat_dim: int, hidden: int, components: int = 1) -> int:
+    """The parameter count of :class:`RNNGauss` (``components = 1``) or :class:`RNNGMM`:
+    ``phi_x`` + the GRU cell ``3 h (feat + h) + 6 h`` + the output layers (checked against
+    :func:`vaecore.models.parts.count_parameters` in the tests)."""
+    outputs = 5 if components == 1 else 5 * components + 1
     phi_x = 3 * feat_dim + feat_dim + feat_dim * feat_dim + feat_dim
     gru = 3 * h_dim * (feat_dim + h_dim) + 6 * h_dim
-    return phi_x + gru + h_dim * hidden + hidden + hidden * 5 + 5
+    return phi_x + gru + h_dim * hidden + hidden + hidden * outputs + outputs
 
 
 def matched_rnn(
-    n_parameters: int, feat_dim: int = 64, hidden: int = 128, min_std: float = 1e-3
+    n_parameters: int,
+    feat_dim: int = 64,
+    hidden: int = 128,
+    min_std: float = 1e-3,
+    components: int = 1,
 ) -> RNNGauss:
-    """The RNN-Gauss whose parameter count is closest to ``n_parameters`` (e.g. a VRNN's),
-    found by its state size ``h_dim``."""
+    """The RNN-Gauss (``components = 1``) or RNN-GMM whose parameter count is closest to
+    ``n_parameters`` (e.g. a VRNN's), found by its state size ``h_dim``."""
     best = min(
-        range(1, 4097), key=lambda h: abs(rnn_gauss_parameters(h, feat_dim, hidden) - n_parameters)
+        range(1, 4097),
+        key=lambda h: abs(rnn_gauss_parameters(h, feat_dim, hidden, components) - n_parameters),
     )
-    return RNNGauss(h_dim=best, feat_dim=feat_dim, hidden=hidden, min_std=min_std)
+    if components == 1:
+        return RNNGauss(h_dim=best, feat_dim=feat_dim, hidden=hidden, min_std=min_std)
+    return RNNGMM(components, h_dim=best, feat_dim=feat_dim, hidden=hidden, min_std=min_std)
