@@ -37,9 +37,9 @@ BURDA_2016: dict[str, float] = {
 
 #: Two speech columns of Table 1 of Chung et al. (2015), the ones the VRNN chapter quotes, with
 #: the average log-likelihood per test sequence of RNN-Gauss and RNN-GMM (exact) and the lower
-#: bound of the VRNNs (their ELBO, printed with ">="), on Blizzard and TIMIT. Log-densities of real-valued
-#: speech frames, so only their order carries over to other data. As printed there and
-#: reproduced in Table 1 of Shabanian et al. (2017, "Variational Bi-LSTMs").
+#: bound of the VRNNs (their ELBO, printed with ">="), on Blizzard and TIMIT. Log-densities of
+#: real-valued speech frames, so only their order carries over to other data. As printed there
+#: and reproduced in Table 1 of Shabanian et al. (2017, "Variational Bi-LSTMs").
 CHUNG_2015: dict[str, dict[str, float]] = {
     "RNN-Gauss": {"Blizzard": 3539, "TIMIT": -1900},
     "RNN-GMM": {"Blizzard": 7413, "TIMIT": 26643},
