@@ -309,10 +309,14 @@ def test_r1_penalty_known_answers():
     torch.testing.assert_close(grad, 0.1 * w.detach())
 
 
-def test_r1_penalty_refuses_a_batch_without_gradients():
+def test_r1_penalty_refuses_a_batch_without_gradients_and_a_bad_weight():
     x = torch.randn(4, 2)
     with pytest.raises(ValueError, match="requires_grad_"):
         r1_penalty(Discriminator(2)(x), x, 0.1)
+    x.requires_grad_()
+    for gamma in (-1.0, float("nan"), float("inf"), "1", True):
+        with pytest.raises(ValueError, match="gamma"):
+            r1_penalty(Discriminator(2)(x), x, gamma)
 
 
 def test_train_gan_adds_the_r1_penalty_to_the_discriminators_loss_only(monkeypatch):

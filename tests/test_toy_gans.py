@@ -133,8 +133,9 @@ def test_a_run_says_which_generator_it_trains():
     with pytest.raises(ValueError, match="pack"):
         ToyRun("ring", pack=0)
     assert ToyRun("ring", r1_gamma=0.1).label == "GAN + R1 (gamma 0.1), plain G"
-    with pytest.raises(ValueError, match="r1_gamma"):
-        ToyRun("ring", r1_gamma=-1.0)
+    for gamma in (-1.0, float("nan"), float("inf"), "0.1", True):
+        with pytest.raises(ValueError, match="r1_gamma"):
+            ToyRun("ring", r1_gamma=gamma)
 
 
 def test_the_dirac_gan_circles_without_r1_and_converges_with_it():

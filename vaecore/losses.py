@@ -62,6 +62,7 @@ mean and spread can be compared."""
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Callable, Protocol
 
 import torch
@@ -312,6 +313,10 @@ def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor, gamma: float) -> t
     ``real: (batch, d)`` must require gradients and ``real_logits`` be computed from it (any
     shape); the penalty keeps its graph, so that it can be minimised with the discriminator's
     loss. It is 0 for a discriminator that is flat on the data."""
+    if isinstance(gamma, bool) or not (isinstance(gamma, numbers.Real) and 0 <= gamma < math.inf):
+        raise ValueError(
+            f"the R1 penalty's weight gamma must be a finite number >= 0, got {gamma!r}"
+        )
     if not real.requires_grad:
         raise ValueError(
             "the R1 penalty differentiates the logits by the real batch: call "

@@ -5,6 +5,8 @@ whose training can circle its equilibrium forever (:func:`dirac_gan`)."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -64,8 +66,11 @@ class ToyRun:
             )
         if self.pack < 1:
             raise ValueError(f"pack must be at least 1, got {self.pack}")
-        if not self.r1_gamma >= 0:
-            raise ValueError(f"r1_gamma must be at least 0, got {self.r1_gamma}")
+        gamma = self.r1_gamma
+        if isinstance(gamma, bool) or not (
+            isinstance(gamma, numbers.Real) and 0 <= gamma < math.inf
+        ):
+            raise ValueError(f"r1_gamma must be a finite number >= 0, got {self.r1_gamma!r}")
 
     @property
     def label(self) -> str:
