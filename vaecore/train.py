@@ -71,6 +71,11 @@ def positive(v: object) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < float(v) < math.inf
 
 
+def at_least_zero(v: object) -> bool:
+    """Whether ``v`` is a finite number at or above 0 (Python's or NumPy's, not a ``bool``)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= float(v) < math.inf
+
+
 def check_fields(config: object, rules: dict[str, tuple[Callable[[object], bool], str]]) -> None:
     """Refuse a config whose field fails its rule, ``{field: (check, what is accepted)}``, with a
     message that names the field, the value and what is accepted."""

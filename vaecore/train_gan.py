@@ -4,7 +4,6 @@ discriminator alone against a fixed fake distribution, whose optimum is known.""
 
 from __future__ import annotations
 
-import math
 import numbers
 import time
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.parts import check_batch, evaluating
 from vaecore.train import (
     TrainingDiverged,
+    at_least_zero,
     attach_history,
     check_fields,
     check_finite_rows,
@@ -70,7 +70,7 @@ class GANConfig:
                 "betas": (_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)"),
                 "cosine_decay": (flag, "True or False"),
                 "saturating": (flag, "True or False"),
-                "r1_gamma": (_at_least_zero, "a finite number >= 0 (0: no penalty)"),
+                "r1_gamma": (at_least_zero, "a finite number >= 0 (0: no penalty)"),
                 "seed": (whole(0), "a whole number >= 0"),
                 "snapshot_every": (whole(0), "a whole number >= 0 (0: no snapshots)"),
                 "snapshot_size": (whole(1), "a whole number >= 1"),
@@ -78,10 +78,6 @@ class GANConfig:
                 "progress": (optional(flag), "None, True or False"),
             },
         )
-
-
-def _at_least_zero(v: object) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= float(v) < math.inf
 
 
 def _adam_betas(v: object) -> bool:

@@ -5,8 +5,6 @@ whose training can circle its equilibrium forever (:func:`dirac_gan`)."""
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import torch
@@ -16,6 +14,7 @@ from vaecore.experiments.parallel import map_in_processes
 from vaecore.losses import discriminator_loss, generator_loss, r1_penalty
 from vaecore.metrics.modes import ModeReport, mode_metrics
 from vaecore.models.gan import Discriminator, Generator
+from vaecore.train import at_least_zero
 from vaecore.train_gan import GANConfig, GANHistory, train_gan
 
 #: The generators a :class:`ToyRun` can train, by name, and what each is.
@@ -66,10 +65,7 @@ class ToyRun:
             )
         if self.pack < 1:
             raise ValueError(f"pack must be at least 1, got {self.pack}")
-        gamma = self.r1_gamma
-        if isinstance(gamma, bool) or not (
-            isinstance(gamma, numbers.Real) and 0 <= gamma < math.inf
-        ):
+        if not at_least_zero(self.r1_gamma):
             raise ValueError(f"r1_gamma must be a finite number >= 0, got {self.r1_gamma!r}")
 
     @property
