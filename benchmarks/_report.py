@@ -8,9 +8,12 @@ import math
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
+
+from vaecore.experiments.side_by_side import MIN_SEEDS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +34,15 @@ def arguments(doc: str, quick: str) -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--out", help="write the JSON result here too")
     return parser
+
+
+def seed_arguments(doc: str) -> argparse.Namespace:
+    """The options of a benchmark that repeats a chapter over seeds, parsed: :func:`arguments`
+    (``--quick`` runs the chapter's quick budget) and ``--seeds``, how many (default
+    :data:`vaecore.experiments.side_by_side.MIN_SEEDS`)."""
+    parser = arguments(doc, "the chapter's quick budget (CI)")
+    parser.add_argument("--seeds", type=int, default=MIN_SEEDS)
+    return parser.parse_args()
 
 
 def environment() -> dict:
@@ -67,3 +79,30 @@ def mean_se(values: list[float]) -> dict:
         math.sqrt(sum((v - m) ** 2 for v in values) / (len(values) - 1)) if len(values) > 1 else 0.0
     )
     return {"mean": m, "se": sd / math.sqrt(len(values)), "values": values}
+
+
+def seeded_runs(
+    benchmark: str,
+    args: argparse.Namespace,
+    budget: Any,
+    n_train: int,
+    judge: Any,
+    units: str,
+    runs: list[list[dict]],
+) -> dict:
+    """The report of a benchmark that repeats a chapter's image models over seeds: its
+    ``budget`` (the chapter's :class:`vaecore.settings.Budget`, the seeds, quick or not), the
+    judge's accuracy and floor, what the numbers are, and one list of rows per seed."""
+    return {
+        "benchmark": benchmark,
+        "budget": {
+            "seeds": args.seeds,
+            "quick": args.quick,
+            "n_train": n_train,
+            "epochs": budget.epochs,
+            "sizes": budget.sizes,
+        },
+        "judge": {"test_accuracy_percent": judge.accuracy, "floor": judge.floor},
+        "units": units,
+        "runs": runs,
+    }

@@ -16,18 +16,16 @@ from __future__ import annotations
 import dataclasses
 
 import torch
-from _report import arguments, write
+from _report import seed_arguments, seeded_runs, write
 
 from vaecore.data.datasets import binarize, load_images
-from vaecore.experiments.side_by_side import FULL, MIN_SEEDS, QUICK, measure, train_models
+from vaecore.experiments.side_by_side import FULL, QUICK, measure, train_models
 from vaecore.metrics.images import class_shares
 from vaecore.metrics.judge import SampleJudge
 
 
 def main() -> None:
-    parser = arguments(__doc__, "the chapter's quick budget (CI)")
-    parser.add_argument("--seeds", type=int, default=MIN_SEEDS)
-    args = parser.parse_args()
+    args = seed_arguments(__doc__)
     budget = QUICK if args.quick else FULL
     train_set, test_set = load_images("mnist", "train"), load_images("mnist", "test")
     x_train, x_test = train_set.images[: budget.n_train], test_set.images[: budget.n_test]
@@ -54,23 +52,12 @@ def main() -> None:
                 for model in trained.values()
             ]
         )
-    write(
-        {
-            "benchmark": "side_by_side_seeds",
-            "budget": {
-                "seeds": args.seeds,
-                "quick": args.quick,
-                "n_train": len(x_train),
-                "epochs": budget.epochs,
-                "sizes": budget.sizes,
-            },
-            "judge": {"test_accuracy_percent": judge.accuracy, "floor": judge.floor},
-            "units": "reconstruction: MSE per grey pixel; test NLL: -IWAE_k in nats of binarised "
-            "digits; samples: the judge's Fréchet distance, precision and recall",
-            "runs": runs,
-        },
-        args.out,
+    units = (
+        "reconstruction: MSE per grey pixel; test NLL: -IWAE_k in nats of binarised "
+        "digits; samples: the judge's Fréchet distance, precision and recall"
     )
+    report = seeded_runs("side_by_side_seeds", args, budget, len(x_train), judge, units, runs)
+    write(report, args.out)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ RENDERED = (
     "burda_nll",
     "explorer_update",
     "gan_modes",
+    "gan_vs_vae",
     "side_by_side_seeds",
     "train_speed",
     "vrnn_vs_rnn",

@@ -4,6 +4,7 @@ import math
 
 import pytest
 import torch
+from stand_ins import FixedJudge
 
 from vaecore.experiments.side_by_side import (
     LATENT_DIM,
@@ -51,6 +52,9 @@ def test_class_shares_and_their_kl():
     # KL(s || u) = 0.5 log 2 + 0.25 log 1 + 0.25 log 1 (the empty class adds nothing)
     assert class_kl(shares, uniform) == pytest.approx(0.5 * math.log(2))
     assert class_kl(uniform, shares.clamp(min=1e-12)) > class_kl(shares, uniform)
+    for bad in (torch.tensor([0, 4]), torch.tensor([-1, 0]), torch.tensor([], dtype=torch.long)):
+        with pytest.raises(ValueError, match=r"need at least one label, each in 0\.\.3"):
+            class_shares(bad, n_classes=4)
 
 
 def test_greyness_is_zero_for_black_and_white_and_one_for_grey():
@@ -108,21 +112,6 @@ def test_interpolations_decode_each_model_on_the_line_between_its_codes():
                 )
 
 
-class FixedJudge:
-    """A stand-in for SampleJudge: labels by the first pixel, score = mean intensity,
-    precision = share of the first pixel above 0.5, recall = 1 - precision."""
-
-    def predict(self, images):
-        return (images[:, 0] * 10).round().long()
-
-    def score(self, images):
-        return float(images.mean())
-
-    def precision_recall(self, images):
-        p = float((images[:, 0] > 0.5).double().mean())
-        return p, 1 - p
-
-
 def test_measure_gives_each_model_the_measurements_defined_for_it():
     torch.manual_seed(0)
     ae, vae = mlp_autoencoder(4, hidden=(16,)).eval(), VAE(4, hidden=(16,)).eval()
@@ -152,7 +141,9 @@ def test_measure_gives_each_model_the_measurements_defined_for_it():
 
 
 def _scores(model, mse, nll, fd, precision=0.5):
-    return Scores(model, 1, 1.0, mse, nll, fd, precision, 0.5, 5.0, 0.1, 0.5, 1.0)
+    return Scores(
+        fd, precision, 0.5, 5.0, 0.1, 0.5, 1.0, model, 1, 1.0, reconstruction_mse=mse, test_nll=nll
+    )
 
 
 def _seeds(table):

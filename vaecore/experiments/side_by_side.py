@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
@@ -52,12 +52,12 @@ from vaecore.metrics.judge import SampleJudge
 from vaecore.metrics.latents import fitted_gaussian
 from vaecore.metrics.likelihood import estimate_nll
 from vaecore.models.autoencoder import Autoencoder, mlp_autoencoder
-from vaecore.models.gan import mnist_players
+from vaecore.models.gan import Discriminator, Generator, mnist_players
 from vaecore.models.parts import count_parameters
 from vaecore.models.vae import VAE
 from vaecore.settings import Budget
-from vaecore.train import TrainConfig, fit
-from vaecore.train_gan import GANConfig, Sampler, train_gan
+from vaecore.train import History, TrainConfig, fit
+from vaecore.train_gan import GANConfig, GANHistory, Sampler, train_gan
 
 #: The chapter's sizes in its full setting; ``benchmarks/side_by_side_seeds.py`` repeats it over
 #: seeds.
@@ -98,14 +98,19 @@ class Trained:
     codes: str
     parameters: int  # every trained weight (for the GAN, both players)
     seconds: float  # training time on this machine
+    history: History | GANHistory | None = None  # what the training loop recorded
 
 
-def _train_encoder_model(
+def encoder_model(
     name: str, model: VAE | Autoencoder, x_train: torch.Tensor, epochs: int, seed: int
 ) -> Trained:
+    """``model`` trained by :func:`vaecore.train.fit` for ``epochs`` passes over ``x_train: (n,
+    784)``, dynamically binarised, and sampled from the prior (a VAE) or from a Gaussian fitted
+    to its training codes (an autoencoder)."""
     history = fit(model, x_train, TrainConfig(epochs=epochs, seed=seed), transform=binarize)
     if isinstance(model, VAE):
-        codes, draw = "prior", (lambda m, g: torch.randn(m, LATENT_DIM, generator=g))
+        latent_dim = model.latent_dim
+        codes, draw = "prior", (lambda m, g: torch.randn(m, latent_dim, generator=g))
     else:
         codes, draw = "fitted Gaussian", fitted_gaussian(batched.encode(model, x_train))
 
@@ -122,6 +127,35 @@ def _train_encoder_model(
         codes,
         count_parameters(model),
         sum(history.series("seconds")),
+        history,
+    )
+
+
+def gan_model(
+    name: str,
+    generator: Generator,
+    discriminator: Discriminator,
+    x_train: torch.Tensor,
+    config: GANConfig,
+) -> Trained:
+    """The players trained by :func:`vaecore.train_gan.train_gan` on ``x_train: (n, 784)``, grey
+    levels in [0, 1]; samples are ``G(z)``, ``z ~ N(0, I)``."""
+    history = train_gan(generator, discriminator, x_train, config)
+
+    @torch.no_grad()
+    def sample(m: int, g: torch.Generator) -> torch.Tensor:
+        return generator.sample(m, g)
+
+    return Trained(
+        name,
+        generator,
+        generator,
+        None,
+        sample,
+        "prior",
+        count_parameters(generator, discriminator),
+        history.seconds,
+        history,
     )
 
 
@@ -140,42 +174,18 @@ def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[s
     )
     for name, build in builds:
         torch.manual_seed(seed)
-        trained[name] = _train_encoder_model(name, build(), x_train, epochs, seed)
+        trained[name] = encoder_model(name, build(), x_train, epochs, seed)
     torch.manual_seed(seed)
     generator, discriminator = mnist_players()
-    history = train_gan(
-        generator,
-        discriminator,
-        x_train,
-        GANConfig(steps=budget.sizes["gan_steps"], batch_size=64, seed=seed),
-    )
-
-    @torch.no_grad()
-    def gan_sample(m: int, g: torch.Generator) -> torch.Tensor:
-        return generator.sample(m, g)
-
-    trained["GAN"] = Trained(
-        "GAN",
-        generator,
-        generator,
-        None,
-        gan_sample,
-        "prior",
-        count_parameters(generator, discriminator),
-        history.seconds,
-    )
+    config = GANConfig(steps=budget.sizes["gan_steps"], batch_size=64, seed=seed)
+    trained["GAN"] = gan_model("GAN", generator, discriminator, x_train, config)
     return trained
 
 
 @dataclass
-class Scores:
-    """One row of the comparison. ``None``: the measurement is not defined for the model."""
+class SampleScores:
+    """How ``n`` samples compare with real digits, in the judge's features and in pixels."""
 
-    model: str
-    parameters: int
-    seconds: float
-    reconstruction_mse: float | None
-    test_nll: float | None
     frechet: float
     precision: float
     recall: float
@@ -183,6 +193,38 @@ class Scores:
     class_kl: float
     greyness: float
     sharpness: float
+
+
+def score_samples(
+    samples: torch.Tensor, judge: SampleJudge, test_share: torch.Tensor, reference: torch.Tensor
+) -> SampleScores:
+    """The :class:`SampleScores` of ``samples: (n, 784)``: the judge's Fréchet distance,
+    precision and recall; the share of the rarest digit the judge sees, in percent, and the KL of
+    the digit shares to ``test_share: (10,)``; greyness; sharpness against ``reference: (m,
+    784)`` real images."""
+    share = class_shares(judge.predict(samples))
+    precision, recall = judge.precision_recall(samples)
+    return SampleScores(
+        judge.score(samples),
+        precision,
+        recall,
+        100 * float(share.min()),
+        class_kl(share, test_share),
+        greyness(samples),
+        sharpness(samples, reference),
+    )
+
+
+@dataclass
+class Scores(SampleScores):
+    """One row of the comparison: a model's :class:`SampleScores` and what is defined for the model
+    besides. ``None``: the measurement is not defined for the model."""
+
+    model: str = ""
+    parameters: int = 0
+    seconds: float = 0.0
+    reconstruction_mse: float | None = None
+    test_nll: float | None = None
 
 
 @torch.no_grad()
@@ -211,21 +253,13 @@ def measure(
         estimate_nll(model, x_test_binary, k=k, progress=False) if isinstance(model, VAE) else None
     )
     samples = trained.sample(n_samples, torch.Generator().manual_seed(seed))
-    share = class_shares(judge.predict(samples))
-    precision, recall = judge.precision_recall(samples)
     return Scores(
-        trained.name,
-        trained.parameters,
-        trained.seconds,
-        reconstruction_mse,
-        nll,
-        judge.score(samples),
-        precision,
-        recall,
-        100 * float(share.min()),
-        class_kl(share, test_share),
-        greyness(samples),
-        sharpness(samples, x_test),
+        **dataclasses.asdict(score_samples(samples, judge, test_share, x_test)),
+        model=trained.name,
+        parameters=trained.parameters,
+        seconds=trained.seconds,
+        reconstruction_mse=reconstruction_mse,
+        test_nll=nll,
     )
 
 
@@ -281,21 +315,24 @@ def runs_from_result(result: dict) -> list[list[Scores]]:
     return [[Scores(**row) for row in run] for run in result["runs"]]
 
 
-def summarise(runs: list[list[Scores]]) -> dict[str, dict[str, tuple[float, float]]]:
-    """``{model: {field: (mean, sd)}}`` over the seeds of ``runs`` (one list of :class:`Scores`
-    per seed, the same models in the same order); sd is the sample standard deviation
-    (``n - 1``). Fields that are ``None`` for a model (not defined for it) are left out."""
-    models = [s.model for s in runs[0]]
-    if any([s.model for s in run] != models for run in runs):
+def summarise(
+    runs: Sequence[Sequence[Any]], key: Callable[[Any], str] = lambda row: row.model
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """``{key(row): {field: (mean, sd)}}`` over the seeds of ``runs`` (one list of rows, such as
+    :class:`Scores`, per seed, the same rows in the same order); sd is the sample standard
+    deviation (``n - 1``). Only the numeric fields are summarised; those that are ``None`` for a
+    row (not defined for its model) are left out."""
+    names = [key(s) for s in runs[0]]
+    if any([key(s) for s in run] != names for run in runs):
         raise ValueError("every seed must score the same models in the same order")
     table: dict[str, dict[str, tuple[float, float]]] = {}
-    for i, model in enumerate(models):
-        table[model] = {}
-        for f in dataclasses.fields(Scores):
+    for i, name in enumerate(names):
+        table[name] = {}
+        for f in dataclasses.fields(runs[0][i]):
             values = [getattr(run[i], f.name) for run in runs]
-            if f.name != "model" and all(v is not None for v in values):
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
                 t = torch.tensor(values, dtype=torch.float64)
-                table[model][f.name] = (float(t.mean()), float(t.std()) if len(values) > 1 else 0.0)
+                table[name][f.name] = (float(t.mean()), float(t.std()) if len(values) > 1 else 0.0)
     return table
 
 

@@ -42,7 +42,13 @@ def sharpness(x: torch.Tensor, reference: torch.Tensor) -> float:
 
 
 def class_shares(labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
-    """``labels: (n,)`` integers -> ``(n_classes,)``, the share of each class (sums to 1)."""
+    """``labels: (n,)`` integers in ``0 .. n_classes - 1`` -> ``(n_classes,)``, the share of each
+    class (sums to 1)."""
+    if len(labels) == 0 or labels.min() < 0 or labels.max() >= n_classes:
+        raise ValueError(
+            f"need at least one label, each in 0..{n_classes - 1}, got {len(labels)} labels"
+            + (f" from {int(labels.min())} to {int(labels.max())}" if len(labels) else "")
+        )
     return torch.bincount(labels, minlength=n_classes).double() / len(labels)
 
 
