@@ -18,6 +18,9 @@ losses, and the two gradient estimators. Each formula is in its function's docst
   ``0.5 sum_j (mu_j^2 + s_j^2 - log s_j^2 - 1)``;
 * :func:`reparameterize`, ``z = mu + sigma * eps``, a draw differentiable in ``mu`` and ``sigma``.
 
+**A categorical draw with a gradient**, :func:`gumbel_softmax`: the Gumbel-softmax relaxation of a
+one-hot sample, for generators of discrete data.
+
 **The VRNN's output density** of a pen step, :func:`stroke_log_prob`, and the RNN-GMM's mixture,
 :func:`mixture_stroke_log_prob`.
 
@@ -193,6 +196,36 @@ def reparameterize(
     shape = mu.shape if n_samples is None else (n_samples, *mu.shape)
     eps = torch.randn(shape, generator=generator, dtype=mu.dtype, device=mu.device)
     return mu + torch.exp(0.5 * logvar) * eps  # eq. (REPARAM)
+
+
+def gumbel_softmax(
+    logits: torch.Tensor,
+    tau: float,
+    hard: bool = False,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """A relaxed one-hot draw from ``Categorical(softmax(logits))`` (Jang et al. 2017; Maddison
+    et al. 2017): ``logits: (..., K)`` -> ``(..., K)``,
+
+    ``y = softmax((logits + g) / tau)``, ``g_k = -log(-log u_k)``, ``u_k ~ U(0, 1)``.
+
+    ``argmax(logits + g)`` is an exact draw from the categorical (the Gumbel-max trick); the
+    softmax at temperature ``tau > 0`` replaces the argmax, which has no gradient, with a
+    function that has one, and tends to the one-hot draw as ``tau -> 0``. ``hard=True``: the
+    one-hot draw going forward and the relaxed draw's gradient going back (straight-through)."""
+    _check_temperature(tau)
+    u = torch.rand(logits.shape, generator=generator, dtype=logits.dtype).to(logits.device)
+    g = -torch.log(-torch.log(u.clamp(min=torch.finfo(u.dtype).tiny)))  # Gumbel(0, 1) noise
+    soft = torch.softmax((logits + g) / tau, dim=-1)
+    if not hard:
+        return soft
+    one_hot = F.one_hot(soft.argmax(dim=-1), logits.shape[-1]).to(soft.dtype)
+    return one_hot + (soft - soft.detach())  # exactly one_hot going forward, soft's gradient back
+
+
+def _check_temperature(tau: object) -> None:
+    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not 0 < float(tau) < math.inf:
+        raise ValueError(f"the temperature tau must be a finite number > 0, got {tau!r}")
 
 
 # --- the VRNN's output density --------------------------------------------------------------------
