@@ -242,10 +242,11 @@ def seed_table(runs: list[list[Row]]) -> list[str]:
             else "none"
             for _, field, digits in SEED_COLUMNS
         ]
-        lines.append(f"| {_escaped(label)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {table_cell(label)} | " + " | ".join(cells) + " |")
     return lines
 
 
-def _escaped(text: str) -> str:
-    """``text`` for a Markdown table's cell: a bare ``|`` would end the cell."""
+def table_cell(text: str) -> str:
+    """``text`` for a Markdown table's cell, such as a row's label: a bare ``|``, as in
+    ``p(x | z)``, would end the cell."""
     return text.replace("|", r"\|")
