@@ -117,6 +117,12 @@ SHOWN = {
         "vaecore.metrics.judge:SampleJudge.score",
         "vaecore.metrics.judge:SampleJudge.from_classifier",
     ],
+    "questions.ipynb": [
+        "vaecore.experiments.discrete:generator_loss_of",
+        "vaecore.losses:categorical_log_prob",
+        "vaecore.models.discrete:CategoricalVAE.log_likelihood",
+        "vaecore.metrics.gradients:GradientNorms",
+    ],
 }
 
 

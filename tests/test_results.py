@@ -7,13 +7,14 @@ import pytest
 from vaecore.book import results
 from vaecore.book.spread import mean_sd, mean_se
 
-# The files the papers appendix and the "Side by side" chapter render.
+# The files the papers appendix and the chapters render.
 RENDERED = (
     "book",
     "burda_nll",
     "explorer_update",
     "gan_modes",
     "gan_vs_vae",
+    "questions",
     "side_by_side_seeds",
     "train_speed",
     "vrnn_vs_rnn",

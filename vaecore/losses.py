@@ -18,8 +18,10 @@ losses, and the two gradient estimators. Each formula is in its function's docst
   ``0.5 sum_j (mu_j^2 + s_j^2 - log s_j^2 - 1)``;
 * :func:`reparameterize`, ``z = mu + sigma * eps``, a draw differentiable in ``mu`` and ``sigma``.
 
-**A categorical draw with a gradient**, :func:`gumbel_softmax`: the Gumbel-softmax relaxation of a
-one-hot sample, for generators of discrete data.
+**Discrete data.** :func:`categorical_log_prob`, ``log p(x) = sum_i log softmax(l_i)[x_i]`` for
+pixels that each take one of a few values; and a categorical draw with a gradient,
+:func:`gumbel_softmax`: the Gumbel-softmax relaxation of a one-hot sample, for generators of
+discrete data.
 
 **The VRNN's output density** of a pen step, :func:`stroke_log_prob`, and the RNN-GMM's mixture,
 :func:`mixture_stroke_log_prob`.
@@ -221,6 +223,22 @@ def gumbel_softmax(
         return soft
     one_hot = F.one_hot(soft.argmax(dim=-1), logits.shape[-1]).to(soft.dtype)
     return one_hot + (soft - soft.detach())  # exactly one_hot going forward, soft's gradient back
+
+
+def categorical_log_prob(logits: torch.Tensor, x: torch.Tensor, levels: int) -> torch.Tensor:
+    """``log p(x) = sum_i log softmax(l_i)[x_i]``: independent categoricals over ``levels`` values
+    per pixel. ``logits, x: (batch, pixels * levels)``, ``x`` one-hot per pixel (each run of
+    ``levels`` entries holds one 1) -> ``(batch,)``."""
+    _same_shape(logits, x)
+    if levels < 2 or logits.shape[-1] % levels:
+        raise ValueError(
+            f"{logits.shape[-1]} entries cannot be split into pixels of {levels} levels"
+        )
+    x = x.unflatten(-1, (-1, levels))
+    if not ((x == 0) | (x == 1)).all() or not (x.sum(dim=-1) == 1).all():
+        raise ValueError("x must be one-hot: in each pixel's run of levels, one 1 and the rest 0")
+    log_p = torch.log_softmax(logits.unflatten(-1, (-1, levels)), dim=-1)
+    return (x * log_p).sum(dim=(-2, -1))  # eq. (CAT)
 
 
 def _check_temperature(tau: object) -> None:

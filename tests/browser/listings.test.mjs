@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openPage, repoDir, startBook } from "./book.mjs";
 
-const CHAPTERS = ["autoencoder", "vae-without-kl", "vae", "gan", "gan-images", "vrnn", "side-by-side"];
+const CHAPTERS = ["autoencoder", "vae-without-kl", "vae", "gan", "gan-images", "vrnn", "side-by-side",
+  "questions"];
 // vaecore/book/source.py's listing backgrounds.
 const BACKGROUND = {light: "rgb(246, 248, 250)", dark: "rgb(30, 34, 40)"};
 

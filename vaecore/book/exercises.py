@@ -135,3 +135,11 @@ def grey_images(g: torch.Generator, batch: int = 12) -> tuple[torch.Tensor]:
     ramp = torch.linspace(0, 1, 28)
     smooth = (ramp[:, None] * ramp[None, :]).flatten().expand(batch - batch // 2, 784)
     return (torch.cat([noisy, smooth * torch.rand(batch - batch // 2, 1, generator=g)]),)
+
+
+def one_hot_pixels(g: torch.Generator, batch: int = 16, pixels: int = 9) -> tuple[Any, ...]:
+    """``(logits, x, 3)``: logits ``(batch, pixels * 3)``, some large, and one-hot rows ``x`` of
+    the same shape, one 1 among each pixel's 3 entries."""
+    values = torch.randint(3, (batch, pixels), generator=g)
+    x = torch.nn.functional.one_hot(values, 3).flatten(1).float()
+    return 4 * torch.randn(batch, pixels * 3, generator=g), x, 3

@@ -35,6 +35,7 @@ from vaecore.experiments.side_by_side import (
     Trained,
     encoder_model,
     gan_model,
+    lowest_on_every_seed,
     score_samples,
     summarise,
 )
@@ -198,13 +199,9 @@ def closest_samples(runs: list[list[Row]]) -> tuple[str, str]:
         )
     table = summarise(runs, key=lambda row: row.label)
     order = sorted(table, key=lambda label: table[label]["frechet"][0])
-    per_seed = {label: [run[i].frechet for run in runs] for i, label in enumerate(table)}
-    best = order[0]
-    rivals = [
-        label
-        for label in order[1:]
-        if not all(b < v for b, v in zip(per_seed[best], per_seed[label]))
-    ]
+    best, rivals = lowest_on_every_seed(
+        {label: [run[i].frechet for run in runs] for i, label in enumerate(table)}
+    )
     choice = f"no clear winner ({', '.join([best, *rivals])})" if rivals else best
     evidence = "; ".join(
         f"{label} {table[label]['frechet'][0]:.1f} ± {table[label]['frechet'][1]:.1f}"

@@ -336,6 +336,20 @@ def summarise(
     return table
 
 
+def lowest_on_every_seed(per_seed: dict[str, list[float]]) -> tuple[str, list[str]]:
+    """``(best, rivals)`` among named values measured on the same seeds, in the same order
+    (lower is better): ``best`` has the lowest mean; ``rivals`` are those it does not beat on
+    every seed (sorted by their means). ``best`` wins only when ``rivals`` is empty."""
+    if len({len(v) for v in per_seed.values()}) != 1:
+        raise ValueError("every entry must be measured on the same seeds")
+    order = sorted(per_seed, key=lambda name: sum(per_seed[name]) / len(per_seed[name]))
+    best = order[0]
+    rivals = [
+        name for name in order[1:] if not all(b < v for b, v in zip(per_seed[best], per_seed[name]))
+    ]
+    return best, rivals
+
+
 def recommendations(runs: list[list[Scores]]) -> list[tuple[str, str, str]]:
     """``(need, choice, evidence)`` for each of :data:`NEEDS`, from the scores of several seeds.
 

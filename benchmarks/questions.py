@@ -1,0 +1,61 @@
+"""The experiments of the chapter "Questions readers ask" over several seeds: GANs and a VAE on
+discrete digits (claim 1), and the gradient norms of five models' layers (claim 5).
+
+The chapter trains each model once; one seed ranks nothing. This runs the chapter's recipes
+(vaecore.experiments.discrete.train_models and vaecore.experiments.gradients.watch, their full
+budgets) with seeds 0, 1, 2, ... and records every seed's numbers. The chapter reads the result.
+
+    python benchmarks/questions.py --quick      # seconds (CI)
+    python benchmarks/questions.py --out vaecore/book/results/questions.json  # ~5 min
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from _report import seed_arguments, write
+
+from vaecore.data.datasets import load_images
+from vaecore.experiments import discrete, gradients
+
+
+def main() -> None:
+    args = seed_arguments(__doc__)
+    budgets = {
+        "discrete": discrete.QUICK if args.quick else discrete.FULL,
+        "gradients": gradients.QUICK if args.quick else gradients.FULL,
+    }
+    train_set, test_set = load_images("mnist", "train"), load_images("mnist", "test")
+    b = budgets["discrete"]
+    x_train = discrete.one_hot_rows(discrete.coarse_digits(train_set.images[: b.n_train]))
+    x_test = discrete.one_hot_rows(discrete.coarse_digits(test_set.images[: b.n_test]))
+    grey = train_set.images[: budgets["gradients"].n_train]
+    scores, spreads = [], []
+    for seed in range(args.seeds):
+        runs = discrete.train_models(x_train, x_test, b, seed)
+        scores.append([dataclasses.asdict(run.score()) for run in runs])
+        watched = [gradients.watch(m, grey, budgets["gradients"], seed) for m in gradients.MODELS]
+        spreads.append([dataclasses.asdict(gradients.spread(w)) for w in watched])
+    report = {
+        "benchmark": "questions",
+        "budget": {
+            "seeds": args.seeds,
+            "quick": args.quick,
+            **{
+                name: {"n_train": budget.n_train, "epochs": budget.epochs, "sizes": budget.sizes}
+                for name, budget in budgets.items()
+            },
+        },
+        "units": "discrete: total variation distance to the test digits (0 to 1), seconds of "
+        "training; gradients: Frobenius norms of each weight matrix's gradient",
+        "discrete": {
+            "floor": discrete.real_floor(x_train, x_test, b.sizes["samples"]),
+            "runs": scores,
+        },
+        "gradients": {"runs": spreads},
+    }
+    write(report, args.out)
+
+
+if __name__ == "__main__":
+    main()

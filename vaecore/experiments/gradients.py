@@ -1,0 +1,116 @@
+"""Do the VAE's gradients vanish or explode? The experiment of claim 5 in the chapter "Questions
+readers ask": the gradient norm of every layer (:class:`~vaecore.metrics.gradients.GradientNorms`)
+while five models train on MNIST (:data:`MODELS`):
+
+* the autoencoder and the VAE of the side-by-side comparison (``K = 32``, MLPs 512-256), trained
+  by :func:`vaecore.train.fit` on dynamically binarised digits;
+* the VAE whose KL has the wrong sign (:class:`~vaecore.models.mistakes.WrongSignKLVAE`), trained
+  the same way until it diverges;
+* the MLP GAN of "GANs on images" with the non-saturating and with the saturating generator loss,
+  whose generator's layers are watched.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from vaecore.data.datasets import binarize
+from vaecore.metrics.gradients import GradientNorms
+from vaecore.models.autoencoder import mlp_autoencoder
+from vaecore.models.gan import mnist_players
+from vaecore.models.mistakes import WrongSignKLVAE
+from vaecore.models.vae import VAE
+from vaecore.settings import Budget
+from vaecore.train import TrainConfig, TrainingDiverged, fit
+from vaecore.train_gan import GANConfig, train_gan
+
+#: The models watched, with what each is.
+MODELS = {
+    "autoencoder": "the MLP autoencoder, Bernoulli reconstruction loss",
+    "VAE": "the MLP VAE, minus the ELBO",
+    "VAE, wrong-sign KL": "the VAE whose loss is rec - KL",
+    "GAN, non-saturating": "the MLP GAN's generator, loss -log D(G(z))",
+    "GAN, saturating": "the MLP GAN's generator, loss log(1 - D(G(z)))",
+}
+
+FULL = Budget(n_train=None, n_test=None, epochs={"encoders": 2}, sizes={"gan_steps": 1500})
+QUICK = Budget(n_train=3_000, n_test=None, epochs={"encoders": 1}, sizes={"gan_steps": 100})
+
+
+@dataclass
+class Watched:
+    """One model's gradient norms, ``norms[layer][step]``, and whether its training diverged."""
+
+    model: str
+    norms: dict[str, list[float]]
+    diverged: bool = False
+
+
+def watch(name: str, x_train: torch.Tensor, budget: Budget, seed: int = 0) -> Watched:
+    """Train model ``name`` of :data:`MODELS` on ``x_train: (n, 784)`` (grey levels in [0, 1])
+    for ``budget.epochs["encoders"]`` epochs (an encoder model) or ``budget.sizes["gan_steps"]``
+    steps of batch 64 (a GAN), recording each layer's gradient norm at every step."""
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}")
+    torch.manual_seed(seed)
+    if name.startswith("GAN"):
+        generator, discriminator = mnist_players()
+        saturating = name == "GAN, saturating"
+        steps = budget.sizes["gan_steps"]
+        with GradientNorms(generator) as watched:
+            train_gan(
+                generator,
+                discriminator,
+                x_train,
+                GANConfig(steps=steps, batch_size=64, seed=seed, saturating=saturating),
+            )
+        return Watched(name, watched.norms)
+    model: nn.Module = {
+        "autoencoder": lambda: mlp_autoencoder(32),
+        "VAE": lambda: VAE(32),
+        "VAE, wrong-sign KL": lambda: WrongSignKLVAE(32),
+    }[name]()
+    with GradientNorms(model) as watched:
+        try:
+            fit(
+                model,
+                x_train,
+                TrainConfig(epochs=budget.epochs["encoders"], seed=seed),
+                transform=binarize,
+            )
+        except TrainingDiverged:
+            return Watched(name, watched.norms, diverged=True)
+    return Watched(name, watched.norms)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """What one model's gradient norms did over its ``steps``: across its layers, the smallest and
+    the largest median norm in the last tenth of training (``lowest``, ``highest``), and the
+    largest factor by which a layer's median norm changed from the first tenth to the last
+    (``change``, >= 1); ``diverged``: training stopped on a non-finite loss or gradient."""
+
+    model: str
+    lowest: float
+    highest: float
+    change: float
+    steps: int
+    diverged: bool
+
+
+def spread(watched: Watched) -> Spread:
+    """The :class:`Spread` of one model's recorded norms."""
+    firsts, lasts = [], []
+    for recorded in watched.norms.values():
+        norms = [v for v in recorded if math.isfinite(v)]  # a diverged run's last one may not be
+        tenth = max(len(norms) // 10, 1)
+        firsts.append(statistics.median(norms[:tenth]))
+        lasts.append(statistics.median(norms[-tenth:]))
+    change = max(max(a, b) / max(min(a, b), 1e-30) for a, b in zip(firsts, lasts))
+    steps = max(len(norms) for norms in watched.norms.values())
+    return Spread(watched.model, min(lasts), max(lasts), change, steps, watched.diverged)
