@@ -214,6 +214,7 @@ def test_the_runs_train_measure_and_repeat_with_their_seed():
     assert stuck.grad_norms == [0.0] * 20  # nothing reaches G through a plain sample
     assert len({tv for _, tv in stuck.curve}) == 1  # so its samples never change
     assert min(gumbel.grad_norms) > 0
+    assert isinstance(runs[-1].network, CategoricalVAE) and runs[0].network is not None
     again = discrete.gan_run("Gumbel-softmax", x, x[:200], TINY, seed=1)
     assert torch.equal(again.samples, gumbel.samples) and again.curve == gumbel.curve
 
@@ -243,3 +244,14 @@ def test_coarse_images_are_blocks_at_their_level():
     grid = images.reshape(2, 28, 28)
     assert (grid[0, 21:, 21:] == 1).all() and grid[0, :21].sum() == 0
     assert (grid[1] == 0.5).all()
+
+
+def test_mean_images_weigh_the_levels_greys_by_their_probabilities():
+    torch.manual_seed(0)
+    vae = CategoricalVAE(2, pixels=4, levels=3)
+    z = torch.randn(5, 2)
+    probs = vae.decode(z).reshape(5, 4, 3)
+    want = probs[..., 1] * 0.5 + probs[..., 2]  # greys 0, 1/2, 1
+    images = discrete.mean_images(vae, z).reshape(5, 28, 28)
+    torch.testing.assert_close(images[:, 0, 0], want[:, 0])  # top-left block
+    torch.testing.assert_close(images[:, 27, 27], want[:, 3])  # bottom-right block

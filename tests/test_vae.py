@@ -12,6 +12,7 @@ import torch
 
 from vaecore.data.datasets import binarize, load_images
 from vaecore.losses import (
+    bernoulli_nll,
     elbo,
     gaussian_kl,
     gaussian_log_prob,
@@ -24,6 +25,7 @@ from vaecore.metrics.latents import active_units
 from vaecore.metrics.likelihood import estimate_nll
 from vaecore.models import mistakes
 from vaecore.models.autoencoder import mlp_autoencoder
+from vaecore.models.parts import count_parameters
 from vaecore.models.vae import VAE, ConvVAE, FreeBitsVAE
 from vaecore.train import TrainConfig, evaluate_loss, fit
 
@@ -305,6 +307,71 @@ def test_kl_mistakes_change_only_the_weight_of_the_kl(cls, factor):
         terms["rec"].item() + factor * terms["kl"].item(), rel=1e-5
     )
     assert terms["kl"].item() > 0  # the true KL is still what is reported
+
+
+def test_the_code_as_image_has_no_decoder_and_runs_only_at_the_data_size():
+    torch.manual_seed(0)
+    model = mistakes.CodeAsImageVAE(10, hidden=(16,), data_dim=10)  # a code of 10, 10 pixels
+    x = torch.bernoulli(torch.rand(6, 10, generator=torch.Generator().manual_seed(1)))
+    z = model.sample_code(*model.posterior(x))
+    assert count_parameters(model.decoder) == 0
+    torch.testing.assert_close(model.log_likelihood(x, z), -bernoulli_nll(z, x))
+    torch.testing.assert_close(model.decode(z), torch.sigmoid(z))
+    with pytest.raises(RuntimeError, match="must match"):  # a code of 4 numbers, 10 pixels
+        _mistake(mistakes.CodeAsImageVAE)[0].loss(x)
+
+
+def test_the_log_variance_penalty_replaces_the_kl():
+    model, x, mu, logvar = _mistake(mistakes.LogVarPenaltyVAE)
+    torch.manual_seed(3)
+    terms = model.loss(x)
+    torch.manual_seed(3)
+    rec = -model.log_likelihood(x, model.sample_code(mu, logvar))
+    torch.testing.assert_close(terms["loss"], (rec + logvar.mean(-1)).mean())
+    torch.testing.assert_close(terms["kl"], kl_per_dimension(mu, logvar).sum(-1).mean())
+    # the penalty rewards a smaller log-variance, one for one, without a floor
+    (grad,) = torch.autograd.grad((terms["loss"] - terms["rec"]), model.encoder[-1].bias)
+    torch.testing.assert_close(grad[4:], torch.full((4,), 1 / 4))
+
+
+def test_the_shared_head_uses_the_same_outputs_twice():
+    model, x, mu, logvar = _mistake(mistakes.SharedHeadVAE)
+    assert torch.equal(mu, logvar)
+    torch.testing.assert_close(mu, model.encoder(x)[:, :4])
+
+
+def test_a_likelihood_that_ignores_the_code_gives_the_decoder_nothing_to_learn():
+    model, x, mu, logvar = _mistake(mistakes.IgnoresCodeVAE)
+    z = torch.randn(3, 6, 4)
+    want = -0.5 * (math.log(2 * math.pi) + x**2).sum(-1)
+    torch.testing.assert_close(model.log_likelihood(x, z), want.expand(3, 6))
+    model.loss(x)["loss"].backward()
+    assert all(p.grad is None for p in model.decoder.parameters())
+    assert all(p.grad is not None for p in model.encoder.parameters())
+
+
+def test_training_in_stages_moves_one_network_at_a_time(monkeypatch):
+    torch.manual_seed(0)
+    model = VAE(4, hidden=(16,), data_dim=10)
+    x = torch.rand(64, 10, generator=torch.Generator().manual_seed(1))
+    states = [{k: v.clone() for k, v in model.state_dict().items()}]
+
+    def fit_and_keep(m, *args, **kwargs):  # the weights after each stage
+        history = fit(m, *args, **kwargs)
+        states.append({k: v.clone() for k, v in m.state_dict().items()})
+        return history
+
+    monkeypatch.setattr(mistakes, "fit", fit_and_keep)
+    histories = mistakes.fit_in_stages(model, x, epochs=3)
+    assert [len(h.epochs) for h in histories] == [1, 2]
+    for name in states[0]:
+        changed_first = not torch.equal(states[0][name], states[1][name])
+        changed_second = not torch.equal(states[1][name], states[2][name])
+        assert changed_first == name.startswith("encoder"), name
+        assert changed_second == name.startswith("decoder"), name
+    assert all(p.requires_grad for p in model.parameters())
+    with pytest.raises(ValueError, match="at least 2 epochs"):
+        mistakes.fit_in_stages(model, x, epochs=1)
 
 
 # ----------------------------------------------------------- free bits and active units

@@ -78,9 +78,20 @@ def coarse_digits(images: torch.Tensor, size: int = SIZE, levels: int = LEVELS) 
 def coarse_images(values: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
     """``(n, size * size)`` levels -> ``(n, 784)`` grey images to look at: each pixel a square
     block at its level's grey, ``value / (levels - 1)``."""
-    size = int(values.shape[1] ** 0.5)
-    blocks = values.reshape(-1, 1, size, size).float() / (levels - 1)
-    return F.interpolate(blocks, size=28, mode="nearest").flatten(1)
+    return _blocks(values.float() / (levels - 1))
+
+
+def mean_images(vae: CategoricalVAE, z: torch.Tensor) -> torch.Tensor:
+    """``z: (n, k)`` -> ``(n, 784)``: each pixel's expected grey under ``p(x | z)``, the levels'
+    greys ``0, 1 / (levels - 1), ..., 1`` weighted by their probabilities, drawn as blocks."""
+    probs = vae.decode(z).unflatten(-1, (-1, vae.levels))
+    return _blocks(probs @ torch.linspace(0, 1, vae.levels))
+
+
+def _blocks(grey: torch.Tensor) -> torch.Tensor:
+    """``(n, size * size)`` greys in [0, 1] -> ``(n, 784)``, each pixel a square block."""
+    size = int(grey.shape[1] ** 0.5)
+    return F.interpolate(grey.reshape(-1, 1, size, size), size=28, mode="nearest").flatten(1)
 
 
 def one_hot_rows(values: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
@@ -133,6 +144,7 @@ class DiscreteRun(Score):
     samples: torch.Tensor = field(default_factory=lambda: torch.empty(0))
     curve: list[tuple[int, float]] = field(default_factory=list)
     grad_norms: list[float] = field(default_factory=list)
+    network: torch.nn.Module | None = None  # the VAE, or the GAN's generator
 
     def score(self) -> Score:
         """The numbers alone, as the benchmark stores them."""
@@ -199,6 +211,7 @@ def gan_run(
     run.samples = _values(generator.sample(m, torch.Generator().manual_seed(seed + 3)))
     run.tv = total_variation(run.samples, test)
     run.parameters = count_parameters(generator, discriminator)
+    run.network = generator
     return run
 
 
@@ -233,6 +246,7 @@ def vae_run(
         sum(history.series("seconds")),
         samples=samples,
         curve=[(int(r["epoch"]), r["tv"]) for r in history.epochs],
+        network=vae,
     )
 
 
