@@ -122,6 +122,7 @@ SHOWN = {
         "vaecore.losses:categorical_log_prob",
         "vaecore.models.discrete:CategoricalVAE.log_likelihood",
         "vaecore.metrics.gradients:GradientNorms",
+        "vaecore.models.attention:SelfAttention2d",
     ],
 }
 

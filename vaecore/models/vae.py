@@ -101,10 +101,15 @@ class ConvVAE(VAE):
     """The VAE with convolutional networks of the DCGAN players' shape, for 28 x 28 images:
     encoder ``(n, 784) -> (1, 28, 28) -> (c1, 14, 14) -> (c2, 7, 7) -> 2 latent_dim``, decoder
     the mirror image with transposed convolutions, ReLU between layers. The loss, the bounds and
-    the sampling are the VAE's."""
+    the sampling are the VAE's. ``middle``, if given, is a block the decoder applies to its
+    ``(c1, 14, 14)`` feature maps (e.g. :class:`~vaecore.models.attention.SelfAttention2d`)."""
 
     def __init__(
-        self, latent_dim: int = 32, channels: tuple[int, int] = (32, 64), beta: float = 1.0
+        self,
+        latent_dim: int = 32,
+        channels: tuple[int, int] = (32, 64),
+        beta: float = 1.0,
+        middle: nn.Module | None = None,
     ) -> None:
         super().__init__(latent_dim, hidden=(), beta=beta)  # checks; the networks are below
         c1, c2 = channels
@@ -124,6 +129,7 @@ class ConvVAE(VAE):
                 nn.Unflatten(1, (c2, 7, 7)),
                 nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1),  # 7 x 7 -> 14 x 14
                 nn.ReLU(),
+                middle or nn.Identity(),  # a block at 14 x 14, if any
                 nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),  # 14 x 14 -> 28 x 28
                 nn.Flatten(),  # logits of p(x | z)
             )

@@ -1,0 +1,135 @@
+"""Self-attention in the convolutional VAE's decoder (claim 4 of "Questions readers ask"): the
+layer of eq. (ATTN), its pointwise control, and the verdicts read from their runs."""
+
+import pytest
+import torch
+
+from vaecore.experiments import attention, questions
+from vaecore.experiments.gan_vs_vae import Row
+from vaecore.models.attention import Pointwise2d, SelfAttention2d
+from vaecore.models.parts import count_parameters
+from vaecore.models.vae import ConvVAE
+from vaecore.settings import Budget
+
+
+def _layer(gamma=1.0, seed=0):
+    torch.manual_seed(seed)
+    layer = SelfAttention2d(16)
+    layer.gamma.data.fill_(gamma)
+    return layer
+
+
+def test_the_layer_is_eq_attn():
+    layer = _layer(gamma=0.7)
+    x = torch.randn(2, 16, 3, 4)
+    q = torch.einsum("oc,nchw->nohw", layer.query.weight[:, :, 0, 0], x).flatten(2)
+    q = q + layer.query.bias[None, :, None]
+    k = torch.einsum("oc,nchw->nohw", layer.key.weight[:, :, 0, 0], x).flatten(2)
+    k = k + layer.key.bias[None, :, None]
+    v = torch.einsum("oc,nchw->nohw", layer.value.weight[:, :, 0, 0], x).flatten(2)
+    v = v + layer.value.bias[None, :, None]
+    a = torch.softmax(torch.einsum("nci,ncj->nij", q, k), dim=-1)  # a_ij over j
+    y = x.flatten(2) + 0.7 * torch.einsum("nij,ncj->nci", a, v)
+    torch.testing.assert_close(layer(x), y.view_as(x))
+    weights = layer.attention(x)
+    assert weights.shape == (2, 12, 12)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 12))
+
+
+def test_it_starts_as_the_identity():
+    layer = SelfAttention2d(16)
+    x = torch.randn(2, 16, 5, 5)
+    assert torch.equal(layer(x), x)
+    assert torch.equal(Pointwise2d(16)(x), x)
+
+
+def test_attention_treats_positions_alike_and_reaches_across_the_map():
+    layer = _layer()
+    x = torch.randn(1, 16, 4, 4)
+    order = torch.randperm(16, generator=torch.Generator().manual_seed(1))
+    shuffled = x.flatten(2)[:, :, order].view_as(x)
+    torch.testing.assert_close(layer(shuffled).flatten(2), layer(x).flatten(2)[:, :, order])
+    far = x.clone()
+    far[:, :, 3, 3] += 1.0  # one corner changes
+    assert not torch.allclose(layer(far)[:, :, 0, 0], layer(x)[:, :, 0, 0])  # the other sees it
+    point = Pointwise2d(16)
+    point.gamma.data.fill_(1.0)
+    torch.testing.assert_close(point(far)[:, :, 0, 0], point(x)[:, :, 0, 0])  # it does not
+
+
+def test_too_few_channels_are_refused():
+    with pytest.raises(ValueError, match="at least 8 channels"):
+        SelfAttention2d(4)
+
+
+def test_the_block_sits_in_the_decoder_at_14_by_14_and_adds_only_its_weights():
+    plain = ConvVAE(32)
+    assert count_parameters(plain) == 370_945  # as before the block existed
+    for block in (SelfAttention2d(32), Pointwise2d(32)):
+        model = ConvVAE(32, middle=block)
+        assert count_parameters(model) == count_parameters(plain) + count_parameters(block)
+        seen: list[torch.Size] = []
+        block.register_forward_hook(lambda m, args, out, seen=seen: seen.append(out.shape))
+        assert model.decode(torch.randn(3, 32)).shape == (3, 784)
+        assert seen == [(3, 32, 14, 14)]
+
+
+def test_the_two_models_differ_only_by_the_attention_maps_weights():
+    x = torch.rand(64, 784, generator=torch.Generator().manual_seed(0))
+    tiny = Budget(None, None, {"vae": 1}, {})
+    trained = attention.train_models(x, tiny, seed=0)
+    sizes = {name: t.parameters for name, t in trained.items()}
+    assert list(sizes) == list(attention.MODELS)
+    # queries and keys, 32 -> 4 channels each with biases
+    assert sizes[questions.ATTENTION] - sizes[questions.CONTROL] == 2 * (32 * 4 + 4)
+
+
+def _rows(nll_a, nll_b, fd_a, fd_b):
+    rows = []
+    for name, nll, fd in ((questions.CONTROL, nll_b, fd_b), (questions.ATTENTION, nll_a, fd_a)):
+        for samples, value in (("decoder means", fd), ("draws from p(x | z)", fd + 50)):
+            rows.append(
+                Row(
+                    value,
+                    0.5,
+                    0.5,
+                    5.0,
+                    0.1,
+                    0.1,
+                    1.0,
+                    model=name,
+                    samples=samples,
+                    parameters=371_000 if name == questions.ATTENTION else 370_736,
+                    test_nll=nll,
+                    seconds=10.0,
+                )
+            )
+    return rows
+
+
+def test_the_attention_verdict_follows_the_seeds():
+    level = [_rows(95 + s, 95.5 - s, 400.0 + s, 401.0 - s) for s in range(3)]  # orders flip
+    found = questions.attention_verdict(level)
+    assert found[0] == (
+        "The two VAEs differ by 264 parameters: 371,000 with self-attention, 370,736 with the "
+        "pointwise block (0.07%)."
+    )
+    assert (
+        found[1]
+        == "Training took 1.0 times as long with self-attention: 10 s against 10 s (means)."
+    )
+    assert all(line.startswith("Neither is lower") for line in found[2:])
+    assert questions.attention_headline(level).startswith("Not measurably at this scale")
+    better = [_rows(94.0, 95.0 + s, 390.0, 400.0) for s in range(3)]
+    assert questions.attention_headline(better).startswith("Yes, at this scale")
+    assert "lower with self-attention on all 3 seeds" in questions.attention_verdict(better)[2]
+    mixed = [_rows(94.0, 95.0, 420.0, 400.0) for _ in range(3)]
+    assert questions.attention_headline(mixed) == (
+        "Not as a rule: on every seed, self-attention was ahead in the test NLL bound but behind "
+        "in the Fréchet distance of the decoder means and Fréchet distance of the draws."
+    )
+    worse = [_rows(96.0, 95.0, 420.0, 400.0) for _ in range(3)]
+    assert questions.attention_headline(worse) == (
+        "No, at this scale: on every seed, self-attention was behind in the test NLL bound, "
+        "Fréchet distance of the decoder means and Fréchet distance of the draws."
+    )
