@@ -167,6 +167,9 @@ def test_an_unknown_estimator_is_refused():
     x, _ = _one_hot(300, 16, 3)
     with pytest.raises(ValueError, match="unknown estimator 'argmax'"):
         discrete.gan_run("argmax", x, x, discrete.QUICK)
+    g, d = _players()
+    with pytest.raises(ValueError, match="unknown estimator 'Gumbel'"):
+        discrete.generator_loss_of("Gumbel", g, d, 8, torch.Generator().manual_seed(0))
 
 
 # --- the experiment ------------------------------------------------------------------------------
@@ -255,3 +258,10 @@ def test_mean_images_weigh_the_levels_greys_by_their_probabilities():
     images = discrete.mean_images(vae, z).reshape(5, 28, 28)
     torch.testing.assert_close(images[:, 0, 0], want[:, 0])  # top-left block
     torch.testing.assert_close(images[:, 27, 27], want[:, 3])  # bottom-right block
+
+
+def test_the_floor_takes_as_many_real_digits_as_a_model_has_samples():
+    x, _ = _one_hot(100, 16, 3)
+    assert discrete.real_floor(x, x, 100) == 0.0
+    with pytest.raises(ValueError, match="needs 200 training digits"):
+        discrete.real_floor(x, x, 200)

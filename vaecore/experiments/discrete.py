@@ -108,6 +108,7 @@ def generator_loss_of(
 ) -> torch.Tensor:
     """The generator's loss on ``n`` fresh samples, whose gradient reaches its weights (or not)
     the way ``estimator`` says (:data:`ESTIMATORS`)."""
+    _check_estimator(estimator)
     logits = generator(generator.noise(n, rng))  # (n, pixels, levels)
     if estimator == "sample":
         x = draw_one_hot(logits, rng)  # (n, pixels * levels); a draw has no gradient
@@ -164,6 +165,8 @@ def train_models(
 def real_floor(x_train: torch.Tensor, x_test: torch.Tensor, m: int) -> float:
     """The distance between ``m`` real training digits and the test digits: what a model whose
     ``m`` samples were real digits would score (:mod:`vaecore.metrics.discrete`)."""
+    if len(x_train) < m:
+        raise ValueError(f"the floor needs {m} training digits, as many as a model's samples")
     return total_variation(_values(x_train[:m]), _values(x_test))
 
 
@@ -173,8 +176,7 @@ def gan_run(
     """A GAN on one-hot rows ``x_train: (n, pixels * levels)``, its generator trained through
     ``estimator``; ``budget.sizes["gan_steps"]`` alternating steps (Adam, learning rate 2e-4,
     beta1 0.5), measured against ``x_test`` now and then."""
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {estimator!r}: choose one of {', '.join(ESTIMATORS)}")
+    _check_estimator(estimator)
     check_one_hot(x_train, "x_train")
     check_one_hot(x_test, "x_test")
     steps, batch, m = budget.sizes["gan_steps"], GAN_BATCH, budget.sizes["samples"]
@@ -248,6 +250,11 @@ def vae_run(
         curve=[(int(r["epoch"]), r["tv"]) for r in history.epochs],
         network=vae,
     )
+
+
+def _check_estimator(estimator: str) -> None:
+    if estimator not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {estimator!r}: choose one of {', '.join(ESTIMATORS)}")
 
 
 def check_one_hot(rows: object, what: str) -> None:
