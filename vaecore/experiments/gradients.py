@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from torch import nn
@@ -29,14 +30,19 @@ from vaecore.settings import Budget
 from vaecore.train import TrainConfig, TrainingDiverged, fit
 from vaecore.train_gan import GANConfig, train_gan
 
-#: The models watched, with what each is.
-MODELS = {
-    "autoencoder": "the MLP autoencoder, Bernoulli reconstruction loss",
-    "VAE": "the MLP VAE, minus the ELBO",
-    "VAE, wrong-sign KL": "the VAE whose loss is rec - KL",
-    "GAN, non-saturating": "the MLP GAN's generator, loss -log D(G(z))",
-    "GAN, saturating": "the MLP GAN's generator, loss log(1 - D(G(z)))",
+#: The encoder models watched, each built from torch's current random state: the MLP autoencoder
+#: (Bernoulli reconstruction loss), the MLP VAE (minus the ELBO), and the VAE whose loss is
+#: ``rec - KL``.
+ENCODER_MODELS: dict[str, Callable[[], nn.Module]] = {
+    "autoencoder": lambda: mlp_autoencoder(32),
+    "VAE": lambda: VAE(32),
+    "VAE, wrong-sign KL": lambda: WrongSignKLVAE(32),
 }
+#: The GANs watched (the MLP GAN's generator), each with whether its loss is the saturating
+#: ``log(1 - D(G(z)))`` rather than the non-saturating ``-log D(G(z))``.
+GAN_LOSSES = {"GAN, non-saturating": False, "GAN, saturating": True}
+#: Every model watched, in the chapter's order.
+MODELS = (*ENCODER_MODELS, *GAN_LOSSES)
 
 FULL = Budget(n_train=None, n_test=None, epochs={"encoders": 2}, sizes={"gan_steps": 1500})
 QUICK = Budget(n_train=3_000, n_test=None, epochs={"encoders": 1}, sizes={"gan_steps": 100})
@@ -58,23 +64,15 @@ def watch(name: str, x_train: torch.Tensor, budget: Budget, seed: int = 0) -> Wa
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}")
     torch.manual_seed(seed)
-    if name.startswith("GAN"):
+    if name in GAN_LOSSES:
         generator, discriminator = mnist_players()
-        saturating = name == "GAN, saturating"
-        steps = budget.sizes["gan_steps"]
+        config = GANConfig(
+            steps=budget.sizes["gan_steps"], batch_size=64, seed=seed, saturating=GAN_LOSSES[name]
+        )
         with GradientNorms(generator) as watched:
-            train_gan(
-                generator,
-                discriminator,
-                x_train,
-                GANConfig(steps=steps, batch_size=64, seed=seed, saturating=saturating),
-            )
+            train_gan(generator, discriminator, x_train, config)
         return Watched(name, watched.norms)
-    model: nn.Module = {
-        "autoencoder": lambda: mlp_autoencoder(32),
-        "VAE": lambda: VAE(32),
-        "VAE, wrong-sign KL": lambda: WrongSignKLVAE(32),
-    }[name]()
+    model = ENCODER_MODELS[name]()
     with GradientNorms(model) as watched:
         try:
             fit(

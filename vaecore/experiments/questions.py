@@ -7,7 +7,7 @@ A verdict names an order between two models only when it holds on every seed
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from vaecore.book.spread import mean_sd
 from vaecore.experiments.gan_vs_vae import Row, table_cell
@@ -18,15 +18,17 @@ from vaecore.experiments.side_by_side import MIN_SEEDS, lowest_on_every_seed
 EXPLODES = 100.0
 
 
-def _seeds(runs: list[list[dict[str, Any]]], what: str) -> dict[str, list[dict[str, Any]]]:
-    """``{model: [its row on each seed]}``, after checking that there are enough seeds and that
-    every seed has the same models in the same order."""
+def _seeds(
+    runs: list[list[Any]], what: str, key: Callable[[Any], str] = lambda row: row["model"]
+) -> dict[str, list[Any]]:
+    """``{key(row): [its row on each seed]}``, after checking that there are enough seeds and
+    that every seed has the same rows in the same order."""
     if len(runs) < MIN_SEEDS:
         raise ValueError(
             f"one seed ranks nothing: {what} needs at least {MIN_SEEDS} seeds, got {len(runs)}"
         )
-    names = [row["model"] for row in runs[0]]
-    if any([row["model"] for row in run] != names for run in runs):
+    names = [key(row) for row in runs[0]]
+    if any([key(row) for row in run] != names for run in runs):
         raise ValueError(f"every seed of {what} must have the same models in the same order")
     return {name: [run[i] for run in runs] for i, name in enumerate(names)}
 
@@ -336,8 +338,7 @@ def _listed(items: list[str]) -> str:
 
 def _by_label(runs: list[list[Row]], what: str) -> dict[str, list[Row]]:
     """``{row label: [its row on each seed]}`` of ``gan_vs_vae.json``'s runs, checked."""
-    by_label = _seeds([[{"model": r.label, "row": r} for r in run] for run in runs], what)
-    return {label: [s["row"] for s in seeds] for label, seeds in by_label.items()}
+    return _seeds(runs, what, key=lambda row: row.label)
 
 
 def size_table(runs: list[list[Row]]) -> list[str]:
