@@ -30,9 +30,9 @@ from vaecore.settings import Budget
 from vaecore.train import TrainConfig, TrainingDiverged, fit
 from vaecore.train_gan import GANConfig, train_gan
 
-#: The encoder models watched, each built from torch's current random state: the MLP autoencoder
-#: (Bernoulli reconstruction loss), the MLP VAE (minus the ELBO), and the VAE whose loss is
-#: ``rec - KL``.
+#: The encoder models watched, each built from torch's current random state, are the MLP
+#: autoencoder (Bernoulli reconstruction loss), the MLP VAE (minus the ELBO), and the VAE whose
+#: loss is ``rec - KL``.
 ENCODER_MODELS: dict[str, Callable[[], nn.Module]] = {
     "autoencoder": lambda: mlp_autoencoder(32),
     "VAE": lambda: VAE(32),
