@@ -3,16 +3,18 @@ tables.
 
 The GAN chapter's 2-D models (``vaecore.experiments.toy_gans.TOY_MODELS``), chosen by
 ``--models``: by default (and in the committed ``results/gan_modes.json``) the GAN with a
-**batch-normalised generator** (hidden layers Linear, BatchNorm, LeakyReLU; 6,000 steps) and the
-GAN with the **R1 penalty** (the plain players, gamma ``R1_GAMMA``, 12,000 steps); ``plain`` is the
-plain GAN (hidden layers Linear, ReLU; 6,000 steps). Otherwise as in the chapter: MLPs of 3 x 128
+**batch-normalised generator** (hidden layers Linear, BatchNorm, LeakyReLU; 6,000 steps), the
+GAN with the **R1 penalty** (the plain players, gamma ``R1_GAMMA``, 12,000 steps), **LSGAN**
+(the plain players on the least-squares loss; 6,000 steps) and the same loss on a
+**sigmoid-output discriminator** (the popular mistake; 6,000 steps); ``plain`` is the plain GAN
+(hidden layers Linear, ReLU; 6,000 steps). Otherwise as in the chapter: MLPs of 3 x 128
 units, an unpacked discriminator, Adam 1e-3 annealed to 0, batches of 256. Each model is trained
 with ``--seeds`` seeds on each benchmark, two runs at a time; the report gives the mean and the
 standard error of the modes captured, the share of high-quality samples and the reverse KL, on
 2,500 samples per run.
 
     python benchmarks/gan_modes.py --quick                # seconds (CI)
-    python benchmarks/gan_modes.py --out vaecore/book/results/gan_modes.json   # 10 seeds, ~16 min
+    python benchmarks/gan_modes.py --out vaecore/book/results/gan_modes.json   # 10 seeds, ~30 min
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from vaecore.experiments.toy_gans import TOY_MODELS, ToyRun, run_toy_gans
 def main() -> None:
     parser = arguments(__doc__, "2 seeds of 100 steps (CI)")
     parser.add_argument("--seeds", type=int, default=10)
+    default = "batchnorm,r1,least-squares,least-squares-on-sigmoid"
     parser.add_argument(
         "--models",
-        default="batchnorm,r1",
-        help=f"comma-separated, from {sorted(TOY_MODELS)} (default: batchnorm,r1)",
+        default=default,
+        help=f"comma-separated, from {sorted(TOY_MODELS)} (default: {default})",
     )
     args = parser.parse_args()
     models = args.models.split(",")

@@ -15,14 +15,17 @@ winner only where it wins on every seed. The chapter reads the result.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable, Iterable
 
 import torch
 from _report import seed_arguments, seeded_runs, write
 
 from vaecore.data.datasets import binarize, load_images
 from vaecore.experiments.gan_vs_vae import FULL, QUICK, measure, train_models
+from vaecore.experiments.side_by_side import Trained
 from vaecore.metrics.images import class_shares
 from vaecore.metrics.judge import SampleJudge
+from vaecore.settings import Budget
 
 #: What the numbers are.
 UNITS = (
@@ -31,9 +34,12 @@ UNITS = (
 )
 
 
-def main() -> None:
-    args = seed_arguments(__doc__)
-    budget = QUICK if args.quick else FULL
+def measured_runs(
+    budget: Budget, seeds: int, train: Callable[[torch.Tensor, int], Iterable[Trained]]
+) -> tuple[list[list[dict]], SampleJudge, int]:
+    """Every seed's rows: the models ``train(x_train, seed)`` returns, for seeds 0, 1, ...,
+    ``seeds - 1``, each measured on the book's scale (``measure``, with the sizes of ``budget``).
+    Also returns the judge and the number of training images."""
     train_set, test_set = load_images("mnist", "train"), load_images("mnist", "test")
     x_train = train_set.images[: budget.n_train]
     n_nll = budget.sizes["iwae_images"]
@@ -43,12 +49,21 @@ def main() -> None:
     reference = train_set.images[:10_000]  # of sharpness, as of the judge
     k, n_samples = budget.sizes["iwae_k"], budget.sizes["samples"]
     runs = []
-    for seed in range(args.seeds):
+    for seed in range(seeds):
         rows = []
-        for model in train_models(x_train, budget, seed=seed).values():
+        for model in train(x_train, seed):
             rows += measure(model, judge, x_test_binary, test_share, reference, k, n_samples)
         runs.append([dataclasses.asdict(row) for row in rows])
-    write(seeded_runs("gan_vs_vae", args, budget, len(x_train), judge, UNITS, runs), args.out)
+    return runs, judge, len(x_train)
+
+
+def main() -> None:
+    args = seed_arguments(__doc__)
+    budget = QUICK if args.quick else FULL
+    runs, judge, n_train = measured_runs(
+        budget, args.seeds, lambda x, seed: train_models(x, budget, seed=seed).values()
+    )
+    write(seeded_runs("gan_vs_vae", args, budget, n_train, judge, UNITS, runs), args.out)
 
 
 if __name__ == "__main__":

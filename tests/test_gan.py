@@ -12,10 +12,13 @@ from vaecore.losses import (
     discriminator_loss,
     generator_loss,
     js_divergence,
+    least_squares_discriminator_loss,
+    least_squares_generator_loss,
     optimal_discriminator,
     r1_penalty,
 )
 from vaecore.models.gan import ConvDiscriminator, ConvGenerator, Discriminator, Generator
+from vaecore.models.mistakes import SigmoidOutputDiscriminator
 from vaecore.train_gan import GANConfig, fit_discriminator, train_gan
 
 
@@ -155,6 +158,8 @@ def test_bad_arguments():
         Discriminator(2)(torch.randn(4, 5))
     with pytest.raises(ValueError, match="packs of 4"):
         Discriminator(2, pack=4)(torch.randn(6, 2))
+    with pytest.raises(TypeError, match="convert with"):  # a clear message, not a matmul error
+        Discriminator(2).features(torch.randn(4, 2, dtype=torch.float64))
     with pytest.raises(ValueError, match="multiple of the pack size"):
         train_gan(
             Generator(2, 2), Discriminator(2, pack=4), torch.randn(100, 2), GANConfig(batch_size=30)
@@ -199,7 +204,7 @@ def test_snapshots_do_not_change_training():
 # -------------------------------------------------- what one step of train_gan computes
 
 
-def _one_training_step(monkeypatch, saturating, pack, r1_gamma=0.0):
+def _one_training_step(monkeypatch, saturating, pack, r1_gamma=0.0, loss="logistic"):
     """One step of train_gan on fixed noise and fixed real data, recording the gradient each
     optimiser is about to apply. D's last bias is set to -3, so that D rejects the fakes and the
     saturating and non-saturating gradients differ about e^3-fold."""
@@ -232,6 +237,7 @@ def _one_training_step(monkeypatch, saturating, pack, r1_gamma=0.0):
         lr_d=0.05,
         saturating=saturating,
         r1_gamma=r1_gamma,
+        loss=loss,
         device="cpu",
         progress=False,
     )
@@ -273,6 +279,77 @@ def test_train_gan_steps_each_player_on_its_own_loss(monkeypatch, saturating, pa
     assert row["g_loss"] == pytest.approx(g_loss.item(), rel=1e-5)
     assert row["d_real"] == pytest.approx(torch.sigmoid(d0(real)).mean().item(), rel=1e-5)
     assert row["d_fake"] == pytest.approx(torch.sigmoid(a_fake).mean().item(), rel=1e-5)
+
+
+def test_least_squares_steps_each_player_on_lsgans_losses(monkeypatch):
+    """LSGAN (Mao et al., 2017), targets a = 0, b = c = 1: D descends 1/2 mean (s_real - 1)^2 +
+    1/2 mean s_fake^2 on its raw outputs, then G descends 1/2 mean (s_fake - 1)^2 through the
+    updated D; the history records D's raw scores."""
+    g0, d0, d1, noise, real, seen, history = _one_training_step(
+        monkeypatch, False, 1, loss="least squares"
+    )
+    d_loss = 0.5 * ((d0(real) - 1) ** 2).mean() + 0.5 * (d0(g0(noise).detach()) ** 2).mean()
+    for got, want in zip(seen["d"][0], torch.autograd.grad(d_loss, list(d0.parameters()))):
+        torch.testing.assert_close(got, want)
+    s_fake = d1(g0(noise))
+    g_loss = 0.5 * ((s_fake - 1) ** 2).mean()
+    for got, want in zip(seen["g"][0], torch.autograd.grad(g_loss, list(g0.parameters()))):
+        torch.testing.assert_close(got, want)
+    row = history.steps[0]
+    assert row["d_loss"] == pytest.approx(d_loss.item(), rel=1e-5)
+    assert row["g_loss"] == pytest.approx(g_loss.item(), rel=1e-5)
+    assert row["d_fake"] == pytest.approx(s_fake.mean().item(), rel=1e-5)
+
+
+def test_lsgans_best_discriminator_is_the_logistic_ones():
+    """With a = 0 and b = 1 the best LSGAN discriminator is D* = p_data / (p_data + p_g), as in
+    the logistic game: three states, real and fake batches holding them in the proportions
+    p_data = (1, 2, 5) / 8 and p_g = (4, 3, 1) / 8, one free score per state."""
+    real_states = torch.tensor([0, 1, 1, 2, 2, 2, 2, 2])
+    fake_states = torch.tensor([0, 0, 0, 0, 1, 1, 1, 2])
+    s = torch.zeros(3, requires_grad=True)
+    optimiser = torch.optim.SGD([s], lr=1.0)
+    for _ in range(300):
+        optimiser.zero_grad()
+        least_squares_discriminator_loss(s[real_states], s[fake_states]).backward()
+        optimiser.step()
+    torch.testing.assert_close(s.detach(), torch.tensor([1 / 5, 2 / 5, 5 / 6]))
+
+
+def test_lsgans_losses_are_the_squared_errors_to_their_targets():
+    real, fake = torch.tensor([1.0, 3.0]), torch.tensor([0.0, -2.0])
+    assert least_squares_discriminator_loss(real, fake).item() == pytest.approx(
+        0.5 * (0 + 4) / 2 + 0.5 * (0 + 4) / 2
+    )
+    assert least_squares_generator_loss(fake).item() == pytest.approx(0.5 * (1 + 9) / 2)
+
+
+def test_the_sigmoid_on_an_lsgan_discriminator_saturates_the_generator():
+    """The mistake: squared error on D's probability. Where D rejects a fake (sigmoid(a) near 0)
+    the generator's gradient through the sigmoid vanishes, (s - 1) s (1 - s) -> 0; LSGAN's raw
+    score keeps a gradient of s - 1, about -1 at the fake target."""
+    torch.manual_seed(0)
+    d = SigmoidOutputDiscriminator(2, hidden=(8,))
+    out = d(torch.randn(5, 2))
+    assert ((out > 0) & (out < 1)).all()
+    logit = torch.tensor([-10.0, -5.0, 0.0], requires_grad=True)
+    (grad,) = torch.autograd.grad(least_squares_generator_loss(torch.sigmoid(logit)) * 3, logit)
+    assert abs(grad[0]) < 1e-4 and abs(grad[1]) < 1e-2 and abs(grad[2]) > 0.1
+    score = torch.tensor([0.0], requires_grad=True)
+    (raw,) = torch.autograd.grad(least_squares_generator_loss(score), score)
+    assert raw.item() == pytest.approx(-1.0)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"loss": "hinge"}, "loss must be"),
+        ({"loss": "least squares", "saturating": True}, "no saturating form"),
+    ],
+)
+def test_an_unknown_or_contradictory_loss_is_refused(settings, message):
+    with pytest.raises(ValueError, match=message):
+        GANConfig(**settings)
 
 
 def test_a_pack_is_its_consecutive_samples_side_by_side():

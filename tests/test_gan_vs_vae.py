@@ -64,7 +64,12 @@ def test_the_same_seed_trains_the_same_model():
 @pytest.mark.parametrize(
     "name, passes, snapshots, message",
     [
-        ("VAE", 1, 0, "unknown model 'VAE': choose one of MLP GAN, conv GAN, MLP VAE, conv VAE"),
+        (
+            "VAE",
+            1,
+            0,
+            "unknown model 'VAE': choose one of MLP GAN, conv GAN, VAE-GAN, MLP VAE, conv VAE",
+        ),
         ("conv GAN", 0, 0, "passes must be a whole number >= 1, got 0"),
         ("conv VAE", 1.5, 0, "passes must be a whole number >= 1, got 1.5"),
         ("MLP GAN", 1, -1, "snapshots must be a whole number >= 0, got -1"),

@@ -92,6 +92,7 @@ SHOWN = {
         "vaecore.models.gan:ConvDiscriminator",
         "vaecore.experiments.gan_vs_vae:train_model",
         "vaecore.models.vae:ConvVAE",
+        "vaecore.models.vae:conv_encoder",
         "vaecore.metrics.images:greyness",
         "vaecore.metrics.images:laplacian_energy",
         "vaecore.metrics.images:sharpness",
@@ -123,6 +124,8 @@ SHOWN = {
         "vaecore.models.discrete:CategoricalVAE.log_likelihood",
         "vaecore.metrics.gradients:GradientNorms",
         "vaecore.models.attention:SelfAttention2d",
+        "vaecore.models.vaegan:VAEGAN.losses",
+        "vaecore.train_gan:vaegan_step",
     ],
 }
 

@@ -182,3 +182,73 @@ def test_the_dcgan_verdict():
     assert "neither GAN's samples were closer to the data on every seed" in (
         questions.dcgan_verdict(runs)
     )
+
+
+def _vaegan_seeds(fd, sharpness=None, nll=96.0):
+    """Rows of three seeds: ``fd[label] = [Fréchet distance on each seed]`` for the VAE-GAN and
+    its three rivals."""
+    sharpness = sharpness or {}
+    labels = {
+        "conv GAN": ("conv GAN", "G(z)"),
+        "conv VAE, decoder means": ("conv VAE", "decoder means"),
+        "conv VAE, draws from p(x | z)": ("conv VAE", "draws from p(x | z)"),
+        "VAE-GAN": ("VAE-GAN", "G(z)"),
+    }
+    runs = []
+    for s in range(3):
+        run = []
+        for label, (model, samples) in labels.items():
+            row = _row(model, fd[label][s], 300_000, samples)
+            row.sharpness = sharpness.get(label, [1.0] * 3)[s]
+            row.test_nll = nll if model == "conv VAE" else None
+            run.append(row)
+        runs.append(run)
+    return runs
+
+
+BOTH = {
+    "conv GAN": [240.0, 245.0, 250.0],
+    "conv VAE, decoder means": [430.0, 440.0, 450.0],
+    "conv VAE, draws from p(x | z)": [400.0, 395.0, 410.0],
+}
+
+
+def test_the_vaegan_headline_follows_the_frechet_distances():
+    best = _vaegan_seeds({**BOTH, "VAE-GAN": [200.0, 210.0, 220.0]})
+    assert questions.vaegan_headline(best).startswith("In its samples, yes at this budget")
+    worst = _vaegan_seeds({**BOTH, "VAE-GAN": [500.0, 510.0, 520.0]})
+    assert questions.vaegan_headline(worst).startswith("No, at this budget")
+    between = _vaegan_seeds({**BOTH, "VAE-GAN": [300.0, 310.0, 320.0]})
+    assert questions.vaegan_headline(between) == (
+        "Not the best of both at this budget: on every seed its samples were closer to the data "
+        "than the conv VAE's decoder means and the conv VAE's draws, but further than the conv "
+        "GAN's, by the Fréchet distance; and it gives up the VAE's likelihood bound."
+    )
+    mixed = _vaegan_seeds({**BOTH, "VAE-GAN": [230.0, 250.0, 320.0]})
+    assert "against the conv GAN's, neither led on every seed" in questions.vaegan_headline(mixed)
+
+
+def test_the_vaegan_verdict_reports_each_rival_sharpness_and_cost():
+    runs = _vaegan_seeds(
+        {**BOTH, "VAE-GAN": [200.0, 210.0, 220.0]},
+        sharpness={"VAE-GAN": [1.1, 1.2, 0.9], "conv VAE, decoder means": [0.3, 0.4, 0.35]},
+    )
+    found = questions.vaegan_verdict(runs)
+    assert found[0] == (
+        "Against the conv GAN's, the VAE-GAN's samples were closer to the data on all 3 seeds: "
+        "Fréchet distance 210.0 ± 10.0 against 245.0 ± 5.0."
+    )
+    assert found[3].startswith("Its samples were nearer real digits' sharpness on all 3 seeds")
+    assert "no likelihood bound (the conv VAE's test NLL bound is 96.0 ± 0.0 nats)" in found[5]
+    runs[0][3].sharpness = 0.3  # the VAE-GAN as blurred as the VAE's means on one seed
+    assert questions.vaegan_verdict(runs)[3].startswith("Neither was nearer")
+
+
+def test_vaegan_rows_measured_otherwise_are_refused():
+    conv = {"budget": {"passes": 5}, "judge": {"floor": 1.0}, "runs": [[]] * 3}
+    mine = {"budget": {"passes": 1}, "judge": {"floor": 1.0}, "runs": [[]] * 3}
+    with pytest.raises(ValueError, match="another budget"):
+        questions.vaegan_runs(conv, mine)
+    with pytest.raises(ValueError, match="another judge"):
+        questions.vaegan_runs(conv, {**conv, "judge": {"floor": 2.0}})
+    assert questions.vaegan_runs(conv, conv) == [[], [], []]

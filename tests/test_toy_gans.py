@@ -9,6 +9,7 @@ import torch
 from vaecore.data.mixtures import Mixture, grid, grid_modes, ring, ring_modes
 from vaecore.experiments.toy_gans import (
     GENERATORS,
+    TOY_MODELS,
     ToyRun,
     dirac_gan,
     run_toy_gan,
@@ -16,6 +17,8 @@ from vaecore.experiments.toy_gans import (
     toy_players,
 )
 from vaecore.metrics.modes import mode_metrics
+from vaecore.models.gan import Discriminator
+from vaecore.models.mistakes import SigmoidOutputDiscriminator
 
 
 def test_ring_has_eight_distinct_modes_on_the_unit_circle():
@@ -136,6 +139,18 @@ def test_a_run_says_which_generator_it_trains():
     for gamma in (-1.0, float("nan"), float("inf"), "0.1", True):
         with pytest.raises(ValueError, match="r1_gamma"):
             ToyRun("ring", r1_gamma=gamma)
+
+
+def test_a_run_says_which_loss_and_discriminator_it_trains():
+    lsgan = ToyRun("ring", **TOY_MODELS["least-squares"])
+    assert lsgan.label == "LSGAN, plain G" and type(toy_players(lsgan)[1]) is Discriminator
+    mistake = ToyRun("ring", **TOY_MODELS["least-squares-on-sigmoid"])
+    assert mistake.label == "LSGAN, sigmoid on D, plain G"
+    assert isinstance(toy_players(mistake)[1], SigmoidOutputDiscriminator)
+    with pytest.raises(ValueError, match="unknown discriminator"):
+        ToyRun("ring", discriminator="sigmoid")
+    with pytest.raises(ValueError, match="unknown loss"):
+        ToyRun("ring", loss="hinge")
 
 
 def test_the_dirac_gan_circles_without_r1_and_converges_with_it():

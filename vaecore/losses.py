@@ -53,6 +53,11 @@ In logits, using ``log sigmoid(a) = -softplus(-a)`` and ``log(1 - sigmoid(a)) = 
 For a fixed G the best D is ``D*(x) = p_data(x) / (p_data(x) + p_g(x))``, and then
 ``V(D*, G) = -log 4 + 2 JS(p_data || p_g)``.
 
+**Least squares** (LSGAN, Mao et al., 2017, with targets ``a = 0``, ``b = c = 1``): D outputs a
+raw score ``s(x)``, no sigmoid, and the losses are squared errors to the targets,
+``1/2 (s_real - 1)^2 + 1/2 s_fake^2`` for D and ``1/2 (s_fake - 1)^2`` for G. The generator's
+gradient in ``s``, ``s_fake - 1``, grows the further D pushes a fake from the real target.
+
 **Two Monte Carlo estimators** of ``grad_mu E_{z ~ N(mu, diag sigma^2)}[f(z)]``:
 
 * **Reparameterisation** (pathwise): write ``z = mu + sigma * eps``, ``eps ~ N(0, I)``, so
@@ -355,6 +360,20 @@ def generator_loss(fake_logits: torch.Tensor, saturating: bool = False) -> torch
     ``mean -softplus(a)`` = ``log(1 - D(G(z)))`` (module docstring)."""
     # eq. (G-LOSS): the minimax term (saturating), or the non-saturating one
     return (-F.softplus(fake_logits) if saturating else F.softplus(-fake_logits)).mean()
+
+
+def least_squares_discriminator_loss(
+    real_out: torch.Tensor, fake_out: torch.Tensor
+) -> torch.Tensor:
+    """LSGAN's discriminator loss from D's raw outputs ``(batch,)``:
+    ``1/2 mean (s_real - 1)^2 + 1/2 mean s_fake^2``."""
+    return 0.5 * ((real_out - 1) ** 2).mean() + 0.5 * (fake_out**2).mean()  # eq. (LS-D)
+
+
+def least_squares_generator_loss(fake_out: torch.Tensor) -> torch.Tensor:
+    """LSGAN's generator loss from D's raw outputs on the fakes ``(batch,)``:
+    ``1/2 mean (s_fake - 1)^2``."""
+    return 0.5 * ((fake_out - 1) ** 2).mean()  # eq. (LS-G)
 
 
 def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor, gamma: float) -> torch.Tensor:

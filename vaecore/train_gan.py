@@ -14,9 +14,16 @@ from tqdm.auto import tqdm
 
 from vaecore import settings
 from vaecore.data.batches import batch_indices
-from vaecore.losses import discriminator_loss, generator_loss, r1_penalty
+from vaecore.losses import (
+    discriminator_loss,
+    generator_loss,
+    least_squares_discriminator_loss,
+    least_squares_generator_loss,
+    r1_penalty,
+)
 from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.parts import check_batch, evaluating
+from vaecore.models.vaegan import VAEGAN
 from vaecore.train import (
     TrainingDiverged,
     at_least_zero,
@@ -36,6 +43,9 @@ from vaecore.train import (
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
 
+#: The losses :func:`gan_step` can train with (:mod:`vaecore.losses`).
+GAN_LOSSES = ("logistic", "least squares")
+
 
 @dataclass
 class GANConfig:
@@ -48,6 +58,7 @@ class GANConfig:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam, as in DCGAN (Radford et al., 2016)
     cosine_decay: bool = False  # anneal both learning rates to 0 over the run
     saturating: bool = False  # True: the minimax generator loss
+    loss: str = "logistic"  # or "least squares": LSGAN (Mao et al., 2017), D gives raw scores
     r1_gamma: float = 0.0  # > 0: add the R1 gradient penalty on real data (Mescheder et al., 2018)
     seed: int = 0
     snapshot_every: int = 0  # > 0: record G on fixed noise every so many steps
@@ -70,6 +81,7 @@ class GANConfig:
                 "betas": (_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)"),
                 "cosine_decay": (flag, "True or False"),
                 "saturating": (flag, "True or False"),
+                "loss": (lambda v: v in GAN_LOSSES, f"one of {', '.join(map(repr, GAN_LOSSES))}"),
                 "r1_gamma": (at_least_zero, "a finite number >= 0 (0: no penalty)"),
                 "seed": (whole(0), "a whole number >= 0"),
                 "snapshot_every": (whole(0), "a whole number >= 0 (0: no snapshots)"),
@@ -78,6 +90,11 @@ class GANConfig:
                 "progress": (optional(flag), "None, True or False"),
             },
         )
+        if self.saturating and self.loss != "logistic":
+            raise ValueError(
+                f"saturating=True is a variant of the logistic loss; the {self.loss} loss has "
+                "no saturating form: set saturating=False"
+            )
 
 
 def _adam_betas(v: object) -> bool:
@@ -93,9 +110,9 @@ def _adam_betas(v: object) -> bool:
 @dataclass
 class GANHistory:
     """``steps``: one dict per step (``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``, the mean
-    of D on the real and the fake batch); ``snapshots``: ``(step, samples)`` pairs, G (in
-    evaluation mode) on one fixed noise batch, step 0 being before training; ``seconds`` of
-    training."""
+    of D on the real and the fake batch; for a VAE-GAN, what :func:`vaegan_step` returns);
+    ``snapshots``: ``(step, samples)`` pairs, G (in evaluation mode) on one fixed noise batch,
+    step 0 being before training; ``seconds`` of training."""
 
     steps: list[dict[str, float]] = field(default_factory=list)
     snapshots: list[tuple[int, torch.Tensor]] = field(default_factory=list)
@@ -152,6 +169,7 @@ def train_gan(
             f"G makes {generator.data_dim}-dimensional samples but D judges "
             f"{discriminator.data_dim}-dimensional ones"
         )
+    _check_vaegan_config(generator, config)
     rng = seed_everything(config.seed)
     device = choose_device(config.device)
     generator.to(device).train()
@@ -188,9 +206,20 @@ def train_gan(
                 x = transform(x)
             check_batch(x, discriminator.data_dim, discriminator, "the real batch")
             check_finite_rows((x,), f"at step {step}, the real batch (after any transform)")
-            row = gan_step(
-                generator, discriminator, opt_g, opt_d, x, rng, config.saturating, config.r1_gamma
-            )
+            if isinstance(generator, VAEGAN):  # an encoder too, and its own three objectives
+                row = vaegan_step(generator, discriminator, opt_g, opt_d, x, rng)
+            else:
+                row = gan_step(
+                    generator,
+                    discriminator,
+                    opt_g,
+                    opt_d,
+                    x,
+                    rng,
+                    config.saturating,
+                    config.r1_gamma,
+                    config.loss,
+                )
             history.steps.append(row)
             snapshot(step)
             bar.update()
@@ -220,16 +249,23 @@ def gan_step(
     rng: torch.Generator,
     saturating: bool = False,
     r1_gamma: float = 0.0,
+    loss: str = "logistic",
 ) -> dict[str, float]:
     """One round of the game on a batch of ``real`` data: a discriminator step on ``-V`` (plus the
     R1 penalty when ``r1_gamma > 0``), then a generator step on its loss; as many fakes as real
-    examples. Returns both losses and the mean of D on the real and on the fake batch."""
+    examples. ``loss="least squares"`` plays LSGAN's game instead (eqs. LS-D and LS-G), on D's
+    raw outputs. Returns both losses and the mean of D on the real and on the fake batch
+    (``sigmoid`` of its logits; for LSGAN its raw scores)."""
     n = len(real)
+    least_squares = loss == "least squares"
     real = real.detach().requires_grad_(r1_gamma > 0)  # R1 differentiates D by the real batch
     # Discriminator: one step on -V, with the fakes held fixed (detached from G).
     fake = generator(generator.noise(n, rng))
     real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
-    d_loss = discriminator_loss(real_logits, fake_logits)
+    if least_squares:  # LSGAN: squared errors to the targets 1 (real) and 0 (fake)
+        d_loss = least_squares_discriminator_loss(real_logits, fake_logits)
+    else:
+        d_loss = discriminator_loss(real_logits, fake_logits)
     if r1_gamma > 0:
         d_loss = d_loss + r1_penalty(real_logits, real, r1_gamma)  # eq. (R1)
     opt_d.zero_grad(set_to_none=True)
@@ -238,17 +274,69 @@ def gan_step(
     opt_d.step()
     # Generator: one step on its loss, through D's updated judgement of fresh fakes.
     fake_logits = discriminator(generator(generator.noise(n, rng)))
-    g_loss = generator_loss(fake_logits, saturating)
+    if least_squares:
+        g_loss = least_squares_generator_loss(fake_logits)
+    else:
+        g_loss = generator_loss(fake_logits, saturating)
     opt_g.zero_grad(set_to_none=True)
     g_loss.backward()
     check_gradients(generator, g_loss, "the generator")
     opt_g.step()
+    judged = (lambda out: out) if least_squares else torch.sigmoid
     return {
         "d_loss": d_loss.item(),
         "g_loss": g_loss.item(),
-        "d_real": torch.sigmoid(real_logits).mean().item(),
-        "d_fake": torch.sigmoid(fake_logits).mean().item(),
+        "d_real": judged(real_logits).mean().item(),
+        "d_fake": judged(fake_logits).mean().item(),
     }
+
+
+def vaegan_step(
+    model: VAEGAN,
+    discriminator: Discriminator,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    real: torch.Tensor,
+    rng: torch.Generator,
+) -> dict[str, float]:
+    """One step of the VAE-GAN (Larsen et al., 2016, Algorithm 1) on a batch of ``real`` data:
+    the three objectives from one forward pass, then each network's gradient of its own
+    objective only, then one step of both optimisers (``opt_g`` holds the encoder and the
+    decoder, ``opt_d`` the discriminator). Returns every value of
+    :meth:`~vaecore.models.vaegan.VAEGAN.losses`."""
+    losses = model.losses(real, discriminator, rng)
+    for objective, network in (
+        ("encoder", model.encoder),
+        ("decoder", model.net),
+        ("discriminator", discriminator),
+    ):
+        weights = list(network.parameters())
+        grads = torch.autograd.grad(losses[objective], weights, retain_graph=True)
+        for weight, grad in zip(weights, grads):
+            weight.grad = grad
+    _check_vaegan_gradients(model, discriminator, losses)
+    opt_g.step()
+    opt_d.step()
+    return {name: loss.item() for name, loss in losses.items()}
+
+
+def _check_vaegan_config(generator: Generator, config: GANConfig) -> None:
+    """A VAE-GAN plays its own game (:func:`vaegan_step`): refuse the settings of another."""
+    if isinstance(generator, VAEGAN) and (
+        config.saturating or config.r1_gamma or config.loss != "logistic"
+    ):
+        raise ValueError(
+            "a VAE-GAN trains with its own objectives (vaegan_step): leave saturating=False, "
+            "r1_gamma=0 and loss='logistic'"
+        )
+
+
+def _check_vaegan_gradients(
+    model: VAEGAN, discriminator: Discriminator, losses: dict[str, torch.Tensor]
+) -> None:
+    check_gradients(model.encoder, losses["encoder"], "the encoder")
+    check_gradients(model.net, losses["decoder"], "the decoder")
+    check_gradients(discriminator, losses["discriminator"], "the discriminator")
 
 
 def fit_discriminator(

@@ -29,6 +29,7 @@ from typing import Callable
 
 import torch
 
+from vaecore.experiments import vaegan
 from vaecore.experiments.side_by_side import (
     MIN_SEEDS,
     SampleScores,
@@ -58,6 +59,11 @@ GANS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {
     "MLP GAN": mnist_players,
     "conv GAN": lambda: (ConvGenerator(64), ConvDiscriminator()),
 }
+#: Larsen et al.'s VAE-GAN, built and trained like the GANs (its decoder is a generator), for
+#: the chapter "Questions readers ask"; it is not in :data:`MODELS`, this chapter's table.
+VAEGANS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {"VAE-GAN": vaegan.players}
+#: Every set of players :func:`train_model` can train.
+PLAYERS = {**GANS, **VAEGANS}
 #: The network of each VAE, ``K = 32``.
 VAES: dict[str, Callable[[], VAE]] = {"MLP VAE": lambda: VAE(32), "conv VAE": lambda: ConvVAE(32)}
 #: The models compared, in the order of the chapter's table.
@@ -84,13 +90,13 @@ QUICK = Budget(
 def train_model(
     name: str, x_train: torch.Tensor, passes: int, seed: int = 0, snapshots: int = 0
 ) -> Trained:
-    """One of :data:`MODELS`, trained for ``passes`` passes over ``x_train: (n, 784)``, grey
-    levels in [0, 1], from ``torch.manual_seed(seed)``.
+    """One of :data:`MODELS` (or the VAE-GAN), trained for ``passes`` passes over ``x_train:
+    (n, 784)``, grey levels in [0, 1], from ``torch.manual_seed(seed)``.
 
-    A GAN takes ``passes * n / 64`` steps of :func:`~vaecore.train_gan.train_gan` on the grey
-    levels (Adam, learning rate 2e-4, beta1 0.5, as DCGAN); with ``snapshots > 0`` it records 12
-    samples that many times. A VAE takes ``passes`` epochs of :func:`~vaecore.train.fit` on
-    the images dynamically binarised."""
+    A GAN (and the VAE-GAN) takes ``passes * n / 64`` steps of
+    :func:`~vaecore.train_gan.train_gan` on the grey levels (Adam, learning rate 2e-4, beta1
+    0.5, as DCGAN); with ``snapshots > 0`` it records 12 samples that many times. A VAE takes
+    ``passes`` epochs of :func:`~vaecore.train.fit` on the images dynamically binarised."""
     _check_choice(name, passes, snapshots)
     torch.manual_seed(seed)
     if name in VAES:
@@ -100,12 +106,12 @@ def train_model(
     config = GANConfig(
         steps=steps, batch_size=GAN_BATCH, seed=seed, snapshot_every=every, snapshot_size=12
     )
-    return gan_model(name, *GANS[name](), x_train, config)
+    return gan_model(name, *PLAYERS[name](), x_train, config)
 
 
 def _check_choice(name: str, passes: int, snapshots: int) -> None:
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}: choose one of {', '.join(MODELS)}")
+    if name not in (*PLAYERS, *VAES):
+        raise ValueError(f"unknown model {name!r}: choose one of {', '.join([*PLAYERS, *VAES])}")
     if not whole(1)(passes):
         raise ValueError(f"passes must be a whole number >= 1, got {passes!r}")
     if not whole(0)(snapshots):

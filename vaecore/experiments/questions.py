@@ -7,6 +7,7 @@ A verdict names an order between two models only when it holds on every seed
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 from vaecore.book.spread import mean_sd
@@ -378,4 +379,130 @@ def size_verdict(runs: list[list[Row]]) -> str:
         f"The largest model, {biggest} ({size[biggest]:,} parameters), did not make the closest "
         f"samples: {best} did, on every seed, with {size[best]:,} parameters, "
         f"{size[biggest] / size[best]:.1f} times fewer."
+    )
+
+
+#: The VAE-GAN's label in its rows (``vaegan.json``).
+VAEGAN = "VAE-GAN"
+#: The rows of ``gan_vs_vae.json`` the VAE-GAN is set against, each with how a sentence names
+#: its samples. The conv GAN has the VAE-GAN's decoder and discriminator without the encoder,
+#: the conv VAE its encoder with a pixel likelihood.
+VAEGAN_RIVALS = {
+    "conv GAN": "the conv GAN's",
+    "conv VAE, decoder means": "the conv VAE's decoder means",
+    "conv VAE, draws from p(x | z)": "the conv VAE's draws",
+}
+
+
+def vaegan_runs(conv_result: dict[str, Any], vaegan_result: dict[str, Any]) -> list[list[Row]]:
+    """The rows of ``gan_vs_vae.json`` and of ``vaegan.json``, seed by seed: each seed's models
+    of the chapter "GANs on images", then the VAE-GAN. Refuses results that were not measured
+    alike: another budget (images, passes, samples, seeds) or another judge."""
+    for part in ("budget", "judge"):
+        if conv_result[part] != vaegan_result[part]:
+            raise ValueError(
+                f"the VAE-GAN was measured with another {part} than the models of gan_vs_vae "
+                f"({vaegan_result[part]} against {conv_result[part]}): rerun "
+                "benchmarks/vaegan.py with the same settings"
+            )
+    return [
+        [Row(**row) for row in conv + mine]
+        for conv, mine in zip(conv_result["runs"], vaegan_result["runs"])
+    ]
+
+
+def _order(rows: dict[str, list[Row]], a: str, b: str, value: Callable[[Row], float]) -> str:
+    """Which of the labels ``a`` and ``b`` has the lower ``value`` on every seed, or ``""``."""
+    best, rivals = lowest_on_every_seed(
+        {a: [value(r) for r in rows[a]], b: [value(r) for r in rows[b]]}
+    )
+    return "" if rivals else best
+
+
+def _blur(row: Row) -> float:
+    """How far a set of samples' sharpness is from real digits' (1), either way, in log units."""
+    return abs(math.log(row.sharpness))
+
+
+def vaegan_verdict(runs: list[list[Row]]) -> list[str]:
+    """What the VAE-GAN's runs show against :data:`VAEGAN_RIVALS` (``runs``: one list of
+    :class:`~vaecore.experiments.gan_vs_vae.Row` per seed, from :func:`vaegan_runs`), one
+    sentence per finding."""
+    rows = _by_label(runs, "the VAE-GAN verdict")
+    n, mine = len(runs), rows[VAEGAN]
+    found = []
+    for rival, theirs in VAEGAN_RIVALS.items():
+        numbers = (
+            f"Fréchet distance {mean_sd([r.frechet for r in mine])} against "
+            f"{mean_sd([r.frechet for r in rows[rival]])}"
+        )
+        lower = _order(rows, VAEGAN, rival, lambda r: r.frechet)
+        if lower:
+            closer = "the VAE-GAN's samples" if lower == VAEGAN else theirs
+            found.append(
+                f"Against {theirs}, {closer} were closer to the data on all {n} seeds: {numbers}."
+            )
+        else:
+            found.append(f"Against {theirs}, neither was closer on every seed: {numbers}.")
+    means = "conv VAE, decoder means"
+    sharper = _order(rows, VAEGAN, means, _blur)
+    sharp = (
+        f"{mean_sd([r.sharpness for r in mine], 2)} against the conv VAE's means' "
+        f"{mean_sd([r.sharpness for r in rows[means]], 2)} (1 is as sharp as real digits)"
+    )
+    found.append(
+        (
+            f"{'Its samples were' if sharper == VAEGAN else 'The conv VAE means were'} nearer "
+            f"real digits' sharpness on all {n} seeds: {sharp}."
+        )
+        if sharper
+        else f"Neither was nearer real digits' sharpness on every seed: {sharp}."
+    )
+    gan = rows["conv GAN"]
+    found.append(
+        f"The rarest digit made {mean_sd([r.rarest_class_percent for r in mine], 1)}% of its "
+        f"samples, against {mean_sd([r.rarest_class_percent for r in gan], 1)}% of the conv "
+        f"GAN's (10% would be even); recall {mean_sd([r.recall for r in mine], 2)} against "
+        f"{mean_sd([r.recall for r in gan], 2)}."
+    )
+    vae_nll = [r.test_nll for r in rows[means] if r.test_nll is not None]
+    found.append(
+        f"It has no likelihood bound (the conv VAE's test NLL bound is {mean_sd(vae_nll, 1)} "
+        f"nats), and it cost {mine[0].parameters:,} parameters and "
+        f"{mean_sd([r.seconds for r in mine], 0)} s of training, against the conv GAN's "
+        f"{gan[0].parameters:,} and {mean_sd([r.seconds for r in gan], 0)} s."
+    )
+    return found
+
+
+def vaegan_headline(runs: list[list[Row]]) -> str:
+    """The section's verdict in one sentence, from the Fréchet distances of the same seeds as
+    :func:`vaegan_verdict`."""
+    rows = _by_label(runs, "the VAE-GAN verdict")
+    orders = {rival: _order(rows, VAEGAN, rival, lambda r: r.frechet) for rival in VAEGAN_RIVALS}
+    ahead = [VAEGAN_RIVALS[rival] for rival, lower in orders.items() if lower == VAEGAN]
+    behind = [VAEGAN_RIVALS[rival] for rival, lower in orders.items() if lower == rival]
+    cost = "and it gives up the VAE's likelihood bound"
+    if len(ahead) == len(VAEGAN_RIVALS):
+        return (
+            "In its samples, yes at this budget: on every seed they were closer to the data than "
+            f"{_listed(ahead)}, by the Fréchet distance; {cost}."
+        )
+    if len(behind) == len(VAEGAN_RIVALS):
+        return (
+            "No, at this budget: on every seed its samples were further from the data than "
+            f"{_listed(behind)}, by the Fréchet distance, {cost}."
+        )
+    level = [VAEGAN_RIVALS[rival] for rival, lower in orders.items() if not lower]
+    if not ahead and not behind:
+        return (
+            f"Not measurably at this budget: against {_listed(level)}, neither set of "
+            f"samples was closer to the data on every seed, {cost}."
+        )
+    parts = [f"closer to the data than {_listed(ahead)}"] if ahead else []
+    parts += [f"further than {_listed(behind)}"] if behind else []
+    rest = f"; against {_listed(level)}, neither led on every seed" if level else ""
+    return (
+        f"Not the best of both at this budget: on every seed its samples were "
+        f"{', but '.join(parts)}, by the Fréchet distance{rest}; {cost}."
     )

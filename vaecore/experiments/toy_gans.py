@@ -14,8 +14,9 @@ from vaecore.experiments.parallel import map_in_processes
 from vaecore.losses import discriminator_loss, generator_loss, r1_penalty
 from vaecore.metrics.modes import ModeReport, mode_metrics
 from vaecore.models.gan import Discriminator, Generator
+from vaecore.models.mistakes import SigmoidOutputDiscriminator
 from vaecore.train import at_least_zero
-from vaecore.train_gan import GANConfig, GANHistory, train_gan
+from vaecore.train_gan import GAN_LOSSES, GANConfig, GANHistory, train_gan
 
 #: The generators a :class:`ToyRun` can train, by name, and what each is.
 GENERATORS = {
@@ -23,6 +24,12 @@ GENERATORS = {
     "batchnorm": "batch-normalised generator: hidden layers Linear, BatchNorm, LeakyReLU(0.2)",
 }
 
+#: The discriminators a :class:`ToyRun` can train, by name, and what each is.
+DISCRIMINATORS = {
+    "plain": "plain discriminator: a raw output (a logit, or LSGAN's score)",
+    "sigmoid output": "a discriminator whose output passes through a sigmoid (the mistake of "
+    "vaecore.models.mistakes.SigmoidOutputDiscriminator)",
+}
 
 #: The R1 penalty's weight in the GAN chapter and ``benchmarks/gan_modes.py``.
 R1_GAMMA = 1.0
@@ -33,6 +40,8 @@ TOY_MODELS: dict[str, dict[str, object]] = {
     "plain": {},
     "batchnorm": {"generator": "batchnorm"},
     "r1": {"r1_gamma": R1_GAMMA, "steps": 12_000},
+    "least-squares": {"loss": "least squares"},
+    "least-squares-on-sigmoid": {"loss": "least squares", "discriminator": "sigmoid output"},
 }
 
 
@@ -42,8 +51,10 @@ class ToyRun:
 
     ``generator`` names the generator's kind (:data:`GENERATORS`): ``"plain"``, the default, or
     ``"batchnorm"``; ``pack`` is PacGAN's packing of the discriminator, 1 for a plain GAN;
-    ``r1_gamma > 0`` adds the R1 gradient penalty to the discriminator's loss. So
-    ``ToyRun("grid")`` is the plain GAN, and every other model says what it changes.
+    ``r1_gamma > 0`` adds the R1 gradient penalty to the discriminator's loss; ``loss`` is the
+    game's loss (``"logistic"`` or ``"least squares"``, LSGAN), and ``discriminator`` its kind
+    (:data:`DISCRIMINATORS`). So ``ToyRun("grid")`` is the plain GAN, and every other model
+    says what it changes.
     """
 
     benchmark: str  # "ring" or "grid"
@@ -51,6 +62,8 @@ class ToyRun:
     generator: str = "plain"  # "plain" or "batchnorm" (GENERATORS)
     pack: int = 1  # PacGAN's packing; 1 is the plain GAN
     r1_gamma: float = 0.0  # the R1 penalty's weight; 0 is the plain GAN
+    loss: str = "logistic"  # or "least squares" (LSGAN)
+    discriminator: str = "plain"  # or "sigmoid output" (DISCRIMINATORS)
     steps: int = 6000
     hidden: tuple[int, ...] = (128, 128, 128)
     batch_size: int = 256
@@ -63,6 +76,13 @@ class ToyRun:
             raise ValueError(
                 f"unknown generator {self.generator!r}; choose one of {sorted(GENERATORS)}"
             )
+        if self.discriminator not in DISCRIMINATORS:
+            raise ValueError(
+                f"unknown discriminator {self.discriminator!r}; choose one of "
+                f"{sorted(DISCRIMINATORS)}"
+            )
+        if self.loss not in GAN_LOSSES:
+            raise ValueError(f"unknown loss {self.loss!r}; choose one of {list(GAN_LOSSES)}")
         if self.pack < 1:
             raise ValueError(f"pack must be at least 1, got {self.pack}")
         if not at_least_zero(self.r1_gamma):
@@ -70,9 +90,13 @@ class ToyRun:
 
     @property
     def label(self) -> str:
-        """The model in words, e.g. ``"GAN, plain G"``, ``"PacGAN4, batch-normalised G"`` or
-        ``"GAN + R1 (gamma 0.1), plain G"``."""
+        """The model in words, e.g. ``"GAN, plain G"``, ``"PacGAN4, batch-normalised G"``,
+        ``"GAN + R1 (gamma 0.1), plain G"`` or ``"LSGAN, sigmoid on D, plain G"``."""
         model = "GAN" if self.pack == 1 else f"PacGAN{self.pack}"
+        if self.loss == "least squares":
+            model = "LS" + model
+        if self.discriminator == "sigmoid output":
+            model += ", sigmoid on D"
         if self.r1_gamma:
             model += f" + R1 (gamma {self.r1_gamma:g})"
         return f"{model}, {'plain' if self.generator == 'plain' else 'batch-normalised'} G"
@@ -83,8 +107,8 @@ def toy_players(run: ToyRun) -> tuple[Generator, Discriminator]:
     ``D`` judging packs of ``run.pack`` points, both with hidden layers ``run.hidden``. Call
     ``torch.manual_seed`` first for reproducible weights."""
     g = Generator(2, 2, hidden=run.hidden, batchnorm=run.generator == "batchnorm")
-    d = Discriminator(2, hidden=run.hidden, pack=run.pack)
-    return g, d
+    kind = SigmoidOutputDiscriminator if run.discriminator == "sigmoid output" else Discriminator
+    return g, kind(2, hidden=run.hidden, pack=run.pack)
 
 
 def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
@@ -103,6 +127,7 @@ def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
         lr_d=run.lr,
         cosine_decay=True,
         r1_gamma=run.r1_gamma,
+        loss=run.loss,
         seed=run.seed,
         snapshot_every=run.snapshot_every,
         snapshot_size=run.n_eval,

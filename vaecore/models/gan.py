@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from vaecore.models.parts import mlp
+from vaecore.models.parts import mlp, refuse_foreign_input
 
 
 class Generator(nn.Module):
@@ -87,11 +87,22 @@ class Discriminator(nn.Module):
                     nn.utils.parametrizations.spectral_norm(layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x))
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        """``features (m, h) -> logits (m,)``: D's last, linear layer."""
+        return self.net[-1](features).squeeze(1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """``x (n, data_dim) -> (n // pack, h)``: the input of D's last, linear layer
+        (:meth:`head`). The VAE-GAN measures its reconstructions in these features
+        (:mod:`vaecore.models.vaegan`)."""
         if x.dim() != 2 or x.shape[1] != self.data_dim:
             raise ValueError(f"x must have shape (n, {self.data_dim}), got {tuple(x.shape)}")
+        refuse_foreign_input(self.net, (x,))  # the check the sliced net below would skip
         if len(x) % self.pack:
             raise ValueError(f"{len(x)} samples cannot be split into packs of {self.pack}")
-        return self.net(x.reshape(len(x) // self.pack, self.pack * self.data_dim)).squeeze(1)
+        return self.net[:-1](x.reshape(len(x) // self.pack, self.pack * self.data_dim))
 
 
 def mnist_players() -> tuple[Generator, Discriminator]:

@@ -18,6 +18,12 @@ They exist to be trained and looked at (the "VAE without its KL term" chapter), 
 * :class:`IgnoresCodeVAE`: the likelihood is ``p(x | z) = N(x; 0, I)``, which never reads ``z``.
 * :func:`fit_in_stages`: the encoder trained first against a fixed, untrained decoder, then the
   decoder with the encoder fixed, instead of both together.
+
+And one GAN mistake, for the GAN chapter:
+
+* :class:`SigmoidOutputDiscriminator`: a discriminator that squashes its output through a
+  sigmoid, trained with LSGAN's squared errors (``GANConfig(loss="least squares")``): the
+  "mean squared error on the labels" of popular code, which LSGAN is not.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from torch import nn
 
 from vaecore.data.datasets import binarize
 from vaecore.losses import gaussian_log_prob, kl_per_dimension
+from vaecore.models.gan import Discriminator
 from vaecore.models.vae import VAE
 from vaecore.train import History, TrainConfig, fit
 
@@ -99,3 +106,8 @@ def fit_in_stages(model: VAE, x_train: torch.Tensor, epochs: int, seed: int = 0)
         histories.append(fit(model, x_train, TrainConfig(epochs=n, seed=seed), transform=binarize))
     model.requires_grad_(True)
     return histories
+
+
+class SigmoidOutputDiscriminator(Discriminator):
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(super().head(features))  # WRONG: LSGAN's D gives a raw score

@@ -24,11 +24,11 @@ def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.S
         if i < len(sizes) - 2:
             layers.append(activation())
     net = nn.Sequential(*layers)
-    net.register_forward_pre_hook(_refuse_foreign_input)
+    net.register_forward_pre_hook(refuse_foreign_input)
     return net
 
 
-def _refuse_foreign_input(net: nn.Module, args: tuple) -> None:
+def refuse_foreign_input(net: nn.Module, args: tuple) -> None:
     """Before an MLP runs: refuse an input its weights cannot multiply (an integer tensor,
     another floating dtype, another device) with what to do, instead of a matrix-product
     error from deep inside it."""

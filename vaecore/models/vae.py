@@ -113,15 +113,7 @@ class ConvVAE(VAE):
     ) -> None:
         super().__init__(latent_dim, hidden=(), beta=beta)  # checks; the networks are below
         c1, c2 = channels
-        self.encoder = nn.Sequential(
-            nn.Unflatten(1, (1, 28, 28)),
-            nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28 x 28 -> 14 x 14
-            nn.ReLU(),
-            nn.Conv2d(c1, c2, 4, stride=2, padding=1),  # 14 x 14 -> 7 x 7
-            nn.ReLU(),
-            nn.Flatten(),
-            nn.Linear(c2 * 7 * 7, 2 * latent_dim),  # mu and log sigma^2
-        )
+        self.encoder = conv_encoder(latent_dim, channels)
         self.decoder = LeadingDims(  # codes of any leading shape, as the IWAE bound needs
             nn.Sequential(
                 nn.Linear(latent_dim, c2 * 7 * 7),
@@ -134,6 +126,22 @@ class ConvVAE(VAE):
                 nn.Flatten(),  # logits of p(x | z)
             )
         )
+
+
+def conv_encoder(latent_dim: int, channels: tuple[int, int] = (32, 64)) -> nn.Sequential:
+    """The convolutional encoder of :class:`ConvVAE` (and of the VAE-GAN): ``x (n, 784) -> (1,
+    28, 28) -> (c1, 14, 14) -> (c2, 7, 7) -> (n, 2 latent_dim)``, the mean and the log-variance
+    of ``q(z | x)`` side by side."""
+    c1, c2 = channels
+    return nn.Sequential(
+        nn.Unflatten(1, (1, 28, 28)),
+        nn.Conv2d(1, c1, 4, stride=2, padding=1),  # 28 x 28 -> 14 x 14
+        nn.ReLU(),
+        nn.Conv2d(c1, c2, 4, stride=2, padding=1),  # 14 x 14 -> 7 x 7
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(c2 * 7 * 7, 2 * latent_dim),  # mu and log sigma^2
+    )
 
 
 class FreeBitsVAE(VAE):
