@@ -34,11 +34,11 @@ from vaecore.models.vae import conv_encoder
 class VAEGAN(ConvGenerator):
     """The encoder and the decoder of a VAE-GAN for 28 x 28 images.
 
-    The decoder is the conv GAN's generator (this class is a :class:`ConvGenerator`: ``z (n, K)
-    -> x (n, 784)``, so it trains with :func:`~vaecore.train_gan.train_gan` beside a
-    discriminator and samples like any generator); the encoder is the conv VAE's
-    (:func:`~vaecore.models.vae.conv_encoder`). ``gamma`` weighs the reconstruction against
-    fooling D in the decoder's loss."""
+    The decoder is the conv GAN's generator: this class is a
+    :class:`~vaecore.models.gan.ConvGenerator`, ``z (n, K) -> x (n, 784)``, so it trains with
+    :func:`~vaecore.train_gan.train_gan` beside a discriminator and samples like any generator.
+    The encoder is the conv VAE's (:func:`~vaecore.models.vae.conv_encoder`). ``gamma`` weighs
+    the reconstruction against fooling D in the decoder's loss."""
 
     def __init__(
         self,
