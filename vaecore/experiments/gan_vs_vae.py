@@ -59,11 +59,13 @@ GANS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {
     "MLP GAN": mnist_players,
     "conv GAN": lambda: (ConvGenerator(64), ConvDiscriminator()),
 }
-#: Larsen et al.'s VAE-GAN, built and trained like the GANs (its decoder is a generator), for
-#: the chapter "Questions readers ask"; it is not in :data:`MODELS`, this chapter's table.
-VAEGANS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {"VAE-GAN": vaegan.players}
-#: Every set of players :func:`train_model` can train.
-PLAYERS = {**GANS, **VAEGANS}
+#: Every set of players :func:`train_model` can train, the GANs and Larsen et al.'s VAE-GAN
+#: (its decoder is a generator). The VAE-GAN is for the chapter "Questions readers ask" and is
+#: not in :data:`MODELS`, this chapter's table.
+PLAYERS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {
+    **GANS,
+    "VAE-GAN": vaegan.players,
+}
 #: The network of each VAE, ``K = 32``.
 VAES: dict[str, Callable[[], VAE]] = {"MLP VAE": lambda: VAE(32), "conv VAE": lambda: ConvVAE(32)}
 #: The models compared, in the order of the chapter's table.

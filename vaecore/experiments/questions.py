@@ -8,6 +8,7 @@ A verdict names an order between two models only when it holds on every seed
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any, Callable
 
 from vaecore.book.spread import mean_sd
@@ -271,10 +272,11 @@ def _attention_orders(runs: list[list[Row]]) -> list[tuple[str, str, list[float]
     rows = _by_label(runs, "the attention verdict")
     orders = []
     for measure, samples, field in ATTENTION_MEASURES:
-        a = [getattr(r, field) for r in rows[f"{ATTENTION}, {samples}"]]
-        b = [getattr(r, field) for r in rows[f"{CONTROL}, {samples}"]]
-        best, rivals = lowest_on_every_seed({ATTENTION: a, CONTROL: b})
-        orders.append((measure, "" if rivals else best, a, b))
+        attention, control = f"{ATTENTION}, {samples}", f"{CONTROL}, {samples}"
+        lower = _order(rows, attention, control, attrgetter(field))
+        a = [getattr(r, field) for r in rows[attention]]
+        b = [getattr(r, field) for r in rows[control]]
+        orders.append((measure, {attention: ATTENTION, control: CONTROL}.get(lower, ""), a, b))
     return orders
 
 
