@@ -1,4 +1,5 @@
-# The README's two commands: `make book` (install, then build _build/html/index.html) and
+# The README's two commands: `make book` (install, then build the book: English in
+# _build/html/index.html, Chinese in _build/html/zh_CN/index.html) and
 # `make test` (install, then run the unit tests and every notebook in quick mode).
 # Both install into .venv from requirements.txt, once (again when requirements change).
 
@@ -16,7 +17,7 @@ ifeq ($(VAECORE_DATA_DIR),)
   endif
 endif
 
-.PHONY: install book test lint browser-test bench-quick clean
+.PHONY: install book translations test lint browser-test bench-quick clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +32,18 @@ install: $(VENV)/.installed
 # build, tools/chapter_cache.py also forgets each chapter whose other inputs changed (the mode,
 # the vaecore modules it runs, their data, the pinned environment), so outputs of one setting
 # never stand in for another's and an edit re-executes only the chapters it can change.
+#
+# The Chinese edition (tools/translation.py) is built second, from the English build's executed
+# outputs and the catalogs in locales/zh_CN: no chapter runs twice.
 book: install
 	$(BIN)/python tools/chapter_cache.py prune _build
 	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
+	VAECORE_PROGRESS=0 $(BIN)/python tools/translation.py build $(BOOKFLAGS)
+
+# After editing English text: bring the Chinese catalogs in step and list what to translate
+# (needs the English build's outputs: make book first). CONTRIBUTING.md, "The Chinese edition".
+translations: install
+	$(BIN)/python tools/translation.py update
 
 test: install
 	$(BIN)/python -m pytest $(PYTESTFLAGS)

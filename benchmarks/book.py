@@ -2,13 +2,14 @@
 each built page is.
 
 Builds the book from scratch (an empty output folder, so every notebook runs) in quick mode and
-then in its full setting, each with ``jupyter-book build -W -n``, and reads from the built pages
-the time each chapter reports at its end ("This chapter ran in N s") and the size of each page
-with its images. Run nothing else meanwhile: two busy processes on a 2-core machine slow each
-other down many times over.
+then in its full setting, each with ``jupyter-book build -W -n`` and then the Chinese edition
+from the same outputs (``tools/translation.py build -W -n``, timed apart: it must add under two
+minutes), and reads from the built pages the time each chapter reports at its end ("This
+chapter ran in N s") and the size of each page with its images. Run nothing else meanwhile:
+two busy processes on a 2-core machine slow each other down many times over.
 
-    python benchmarks/book.py --quick            # the quick build only, about a minute (CI)
-    python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~25 minutes
+    python benchmarks/book.py --quick            # the quick build only, a few minutes (CI)
+    python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~40 minutes
     python benchmarks/book.py --keep /tmp/book   # also keep each build's pages, to read them
 """
 
@@ -61,6 +62,15 @@ def build(quick: bool, keep: Path | None = None) -> dict:
             capture_output=True,
         )
         seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "translation.py"), "build"]
+            + ["--path-output", out, "-W", "-n", "--keep-going"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        chinese_seconds = time.perf_counter() - start
         html = Path(out) / "_build" / "html"
         chapters = {}
         for page in sorted((html / "chapters").glob("*.html")):
@@ -71,6 +81,7 @@ def build(quick: bool, keep: Path | None = None) -> dict:
             shutil.copytree(html, keep / ("quick" if quick else "full"), dirs_exist_ok=True)
         return {
             "build_seconds": round(seconds),
+            "chinese_edition_seconds": round(chinese_seconds),
             "chapter_seconds": chapters,
             "page_bytes": page_sizes(html),
         }

@@ -13,6 +13,8 @@ import { assertImagesLoad, bookDir, openPage, repoDir, startBook } from "./book.
 
 const screenshotDir = process.env.SCREENSHOT_DIR;
 const pages = readdirSync(join(bookDir, "chapters")).filter((f) => f.endsWith(".html")).sort();
+// Both editions: the Chinese one (zh_CN/) shows the same frames with its phrases translated.
+const editions = ["", "zh_CN/"].filter((prefix) => existsSync(join(bookDir, prefix, "chapters")));
 // Every chapter notebook has a latent space to explore; the appendices and the Markdown pages
 // (how to use the book, glossary, bibliography) have none, nor has the GAN chapter on 2-D points,
 // whose noise space is the plane the animation shows (its image generator is explored in
@@ -103,9 +105,9 @@ async function exercisePad(page, explorer, data) {
   await assertShows(explorer, at(mid, mid), "reset");
 }
 
-for (const name of pages) {
-  test(`chapters/${name}`, async () => {
-    const {page, context, problems} = await open(`chapters/${name}`);
+for (const [prefix, name] of editions.flatMap((e) => pages.map((p) => [e, p]))) {
+  test(`${prefix}chapters/${name}`, async () => {
+    const {page, context, problems} = await open(`${prefix}chapters/${name}`);
     try {
       await assertImagesLoad(page);
       const explorers = page.locator(".vaecore-explorer");
@@ -123,13 +125,14 @@ for (const name of pages) {
         else await exercisePad(page, explorer, data);
         if (screenshotDir) {
           mkdirSync(screenshotDir, {recursive: true});
-          await explorer.screenshot({path: join(screenshotDir, `${name}-${i}-light.png`)});
+          await explorer.screenshot(
+            {path: join(screenshotDir, `${prefix.replace("/", "-")}${name}-${i}-light.png`)});
         }
       }
       if (screenshotDir && count > 0) {
-        const dark = await open(`chapters/${name}`, "dark");
+        const dark = await open(`${prefix}chapters/${name}`, "dark");
         await dark.page.locator(".vaecore-explorer").first().screenshot(
-          {path: join(screenshotDir, `${name}-0-dark.png`)});
+          {path: join(screenshotDir, `${prefix.replace("/", "-")}${name}-0-dark.png`)});
         await dark.context.close();
         problems.push(...dark.problems);
       }

@@ -19,6 +19,13 @@ from vaecore.models.parts import evaluating
 
 Decode = Callable[[torch.Tensor], torch.Tensor]
 
+#: The templates of the readouts and of the chooser's entries. The static page of the Chinese
+#: edition finds each filled-in phrase and writes its translation in its place
+#: (``static.PHRASES``).
+READOUT = "z{d} moved by {offset} × {scale}: z{d} = {values}"
+READOUT_PAD = "z = ({x}, {y})"
+OPTION = "z{d} · {importance} {value}"
+
 
 def png(pixels: np.ndarray) -> bytes:
     """An 8-bit greyscale PNG of ``pixels: (h, w)`` uint8 (Pillow, zlib level 9: the same bytes
@@ -193,16 +200,15 @@ class Frames:
         """The values printed under the images for the same setting as :meth:`frame`."""
         if self.pad:
             z = self.codes_at(a, b)[0]
-            return f"z = ({z[0]:.2f}, {z[1]:.2f})"
+            return READOUT_PAD.format(x=f"{z[0]:.2f}", y=f"{z[1]:.2f}")
         values = ", ".join(f"{v:.2f}" for v in self.codes_at(a, b)[:, a].tolist())
-        return (
-            f"z{a + 1} moved by {self.offsets[b]:+.2f} × {float(self.scale[a]):.2f}: "
-            f"z{a + 1} = {values}"
-        )
+        offset, scale = f"{self.offsets[b]:+.2f}", f"{float(self.scale[a]):.2f}"
+        return READOUT.format(d=a + 1, offset=offset, scale=scale, values=values)
 
     def option_label(self, d: int) -> str:
         """How dimension ``d`` is listed in the chooser: its name and importance."""
-        return f"z{d + 1} · {self.importance_label} {float(self.importance[d]):.3g}"
+        value = f"{float(self.importance[d]):.3g}"
+        return OPTION.format(d=d + 1, importance=self.importance_label, value=value)
 
     def pad_svg(self, ix: int, iy: int) -> str:
         """The 2-D pad as SVG: the codes' positions as dots, axes through the centre, and a marker

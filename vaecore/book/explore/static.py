@@ -9,7 +9,28 @@ import html
 import json
 from importlib import resources
 
-from vaecore.book.explore.frames import Frames
+from vaecore.book.explore.frames import OPTION, READOUT, Frames
+
+#: Every phrase the static explorer shows, as a template whose fields are numbers or the
+#: explorer's own phrases (its title and importance label, listed in its ``vx-phrases``). Each
+#: stands alone between tags or quotes, so that the Chinese edition can find it in a built page
+#: and write its translation in its place (``tools/book_i18n.py``): both editions show the same
+#: frames and numbers, computed once.
+PHRASES = {
+    "readout": READOUT,
+    "option": OPTION,
+    "dimension": "Dimension",
+    "offset": "Offset",
+    "reset": "Reset",
+    "group": "Latent explorer",
+    "alt": "Images decoded from the codes set by the controls above",
+    "pad note": "Precomputed frames on a {steps}×{steps} grid.",
+    "all dims note": "Precomputed frames.",
+    "some dims note": "Precomputed frames for the {shown} most important of {k} dimensions "
+    "and the least important one.",
+    "top dims note": "Precomputed frames for the most important of {k} dimensions.",
+    "live note": "Run the notebook to drive the model itself.",
+}
 
 
 def _asset(name: str) -> str:
@@ -23,7 +44,7 @@ def _img_tag(frames: Frames, frame: str, n_images: int) -> str:
     return (
         f'<img class="vx-image dark-light" src="data:image/png;base64,{frame}" '
         f'width="{((w + 2) * n_images - 2) * 3}" height="{h * 3}" '
-        f'alt="Images decoded from the codes set by the controls above">'
+        f'alt="{PHRASES["alt"]}">'
     )
 
 
@@ -49,7 +70,7 @@ def _pad_parts(frames: Frames) -> tuple[dict, str, str, str, str]:
     )
     first = images[mid * f.steps + mid]
     view = f'<div class="vx-view">{f.pad_svg(mid, mid)}{_img_tag(f, first, 1)}</div>'
-    note = f"Precomputed frames on a {f.steps}×{f.steps} grid."
+    note = PHRASES["pad note"].format(steps=f.steps)
     return data, controls, view, f.readout(mid, mid), note
 
 
@@ -71,37 +92,40 @@ def _dims_parts(frames: Frames) -> tuple[dict, str, str, str, str]:
         for i, d in enumerate(f.static_dims)
     )
     controls = (
-        f'<label>Dimension <select class="vx-dim">{options}</select></label>'
-        f'<label>Offset <input class="vx-value" type="range" min="0" max="{last}" '
+        f"<label><span>{PHRASES['dimension']}</span> "
+        f'<select class="vx-dim">{options}</select></label>'
+        f"<label><span>{PHRASES['offset']}</span> "
+        f'<input class="vx-value" type="range" min="0" max="{last}" '
         f'step="1" value="{mid}" aria-valuetext="{html.escape(text)}"></label>'
     )
     view = _img_tag(f, dims[0]["frames"][mid], len(f.base))  # type: ignore[index]
     if len(f.static_dims) == f.latent_dim:
-        note = "Precomputed frames."
+        note = PHRASES["all dims note"]
     elif f.order[-1] in f.static_dims:
-        note = (
-            f"Precomputed frames for the {len(f.static_dims) - 1} most important of "
-            f"{f.latent_dim} dimensions and the least important one."
-        )
+        note = PHRASES["some dims note"].format(shown=len(f.static_dims) - 1, k=f.latent_dim)
     else:
-        note = f"Precomputed frames for the most important of {f.latent_dim} dimensions."
+        note = PHRASES["top dims note"].format(k=f.latent_dim)
     return data, controls, view, text, note
 
 
 def static_html(frames: Frames) -> str:
     """The self-contained static explorer: controls, every frame, and its script."""
     data, controls, view, text, note = (_pad_parts if frames.pad else _dims_parts)(frames)
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    # Unescaped non-ASCII (ensure_ascii=False): a readout reads the same in the data and the page.
+    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
     title = frames.title
+    own = json.dumps([p for p in (title, frames.importance_label) if p], ensure_ascii=False)
+    own = own.replace("</", "<\\/")
     return (
         f'<div class="vaecore-explorer" role="group" '
-        f'aria-label="{html.escape(title or "Latent explorer")}">'
+        f'aria-label="{html.escape(title or PHRASES["group"])}">'
         f"<style>{_asset('explorer.css')}</style>"
         + (f'<p class="vx-title">{html.escape(title)}</p>' if title else "")
         + f'<div class="vx-controls">{controls}'
-        f'<button type="button" class="vx-reset">Reset</button></div>'
+        f'<button type="button" class="vx-reset">{PHRASES["reset"]}</button></div>'
         f'{view}<p class="vx-readout" aria-live="polite">{html.escape(text)}</p>'
-        f'<p class="vx-note">{note} Run the notebook to drive the model itself.</p>'
+        f'<p class="vx-note"><span>{note}</span> <span>{PHRASES["live note"]}</span></p>'
         f'<script type="application/json" class="vx-data">{payload}</script>'
+        f'<script type="application/json" class="vx-phrases">{own}</script>'
         f"<script>{_asset('explorer.js')}</script></div>"
     )

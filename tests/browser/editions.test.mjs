@@ -1,0 +1,117 @@
+// Browser test of the book's two editions: English at the root, Chinese under zh_CN/. Every page
+// of each says its language, links to the same page in the other edition (and the link, clicked,
+// gets there), loads every image, and asks nothing of any other machine. Every Chinese page reads
+// in Chinese: its title and its text. (Links and anchors are checked on every page of both by
+// book.test.mjs, the explorers by explorers.test.mjs, accessibility by accessibility.test.mjs.)
+//
+// Run after building the book (make book; quick mode is enough):  cd tests/browser && npm test
+// Env: see book.mjs.
+
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { assertImagesLoad, bookDir, htmlPages, openPage, startBook } from "./book.mjs";
+
+const ZH = "zh_CN/";
+const CJK = /[\u4e00-\u9fff]/;
+const english = htmlPages({redirects: false}).filter((p) => !p.startsWith(ZH)).sort();
+
+// The API appendix's reference is generated from vaecore's docstrings and stays in English (the
+// page says so, in Chinese, in the paragraph before it).
+const API = "chapters/appendix-api.html";
+
+/** Paragraphs, list items, headings, captions and table headers of the page's prose that hold
+ * three English words in a row (not an acronym like "CC BY-SA") and no Chinese. Not prose to translate: what the code prints or
+ * displays, code, citations and the bibliography's entries, and (with `apiReference`) the API
+ * reference below its introduction. */
+function untranslatedProse(page, apiReference) {
+  return page.evaluate(([cjk, api]) => {
+    const skip = ".cell_output, pre, code, .citation-list, .bibtex-citation"
+      + (api ? ", section section" : "");
+    const prose = "p, li, h2, h3, figcaption, th".split(", ").map((t) => `article.bd-article ${t}`);
+    const words = (el) => {
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      let text = "";
+      while (walker.nextNode()) {
+        if (!walker.currentNode.parentElement.closest(skip)) text += walker.currentNode.textContent;
+      }
+      return text.trim();
+    };
+    return [...document.querySelectorAll(prose.join(", "))]
+      .filter((el) => !el.closest(skip))
+      .map(words)
+      .filter((text) => /[A-Za-z][a-z]+[ -][A-Za-z]?[a-z]+[ -][A-Za-z]?[a-z]+/.test(text))
+      .filter((text) => !new RegExp(cjk).test(text));
+  }, [CJK.source, apiReference]);
+}
+
+let book;
+before(async () => { book = await startBook(); });
+after(async () => { await book?.close(); });
+
+test("both editions hold the same pages", () => {
+  assert.ok(english.length >= 10, `only ${english.length} English pages`);
+  const missing = english.filter((p) => !existsSync(join(bookDir, ZH, p)));
+  assert.deepEqual(missing, [], "English pages without a Chinese edition");
+  const chinese = htmlPages({redirects: false}).filter((p) => p.startsWith(ZH));
+  assert.equal(chinese.length, english.length, "the Chinese edition has pages the English lacks");
+});
+
+for (const [edition, lang, other] of [["", "en", "zh-CN"], [ZH, "zh-CN", "en"]]) {
+  test(`every ${lang} page says its language and switches to the same page in ${other}`, async () => {
+    const failures = [];
+    for (const path of english) {
+      const here = edition + path;
+      const there = edition ? path : ZH + path;
+      const {page, context, problems} = await openPage(book, here);
+      try {
+        assert.equal(await page.getAttribute("html", "lang"), lang, `${here}: html lang`);
+        await assertImagesLoad(page);
+        if (edition === ZH) {
+          assert.match(await page.title(), CJK, `${here}: the title is not in Chinese`);
+          const heading = await page.evaluate(
+            () => [...document.querySelectorAll("h1")].map((h) => h.innerText.trim()).find(Boolean));
+          assert.match(heading, CJK, `${here}: heading`);
+          const english = await untranslatedProse(page, path === API);
+          assert.deepEqual(english, [], `${here}: prose left in English`);
+        }
+        const links = page.locator("a.language-switch");
+        assert.equal(await links.count(), 1, `${here}: ${await links.count()} language switches`);
+        const link = links.first();
+        assert.equal(await link.getAttribute("hreflang"), other, `${here}: the switch's hreflang`);
+        await Promise.all([page.waitForURL(`**/${there}`), link.click()]);
+        assert.equal(await page.getAttribute("html", "lang"), other, `${there}: html lang after the switch`);
+        assert.deepEqual(problems, [], `problems on ${here}`);
+      } catch (error) {
+        failures.push(error.message);
+      } finally {
+        await context.close();
+      }
+    }
+    assert.deepEqual(failures, [], "pages that fail");
+  });
+}
+
+test("the Chinese edition's explorers speak Chinese, with the English edition's frames", async () => {
+  const {page, context, problems} = await openPage(book, `${ZH}chapters/vae.html`);
+  const en = await openPage(book, "chapters/vae.html");
+  try {
+    const zh = page.locator(".vaecore-explorer");
+    const eng = en.page.locator(".vaecore-explorer");
+    assert.ok((await zh.count()) >= 1 && (await zh.count()) === (await eng.count()));
+    for (let i = 0; i < (await zh.count()); i++) {
+      const texts = await zh.nth(i).locator(".vx-title, label, button, .vx-note, .vx-readout").allInnerTexts();
+      for (const text of texts.filter((t) => /[a-z]{3}/i.test(t.replace(/\b(VAE|KL|RMS|GAN|PCA)\b/g, "")))) {
+        assert.match(text, CJK, `explorer ${i}: "${text}" is not translated`);
+      }
+      const frames = (x) => x.nth(i).locator("script.vx-data").textContent()
+        .then((t) => JSON.parse(t)).then((d) => JSON.stringify(d.frames ?? d.dims.map((e) => e.frames)));
+      assert.equal(await frames(zh), await frames(eng), `explorer ${i}: the frames differ`);
+    }
+    assert.deepEqual([...problems, ...en.problems], []);
+  } finally {
+    await context.close();
+    await en.context.close();
+  }
+});

@@ -1,0 +1,232 @@
+"""The Chinese edition (tools/translation.py, tools/book_i18n.py): a translation that loses a
+formula, a number, a code span, a link target or its markup is caught; computed outputs and
+docstrings stay out of the catalogs; the explorer's phrases are translated around the same
+numbers and frames; the glossary comes from the terminology; the language switch points at
+the same page in the other edition."""
+
+import importlib.util
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from docutils import nodes
+from docutils.frontend import get_default_settings
+from docutils.parsers.rst import Parser
+from docutils.utils import new_document
+
+from vaecore.book.explore import explore
+from vaecore.book.explore.static import PHRASES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+i18n = _load("book_i18n")
+translation = _load("translation")
+
+ENGLISH = (
+    "The {term}`ELBO <evidence lower bound>` of a **VAE** on 2,000 digits is $-\\log p(x)$ "
+    "at most, see {cite:p}`kingma2014` and `vaecore.losses.elbo`."
+)
+GOOD = (
+    "**VAE**在2000个数字上的{term}`证据下界 <evidence lower bound>`至多为$-\\log p(x)$，"
+    "见{cite:p}`kingma2014`和`vaecore.losses.elbo`。"
+)
+
+
+def test_a_faithful_translation_has_no_problems():
+    assert translation.problems(ENGLISH, GOOD) == []
+    assert translation.problems(ENGLISH, ENGLISH) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        (("$-\\log p(x)$", "$\\log p(x)$"), "maths '$-\\\\log p(x)$' is missing"),
+        (("2000", "200"), "number '2000' is missing"),
+        (("2000个", "2000个（共3组）"), "number '3' is not in the English"),
+        (("`vaecore.losses.elbo`", "vaecore.losses.elbo"), "code '`vaecore.losses.elbo`'"),
+        (("<evidence lower bound>", "<ELBO>"), "role target 'evidence lower bound' is missing"),
+        (("kingma2014", "kingma2013"), "role target 'kingma2014' is missing"),
+        (("**VAE**", "**“VAE”**"), "1 strong in the English, 0 here"),
+    ],
+)
+def test_each_kind_of_damage_is_caught(change, problem):
+    damaged = GOOD.replace(*change)
+    assert any(p.startswith(problem) for p in translation.problems(ENGLISH, damaged)), damaged
+
+
+def test_template_fields_must_survive():
+    template = PHRASES["pad note"]
+    assert translation.problems(template, "在{steps}×{steps}网格上预先计算的画面。") == []
+    assert translation.problems(template, "在{steps}×{step}网格上预先计算的画面。") == [
+        "field '{steps}' is missing"
+    ]
+
+
+def test_messages_without_words_are_not_for_translation():
+    assert not i18n.has_words("$x \\in \\mathbb{R}^D$")
+    assert not i18n.has_words("{doc}`chapters/vae`")
+    assert not i18n.has_words("`mnist`, 28×28")
+    assert i18n.has_words("the prior over codes, $p(z)$")
+
+
+def _document(rst: str) -> nodes.document:
+    document = new_document("<test>", get_default_settings(Parser))
+    Parser().parse(rst, document)
+    return document
+
+
+def test_outputs_maths_and_docstrings_are_untranslatable_but_captions_are_not():
+    document = _document("A paragraph of prose.\n\n.. math::\n\n   x = 1\n")
+    output = nodes.container(nb_element="cell_code_output")
+    printed = nodes.paragraph(text="loss 0.1234 after 3 epochs")
+    figure = nodes.figure("", nodes.caption(text="What the figure shows, in words."))
+    output += [printed, figure]
+    docstring = nodes.paragraph(text="Returns the loss.")
+    docstring.source = "/repo/vaecore/losses.py:docstring of vaecore.losses.elbo"
+    document += [output, docstring]
+    kept = {id(n) for n in i18n.untranslatable(document)}
+    prose = next(iter(document.findall(nodes.paragraph)))
+    assert id(printed) in kept and id(docstring) in kept
+    assert id(next(iter(document.findall(nodes.math_block)))) in kept
+    assert id(prose) not in kept and id(figure[0]) not in kept
+
+
+def test_the_switch_points_at_the_same_page_in_the_other_edition():
+    assert i18n.switch_target("en", "intro") == ("zh_CN/intro.html", "中文")
+    assert i18n.switch_target("en", "chapters/vae") == ("../zh_CN/chapters/vae.html", "中文")
+    assert i18n.switch_target("zh_CN", "intro") == ("../intro.html", "English")
+    assert i18n.switch_target("zh_CN", "chapters/vae") == ("../../chapters/vae.html", "English")
+    with pytest.raises(ValueError, match="editions"):
+        i18n.switch_target("fr", "intro")
+
+
+@pytest.fixture
+def explorer_html():
+    w = torch.randn(4, 784, generator=torch.Generator().manual_seed(0))
+    codes = torch.randn(50, 4, generator=torch.Generator().manual_seed(1))
+    return explore(
+        lambda z: torch.sigmoid(z @ w), codes, title="A VAE's codes", importance_label="RMS change"
+    ).to_html()
+
+
+ZH = {
+    PHRASES["readout"]: "z{d}移动了{offset} × {scale}：z{d} = {values}",
+    PHRASES["option"]: "z{d}（{importance}{value}）",
+    "Dimension": "维度",
+    "Reset": "重置",
+    "Run the notebook to drive the model itself.": "运行笔记本即可操控模型。",
+    "A VAE's codes": "VAE的编码",
+    "RMS change": "均方根变化",
+}
+
+
+def _data(page: str) -> dict:
+    found = re.search(r'class="vx-data">(.*?)</script>', page, re.S)
+    return json.loads(found[1].replace("<\\/", "</"))
+
+
+def test_an_explorer_is_translated_around_the_same_numbers_and_frames(explorer_html):
+    zh = i18n.translate_explorer(explorer_html, lambda text: ZH.get(text, text))
+    en_data, zh_data = _data(explorer_html), _data(zh)
+    for en_dim, zh_dim in zip(en_data["dims"], zh_data["dims"]):
+        assert en_dim["frames"] == zh_dim["frames"]
+        for en, cn in zip(en_dim["readouts"], zh_dim["readouts"]):
+            numbers = re.findall(r"[-+]?\d+\.\d+", en)
+            assert (
+                cn.startswith(f"z{en_dim['dim'] + 1}移动了")
+                and re.findall(r"[-+]?\d+\.\d+", cn) == numbers
+            )
+    for english, chinese in [
+        ("Dimension", "维度"),
+        ("Reset", "重置"),
+        ("A VAE's codes", "VAE的编码"),
+    ]:
+        assert f">{chinese}<" in zh and f">{english}<" not in zh
+    # The chooser's entries keep their numbers and translate the importance label.
+    assert re.search(r"<option value=\"0\">z\d（均方根变化[\d.e-]+）</option>", zh)
+    assert "运行笔记本即可操控模型。" in zh
+    # What is not a phrase is untouched: the script and the images.
+    assert re.findall(r"base64,[^\"]+", zh) == re.findall(r"base64,[^\"]+", explorer_html)
+    assert zh.count("<script") == explorer_html.count("<script")
+    # The untranslated phrases stay English.
+    assert "Offset" in zh
+
+
+def test_a_translation_that_would_break_the_page_is_refused(explorer_html):
+    with pytest.raises(ValueError, match="may not hold"):
+        i18n.translate_explorer(
+            explorer_html, lambda text: {"Reset": "<b>重置</b>"}.get(text, text)
+        )
+
+
+def test_every_phrase_of_the_explorer_is_listed(explorer_html):
+    """Each visible phrase of the static explorer is in PHRASES (or is its own), so none stays
+    English in the Chinese edition: translate everything to X and look for English left."""
+    everything = i18n.translate_explorer(explorer_html, lambda text: "X")
+    text = re.sub(r"<(script|style)\b.*?</\1>", "", everything, flags=re.S)
+    visible = re.findall(r">([^<>]+)<", text) + re.findall(r'(?:alt|aria-label)="([^"]*)"', text)
+    english = [t for t in visible if re.search(r"[A-Za-z]{2}", t)]
+    assert english == []
+    data = _data(everything)
+    assert {r for d in data["dims"] for r in d["readouts"]} == {"X"}
+
+
+def test_terms_are_well_formed_and_cover_the_glossary():
+    terms = yaml.safe_load((ROOT / "locales/zh_CN/terms.yml").read_text(encoding="utf-8"))
+    english = [t["en"].casefold() for t in terms]
+    assert len(english) == len(set(english)), "a term is listed twice"
+    assert all(t["zh"].strip() and t["source"] in ("d2l-zh", "common usage") for t in terms)
+    glossary = translation.glossary_entries((ROOT / "chapters/glossary.md").read_text())
+    assert len(glossary) >= 40
+    translations = translation.glossary_translations()
+    for term, definition in glossary:
+        assert (
+            translations[definition]
+            and translations[term].endswith(f"（{term}）")
+            or (translations[term] == term)
+        )
+
+
+def test_the_glossary_catalog_is_the_terminology(tmp_path):
+    """The glossary's catalog says what terms.yml says: edit the terms there, not here."""
+    from babel.messages.pofile import read_po
+
+    with (translation.CATALOGS / "chapters" / "glossary.po").open("rb") as f:
+        catalog = read_po(f)
+    for msgid, msgstr in translation.glossary_translations().items():
+        assert catalog[msgid].string == msgstr, msgid
+
+
+def test_export_and_apply_round_trip(tmp_path, monkeypatch):
+    catalogs = tmp_path / "LC_MESSAGES"
+    shutil.copytree(translation.CATALOGS, catalogs)
+    monkeypatch.setattr(translation, "CATALOGS", catalogs)
+    text = translation.export(["chapters/bibliography"], everything=True)
+    assert text.startswith("@@ chapters/bibliography 0\nEN: Bibliography\nZH: ")
+    changed = re.sub(r"^ZH: .*$", "ZH: 文献 \\\\ “引号”", text, count=1, flags=re.M)
+    assert translation.apply(changed) == 2
+    report = translation.catalog_report()["chapters/bibliography"]
+    assert report["untranslated"] == [] and report["fuzzy"] == []
+    assert "ZH: 文献 \\ “引号”" in translation.export(["chapters/bibliography"], everything=True)
+    with pytest.raises(SystemExit, match="no catalog"):
+        translation.export(["chapters/nope"])
+
+
+def test_every_page_has_a_catalog():
+    pages = set(translation._pages())
+    report = translation.catalog_report()
+    assert pages <= set(report), sorted(pages - set(report))

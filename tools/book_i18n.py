@@ -1,0 +1,254 @@
+"""The book's two editions, on Sphinx's side (``tools/translation.py`` builds the Chinese one).
+
+* **Computed outputs stay as the code wrote them.** What a cell prints or displays (its numbers,
+  its tables, the computed verdicts) is neither extracted for translation nor translated, in
+  either edition: a translation of one run's numbers would be wrong for the next run. Figure
+  captions and alt texts, which a chapter writes in its cells' metadata, are translated.
+* **The API appendix's docstrings stay in English**, like the code they document: their text is
+  not extracted either. The appendix's own prose is translated and says so. Nor are display
+  maths and messages with no words (a formula, a code name, a citation alone in a cell).
+* **The latent explorers' words are translated too.** An explorer's static face is computed
+  output, shared by both editions (its frames and numbers), but every phrase it shows is one of
+  ``vaecore.book.explore.static.PHRASES`` (templates, filled in with numbers) or one of its own
+  phrases (its title and importance label). The gettext build extracts them, the fixed ones into
+  the catalog ``explorer``, the explorer's own into its page's; the Chinese build writes each
+  translation where its phrase stands in the page.
+* **The page says its language** the way HTML spells it (``lang="zh-CN"``, not Sphinx's
+  ``zh_CN``).
+* **A language switch on every page** (``tools/templates/language-switch.html``) links to the
+  same page in the other edition: English at the root of the site, Chinese under ``zh_CN/``.
+
+``_config.yml`` loads this file through ``local_extensions``.
+"""
+
+from __future__ import annotations
+
+import gettext
+import html
+import json
+import re
+import string
+from pathlib import Path
+from typing import Any, Callable
+
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.builders.gettext import MsgOrigin
+from sphinx.transforms import SphinxTransform
+from sphinx.util.i18n import docname_to_domain
+
+from vaecore.book.explore.static import PHRASES
+
+#: Each edition: its Sphinx language, the folder it is published in (relative to the site's
+#: root), the HTML ``lang`` value, and the switch's label and tooltip, in its own language.
+EDITIONS = {
+    "en": {"folder": "", "lang": "en", "label": "English", "title": "Read this page in English"},
+    "zh_CN": {"folder": "zh_CN", "lang": "zh-CN", "label": "中文", "title": "阅读本页的中文版"},
+}
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _is_output(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.container) and node.get("nb_element") == "cell_code_output"
+
+
+#: A message made only of maths, code, roles, numbers and punctuation reads the same in every
+#: language: it is neither extracted nor translated (nor counted as a missing translation).
+_UNCHANGED = re.compile(r"\$[^$]*\$|`[^`]*`|\{[a-z:-]+\}|[\W\d_]")
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds anything to translate besides maths, code, roles and numbers."""
+    return bool(_UNCHANGED.sub("", text))
+
+
+def _from_docstring(node: nodes.Node) -> bool:
+    return "docstring of " in (getattr(node, "source", None) or "")
+
+
+def untranslatable(document: nodes.document) -> list[nodes.Element]:
+    """The text nodes of ``document`` that are not prose a chapter writes: the text of cell
+    outputs (figure captions aside), display maths, messages without words, and the API
+    appendix's docstrings and the object descriptions built from them."""
+    keep: list[nodes.Element] = list(document.findall(nodes.math_block))
+    for output in document.findall(_is_output):
+        captions = {id(c) for cap in output.findall(nodes.caption) for c in cap.findall()}
+        keep += [n for n in output.findall(nodes.TextElement) if id(n) not in captions]
+    for desc in document.findall(addnodes.desc):
+        keep += list(desc.findall(nodes.TextElement))
+    for node in document.findall(nodes.TextElement):
+        if _from_docstring(node) or not has_words(node.rawsource or node.astext()):
+            keep.append(node)
+    return keep
+
+
+class KeepUntranslated(SphinxTransform):
+    """Mark :func:`untranslatable` nodes so, before Sphinx extracts or translates messages."""
+
+    default_priority = 15  # before sphinx.transforms.i18n.Locale (20), which translates
+
+    def apply(self, **kwargs: Any) -> None:
+        for node in untranslatable(self.document):
+            node["translatable"] = False
+
+
+#: The catalog of the explorers' fixed phrases (their own phrases go in their page's catalog).
+EXPLORER_DOMAIN = "explorer"
+_OWN = re.compile(r'<script type="application/json" class="vx-phrases">(.*?)</script>', re.S)
+#: A phrase stands alone between a tag's ``>`` and the next ``<``, or between quotes.
+_SEGMENT = re.compile(r'(?<=[>"])([^<>"]+)(?=[<"])')
+_NUMBERS = r"[-+0-9.,eE ]+?"
+
+
+def _explorers(document: nodes.document) -> list[nodes.raw]:
+    """The static explorers in ``document``'s cell outputs (HTML, vaecore.book.explore)."""
+    return [
+        raw
+        for raw in document.findall(nodes.raw)
+        if raw.get("format") == "html" and 'class="vaecore-explorer"' in raw.astext()
+    ]
+
+
+def own_phrases(page: str) -> list[str]:
+    """The phrases an explorer's HTML lists as its own (its title, its importance label)."""
+    found = _OWN.search(page)
+    return json.loads(found[1].replace("<\\/", "</")) if found else []
+
+
+def translate_explorer(page: str, translate: Callable[[str], str]) -> str:
+    """The explorer HTML ``page`` with each of its phrases replaced by ``translate(phrase)``: its
+    own phrases, and the templates of ``PHRASES`` filled in with the same numbers (and own
+    phrases, translated). Text that is no phrase, such as the script, is left alone."""
+    own = own_phrases(page)
+    alternatives = "|".join(re.escape(p) for p in sorted(own, key=len, reverse=True))
+    field = f"(?:{alternatives}|{_NUMBERS})" if own else _NUMBERS
+    patterns = []
+    for template in PHRASES.values():
+        parts, seen = [], set()
+        for literal, name, _, _ in string.Formatter().parse(template):
+            parts.append(re.escape(literal))
+            if name is not None:
+                parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>{field})")
+                seen.add(name)
+        patterns.append((template, re.compile("".join(parts))))
+
+    def phrase(text: str) -> str | None:
+        if text in own:
+            return translate(text)
+        for template, pattern in patterns:
+            if found := pattern.fullmatch(text):
+                fields = {k: translate(v) if v in own else v for k, v in found.groupdict().items()}
+                return translate(template).format(**fields)
+        return None
+
+    def replace(segment: re.Match) -> str:
+        new = phrase(html.unescape(segment[1]))
+        if new is None:
+            return segment[1]
+        if any(c in new for c in '"<>&\\'):
+            raise ValueError(f'a translated explorer phrase may not hold ", <, >, & or \\: {new!r}')
+        return new
+
+    return _SEGMENT.sub(replace, page)
+
+
+class ExplorerPhrases(SphinxTransform):
+    """The gettext build: extract every explorer's phrases. The Chinese build: translate them in
+    the page."""
+
+    default_priority = 25  # after sphinx.transforms.i18n.Locale (20), like the page's text
+
+    def apply(self, **kwargs: Any) -> None:
+        explorers = _explorers(self.document)
+        if not explorers:
+            return
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        if self.app.builder.name == "gettext":
+            catalogs = self.app.builder.catalogs  # type: ignore[attr-defined]
+            for raw in explorers:
+                origin = MsgOrigin(raw.source or self.env.docname, raw.line or 0)
+                for text in own_phrases(raw.astext()):
+                    if has_words(text):
+                        catalogs[domain].add(text, origin)
+                for text in PHRASES.values():
+                    if has_words(text):
+                        catalogs[EXPLORER_DOMAIN].add(text, MsgOrigin(PHRASES_SOURCE, 0))
+            return
+        if not self.config.language or self.config.language == "en":
+            return
+        dirs = [str(Path(self.app.srcdir, d)) for d in self.config.locale_dirs]
+        languages = [self.config.language]
+        page = gettext.translation(domain, dirs[0], languages, fallback=True)
+        fixed = gettext.translation(EXPLORER_DOMAIN, dirs[0], languages, fallback=True)
+
+        def translate(text: str) -> str:
+            return page.gettext(text) if text != page.gettext(text) else fixed.gettext(text)
+
+        for raw in explorers:
+            new = translate_explorer(raw.astext(), translate)
+            raw.rawsource = new
+            raw[0] = nodes.Text(new)
+
+
+PHRASES_SOURCE = "vaecore/book/explore/static.py"
+
+
+def _extract_output_alt_texts(app: Any, doctree: nodes.document, docname: str) -> None:
+    """Let the gettext builder extract the alt texts of figures in cell outputs.
+
+    myst-nb copies an output's image when it picks the output's format, after Sphinx gave each
+    translatable node the ``uid`` the catalog needs, and the copy has none: its alt text would
+    silently stay English. The Chinese build translates it while reading, before that copy."""
+    if app.builder.name != "gettext":
+        return
+    for image in doctree.findall(nodes.image):
+        if image.get("alt") and not hasattr(image, "uid"):
+            image.uid = ""
+
+
+def switch_target(language: str, pagename: str) -> tuple[str, str]:
+    """The relative URL of ``pagename`` in the other edition, from its page in this one, and
+    the other edition's label.
+
+    ``("en", "chapters/vae")`` gives ``("../zh_CN/chapters/vae.html", "中文")``;
+    ``("zh_CN", "chapters/vae")`` gives ``("../../chapters/vae.html", "English")``."""
+    if language not in EDITIONS:
+        raise ValueError(f"the book has editions {sorted(EDITIONS)}, not {language!r}")
+    other = "zh_CN" if language == "en" else "en"
+    here, there = EDITIONS[language]["folder"], EDITIONS[other]["folder"]
+    depth = pagename.count("/") + (1 if here else 0)
+    prefix = "../" * depth + (there + "/" if there else "")
+    return prefix + pagename + ".html", EDITIONS[other]["label"]
+
+
+def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    language = app.config.language or "en"
+    url, label = switch_target(language, pagename)
+    other = "zh_CN" if language == "en" else "en"
+    context["language"] = EDITIONS[language]["lang"]
+    context["language_switch"] = {
+        "url": url,
+        "label": label,
+        "lang": EDITIONS[other]["lang"],
+        "title": EDITIONS[other]["title"],
+    }
+    alternate = f'<link rel="alternate" hreflang="{EDITIONS[other]["lang"]}" href="{url}">'
+    context["metatags"] = context.get("metatags", "") + alternate
+
+
+def _add_switch(app: Any, config: Any) -> None:
+    config.templates_path.append(str(TEMPLATES))
+    header = config.html_theme_options.setdefault(
+        "article_header_end", ["article-header-buttons.html"]
+    )
+    if "language-switch.html" not in header:
+        header.insert(0, "language-switch.html")
+
+
+def setup(app: Any) -> dict[str, bool]:
+    app.add_transform(KeepUntranslated)
+    app.add_transform(ExplorerPhrases)
+    app.connect("doctree-resolved", _extract_output_alt_texts)
+    app.connect("config-inited", _add_switch)
+    app.connect("html-page-context", _page_context)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

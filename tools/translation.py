@@ -1,0 +1,492 @@
+"""The Chinese edition: keep its translations in step with the English text, check them, build it.
+
+The book is written in English; every page's Chinese text lives in a gettext catalog,
+``locales/zh_CN/LC_MESSAGES/<page>.po``, one message per paragraph, heading, caption, alt text
+or table cell. Sphinx reads the catalogs when it builds with ``language = "zh_CN"``; a message
+whose translation is missing or marked fuzzy would show in English, so ``check`` fails on any.
+
+    python tools/translation.py update     # extract the English messages, merge them into the
+                                           # catalogs, list what needs translating
+    python tools/translation.py check      # fail unless every message is translated, none fuzzy
+                                           # (--fresh: and the catalogs hold today's English)
+    python tools/translation.py build      # the Chinese edition, into _build/html/zh_CN
+                                           # (-W -n: warnings are errors, as in CI)
+
+Both ``update`` and ``build`` read the chapters' outputs from the Jupyter cache that the English
+build left (``make book`` builds English first, then Chinese), and refuse to start if a
+chapter's current code is not in it, rather than execute it a second time. Computed outputs
+are not translated (``tools/book_i18n.py``), but figure captions and alt texts are, and so are
+the latent explorers' phrases (the catalog ``explorer``). The API appendix's docstrings stay in
+English (its page says so in Chinese): their messages are not extracted. The glossary's terms
+and definitions are translated in ``locales/zh_CN/terms.yml``, the book's English-Chinese
+terminology, and ``update`` writes them into the glossary's catalog (edit them there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LANGUAGE = "zh_CN"
+LOCALES = ROOT / "locales"
+CATALOGS = LOCALES / LANGUAGE / "LC_MESSAGES"
+TERMS = LOCALES / LANGUAGE / "terms.yml"
+BUILD = ROOT / "_build"  # as `jupyter-book build .` writes it; `build --path-output` elsewhere
+POT = BUILD / "gettext"
+
+
+def _sphinx(
+    builder: str,
+    outdir: Path,
+    overrides: dict,
+    strict: bool = False,
+    nitpicky: bool = False,
+    build: Path = BUILD,
+) -> None:
+    """Run Sphinx on the book with Jupyter Book's configuration and ``overrides``."""
+    from jupyter_book.sphinx import build_sphinx
+
+    config = {
+        "external_toc_path": (ROOT / "_toc.yml").as_posix(),
+        "latex_individualpages": False,
+        # The English build's cache, wherever this edition is written.
+        "nb_execution_cache_path": str(build / ".jupyter_cache"),
+        "exclude_patterns": [
+            ".venv/*",
+            "_build/*",
+            "README.md",
+            "**/.ipynb_checkpoints/*",
+        ],
+        **overrides,
+    }
+    if nitpicky:
+        config["nitpicky"] = True
+    result = build_sphinx(
+        ROOT,
+        outdir,
+        noconfig=True,
+        path_config=str(ROOT / "_config.yml"),
+        confoverrides=config,
+        builder=builder,
+        doctreedir=build / f".doctrees-{builder}-{overrides.get('language', 'en')}",
+        warningiserror=strict,
+        keep_going=strict,
+        quiet=builder == "gettext",
+        # The catalogs must list every message, not only those of pages changed since last time.
+        freshenv=builder == "gettext",
+    )
+    if result:
+        sys.exit(f"the {builder} build failed ({result}); the messages above say why")
+
+
+def _pages() -> list[str]:
+    """Every page the table of contents lists, e.g. ``chapters/vae``."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    return sorted(parse_toc_yaml(ROOT / "_toc.yml"))
+
+
+def _cached_chapters_or_exit(build: Path = BUILD) -> None:
+    """Exit, saying what to do, unless the Jupyter cache holds every chapter's current code."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(build / ".jupyter_cache"))
+    missing = []
+    for page in _pages():
+        path = ROOT / f"{page}.ipynb"
+        if not path.is_file():
+            continue
+        try:
+            cache.match_cache_notebook(nbformat.read(path, as_version=4))
+        except KeyError:
+            missing.append(path.relative_to(ROOT).as_posix())
+    if missing:
+        sys.exit(
+            "the English build has not executed "
+            + ", ".join(missing)
+            + f" with its current code (its outputs are not in {build / '.jupyter_cache'}); this "
+            "edition reuses them rather than execute the chapters again: run `make book` first "
+            "(VAECORE_QUICK=1 for the quick setting)"
+        )
+
+
+#: What a translation must carry over from its English message unchanged: the target of every
+#: role (a citation, a cross-reference, a glossary term), inline code, inline maths, the fields
+#: of a template and every number (thousands separators aside). Each is looked for in what the
+#: ones before it leave.
+_KEPT = {
+    "role target": re.compile(r"\{[a-z:-]+\}`(?:[^`<]*<)?([^`>]+)>?`"),
+    "code": re.compile(r"``?[^`]+``?"),
+    "maths": re.compile(r"\$[^$]+\$"),
+    "field": re.compile(r"\{[a-z_]+\}"),  # of the explorer's templates, "{steps}"
+    "number": re.compile(r"(?<![A-Za-z0-9_.])\d[\d,]*(?:\.\d+)?"),
+}
+
+
+def kept_parts(message: str) -> dict[str, list[str]]:
+    """The parts of ``message`` that its translation must keep, by kind (see ``_KEPT``)."""
+    parts: dict[str, list[str]] = {}
+    for kind, pattern in _KEPT.items():
+        found = [m.group(m.lastindex or 0) for m in pattern.finditer(message)]
+        if kind == "number":
+            found = [n.replace(",", "") for n in found]
+        parts[kind] = sorted(found)
+        message = pattern.sub(" ", message)
+    return parts
+
+
+_MARKUP = ("strong_open", "em_open", "myst_role", "math_inline", "code_inline", "link_open")
+
+
+def markup(message: str) -> dict[str, int]:
+    """How many of each kind of inline markup MyST sees in ``message`` (bold, italics, roles,
+    maths, code, links)."""
+    global _PARSER
+    if _PARSER is None:
+        from markdown_it.renderer import RendererHTML
+        from myst_parser.config.main import MdParserConfig
+        from myst_parser.parsers.mdit import create_md_parser
+
+        config = MdParserConfig(enable_extensions={"dollarmath", "amsmath", "colon_fence"})
+        _PARSER = create_md_parser(config, RendererHTML)
+    tokens = [t for block in _PARSER.parseInline(message) for t in block.children or []]
+    return {kind: sum(t.type == kind for t in tokens) for kind in _MARKUP}
+
+
+_PARSER = None
+
+
+def problems(msgid: str, msgstr: str) -> list[str]:
+    """What is wrong with ``msgstr`` as the translation of ``msgid``: each part it must keep
+    and lost (a changed formula, number, code span or link target), a number the English does
+    not have (write "eight" as 八, not 8), and markup that Markdown no longer sees (e.g.
+    ``**“x”**``, whose quotes stop the bold)."""
+    want, have = kept_parts(msgid), kept_parts(msgstr)
+    out = []
+    for kind, parts in want.items():
+        missing = list(parts)
+        for part in have[kind]:
+            if part in missing:
+                missing.remove(part)
+        out += [f"{kind} {part!r} is missing" for part in missing]
+    extra = sorted(set(have["number"]) - set(want["number"]))
+    out += [f"number {number!r} is not in the English" for number in extra]
+    before, after = markup(msgid), markup(msgstr)
+    out += [
+        f"{before[k]} {k.removesuffix('_open').replace('_', ' ')} in the English, {after[k]} here"
+        for k in _MARKUP
+        if before[k] != after[k]
+    ]
+    return out
+
+
+def catalog_report() -> dict[str, dict[str, list]]:
+    """For every catalog: its messages, and those untranslated, fuzzy or faulty."""
+    from babel.messages.pofile import read_po
+
+    report = {}
+    for path in sorted(CATALOGS.rglob("*.po")):
+        with path.open("rb") as f:
+            catalog = read_po(f)
+        entry: dict[str, list] = {"messages": [], "untranslated": [], "fuzzy": [], "faulty": []}
+        for message in catalog:
+            if not message.id:
+                continue  # the header
+            entry["messages"].append(message.id)
+            if not message.string:
+                entry["untranslated"].append(message.id)
+            elif message.fuzzy:
+                entry["fuzzy"].append(message.id)
+            else:
+                entry["faulty"] += [(message.id, p) for p in problems(message.id, message.string)]
+        report[path.relative_to(CATALOGS).with_suffix("").as_posix()] = entry
+    return report
+
+
+def _short(text: str, width: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def check(verbose: bool = True) -> bool:
+    """Print the coverage of every catalog and what remains; True when nothing does."""
+    report = catalog_report()
+    pages = [p for p in _pages()]
+    missing_catalogs = [p for p in pages if p not in report]
+    total = sum(len(e["messages"]) for e in report.values())
+    done = sum(
+        len(e["messages"]) - len(e["untranslated"]) - len(e["fuzzy"]) for e in report.values()
+    )
+    for page, e in report.items():
+        left = len(e["untranslated"]) + len(e["fuzzy"])
+        print(
+            f"{page}: {len(e['messages']) - left}/{len(e['messages'])} translated"
+            + (f", {len(e['untranslated'])} untranslated" if e["untranslated"] else "")
+            + (f", {len(e['fuzzy'])} fuzzy" if e["fuzzy"] else "")
+            + (f", {len(e['faulty'])} faulty" if e["faulty"] else "")
+        )
+        if verbose:
+            for kind in ("untranslated", "fuzzy"):
+                for msgid in e[kind]:
+                    print(f"    {kind}: {_short(msgid)}")
+            for msgid, problem in e["faulty"]:
+                print(f"    faulty ({problem}): {_short(msgid)}")
+    for page in missing_catalogs:
+        print(f"{page}: no catalog (run `python tools/translation.py update`)")
+    faulty = sum(len(e["faulty"]) for e in report.values())
+    share = 100 * done / total if total else 0.0
+    print(f"coverage: {done}/{total} messages translated ({share:.1f}%), {faulty} faulty")
+    return done == total and not faulty and not missing_catalogs
+
+
+def terms() -> list[dict[str, str]]:
+    """The book's English-Chinese terminology, ``locales/zh_CN/terms.yml``."""
+    import yaml
+
+    return yaml.safe_load(TERMS.read_text(encoding="utf-8"))
+
+
+def glossary_entries(source: str) -> list[tuple[str, str]]:
+    """Each term of the ``{glossary}`` in ``source`` (Markdown) and its definition, as the
+    definition's message reads (its lines joined by spaces)."""
+    block = re.search(r"^```\{glossary\}\n(.*?)^```$", source, re.M | re.S)
+    if block is None:
+        raise ValueError("no {glossary} block")
+    entries: list[tuple[str, list[str]]] = []
+    for line in block[1].splitlines():
+        if line and not line[0].isspace():
+            entries.append((line.strip(), []))
+        elif line.strip():
+            entries[-1][1].append(line.strip())
+    return [(term, " ".join(lines)) for term, lines in entries]
+
+
+def glossary_translations() -> dict[str, str]:
+    """The glossary page's translations, from ``terms.yml``: each term as ``中文（English）``
+    (the English alone when Chinese writes it the same) and its ``definition_zh``."""
+    by_term = {t["en"].casefold(): t for t in terms()}
+    out = {}
+    for term, definition in glossary_entries((ROOT / "chapters/glossary.md").read_text()):
+        entry = by_term.get(term.casefold())
+        if entry is None or not entry.get("definition_zh"):
+            sys.exit(
+                f"the glossary's term {term!r} has no Chinese definition in "
+                f"{TERMS.relative_to(ROOT)}: add it (en, zh, source, note, definition_zh)"
+            )
+        out[term] = term if entry["zh"] == term else f"{entry['zh']}（{term}）"
+        out[definition] = " ".join(entry["definition_zh"].split())
+    return out
+
+
+def _write_glossary() -> None:
+    """Write the glossary's terms and definitions into its catalog, from ``terms.yml``."""
+    from babel.messages.pofile import read_po, write_po
+
+    path = CATALOGS / "chapters" / "glossary.po"
+    with path.open("rb") as f:
+        catalog = read_po(f)
+    for msgid, msgstr in glossary_translations().items():
+        message = catalog.get(msgid)
+        if message is None:
+            sys.exit(f"the glossary's catalog has no message {_short(msgid)!r}")
+        message.string = msgstr
+        message.flags.discard("fuzzy")
+    with path.open("wb") as f:
+        write_po(f, catalog, width=76)
+
+
+def _extract() -> None:
+    """The English messages of every page, into ``_build/gettext/<page>.pot``."""
+    import shutil
+
+    _cached_chapters_or_exit()
+    shutil.rmtree(POT, ignore_errors=True)
+    # myst-nb keeps no output for the gettext builder unless told which formats it may keep:
+    # the figures, whose alt texts are messages.
+    figures = [("gettext", f"image/{kind}", 10) for kind in ("svg+xml", "png", "jpeg", "gif")]
+    _sphinx("gettext", POT, {"nb_mime_priority_overrides": figures})
+
+
+def stale_catalogs() -> dict[str, tuple[list[str], list[str]]]:
+    """Extract the English messages again and compare: for every page whose catalog is out of
+    step with its text, the messages the catalog lacks and those it has but the page no longer
+    does."""
+    from babel.messages.pofile import read_po
+
+    _extract()
+    out = {}
+    for pot in sorted(POT.rglob("*.pot")):
+        page = pot.relative_to(POT).with_suffix("").as_posix()
+        with pot.open("rb") as f:
+            english = {m.id for m in read_po(f) if m.id}
+        path = CATALOGS / f"{page}.po"
+        translated: set[str] = set()
+        if path.is_file():
+            with path.open("rb") as f:
+                translated = {m.id for m in read_po(f) if m.id}
+        if english != translated:
+            out[page] = (sorted(english - translated), sorted(translated - english))
+    return out
+
+
+def update() -> None:
+    """Extract the English messages, merge them into the catalogs, and say what is left."""
+    import subprocess
+
+    _extract()
+    # New messages are added untranslated; a changed one keeps its old translation, marked
+    # fuzzy until someone checks it; a removed one is dropped.
+    subprocess.run(
+        [sys.executable, "-m", "sphinx_intl", "update", "--pot-dir", str(POT)]
+        + ["--locale-dir", str(LOCALES), "--language", LANGUAGE, "--no-obsolete"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    pages = {p.relative_to(POT).with_suffix("").as_posix() for p in POT.rglob("*.pot")}
+    for path in CATALOGS.rglob("*.po"):
+        if path.relative_to(CATALOGS).with_suffix("").as_posix() not in pages:
+            path.unlink()  # a page that no longer exists
+    _write_glossary()
+    check()
+
+
+#: Settings of the Chinese edition that are not messages of a page.
+EDITION = {
+    "language": LANGUAGE,
+    "html_title": "隐变量生成模型",
+    # myst-nb's toggles of folded code (the book folds code cells' source only, never outputs).
+    "nb_code_prompt_show": "显示代码",
+    "nb_code_prompt_hide": "隐藏代码",
+    # Reuse the English build's outputs; _cached_chapters_or_exit makes sure they are there.
+    "nb_execution_mode": "cache",
+}
+
+
+def build(strict: bool = False, nitpicky: bool = False, build_dir: Path = BUILD) -> None:
+    """The Chinese edition, into ``_build/html/zh_CN``, from the English build's outputs (in
+    ``build_dir``, the ``_build`` folder of ``jupyter-book build``)."""
+    _cached_chapters_or_exit(build_dir)
+    output = build_dir / "html" / LANGUAGE
+    _sphinx("html", output, EDITION, strict=strict, nitpicky=nitpicky, build=build_dir)
+    print(f"the Chinese edition is in {output}; open {output / 'index.html'}")
+
+
+#: The plain-text form of a catalog for translating in any editor (``export`` and ``apply``):
+#: a block per message, its English on one line and its Chinese on the next, no escaping.
+_BLOCK = re.compile(r"^@@ (?P<page>\S+) (?P<n>\d+)\nEN: (?P<en>.*)\nZH: ?(?P<zh>.*)$", re.M)
+
+
+def _catalog_path(page: str) -> Path:
+    path = CATALOGS / f"{page}.po"
+    if not path.is_file():
+        sys.exit(f"no catalog for {page!r}: the pages are {', '.join(_pages())}")
+    return path
+
+
+def export(pages: list[str], everything: bool = False) -> str:
+    """The messages of ``pages`` still to translate (all of them with ``everything``), as text
+    blocks: ``@@ page n``, then ``EN: ...`` and ``ZH: ...`` (empty, or the fuzzy old one)."""
+    from babel.messages.pofile import read_po
+
+    blocks = []
+    for page in pages:
+        with _catalog_path(page).open("rb") as f:
+            catalog = read_po(f)
+        for n, message in enumerate(m for m in catalog if m.id):
+            if everything or not message.string or message.fuzzy:
+                blocks.append(f"@@ {page} {n}\nEN: {message.id}\nZH: {message.string}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def apply(text: str) -> int:
+    """Write the ``ZH:`` lines of ``text`` (from :func:`export`) into the catalogs; a message
+    given a translation is no longer fuzzy. Returns how many were written."""
+    from babel.messages.pofile import read_po, write_po
+
+    by_page: dict[str, dict[str, str]] = {}
+    for block in _BLOCK.finditer(text):
+        if block["zh"].strip():
+            by_page.setdefault(block["page"], {})[block["en"]] = block["zh"].strip()
+    written = 0
+    for page, translations in by_page.items():
+        path = _catalog_path(page)
+        with path.open("rb") as f:
+            catalog = read_po(f)
+        for msgid, msgstr in translations.items():
+            if msgid not in catalog:
+                sys.exit(f"{page} has no message {_short(msgid)!r}: run `update` and export again")
+            message = catalog[msgid]
+            message.string = msgstr
+            message.flags.discard("fuzzy")
+            written += 1
+        with path.open("wb") as f:
+            write_po(f, catalog, width=76)
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("update", help="extract, merge into the catalogs, list what is left")
+    checking = commands.add_parser("check", help="fail unless every message is translated")
+    checking.add_argument("--quiet", action="store_true", help="only the coverage per page")
+    checking.add_argument(
+        "--fresh",
+        action="store_true",
+        help="also extract the English again and fail if a catalog is out of step with it",
+    )
+    exporting = commands.add_parser("export", help="messages to translate, as plain text")
+    exporting.add_argument("pages", nargs="+", help="e.g. chapters/vae")
+    exporting.add_argument("--all", action="store_true", help="translated ones too")
+    applying = commands.add_parser("apply", help="write translations from export's text")
+    applying.add_argument("file", type=Path)
+    building = commands.add_parser("build", help="build the Chinese edition")
+    # The flags of `jupyter-book build` that `make book BOOKFLAGS=...` passes to both editions.
+    building.add_argument("-W", dest="strict", action="store_true", help="warnings are errors")
+    building.add_argument("-n", dest="nitpicky", action="store_true", help="nitpicky mode")
+    building.add_argument("--keep-going", action="store_true", help="(always, with -W)")
+    building.add_argument(
+        "--path-output", type=Path, help="the English build's --path-output (default: here)"
+    )
+    args = parser.parse_args(argv)
+    if getattr(args, "path_output", None) is not None:
+        args.path_output = args.path_output.resolve()  # before leaving the caller's folder
+    if getattr(args, "file", None) is not None:
+        args.file = args.file.resolve()
+    os.chdir(ROOT)
+    if args.command == "update":
+        update()
+    elif args.command == "check":
+        stale = stale_catalogs() if args.fresh else {}
+        for page, (new, gone) in stale.items():
+            print(f"{page}: the catalog lacks {len(new)} and no longer needs {len(gone)} messages")
+            for msgid in new:
+                print(f"    new English: {_short(msgid)}")
+        if stale:
+            sys.exit(
+                "the English text changed since the catalogs were updated: run "
+                "`python tools/translation.py update`, translate what it lists, and commit "
+                "locales/ (CONTRIBUTING.md, 'The Chinese edition')"
+            )
+        if not check(verbose=not args.quiet):
+            sys.exit(
+                "some messages are untranslated, fuzzy or faulty (listed above): translate "
+                "them in locales/zh_CN/LC_MESSAGES (CONTRIBUTING.md, 'The Chinese edition')"
+            )
+    elif args.command == "export":
+        sys.stdout.write(export(args.pages, everything=args.all))
+    elif args.command == "apply":
+        print(f"{apply(args.file.read_text(encoding='utf-8'))} translations written")
+        check(verbose=False)
+    else:
+        build_dir = BUILD if args.path_output is None else args.path_output / "_build"
+        build(strict=args.strict, nitpicky=args.nitpicky, build_dir=build_dir)
+
+
+if __name__ == "__main__":
+    main()
