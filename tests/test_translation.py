@@ -68,6 +68,26 @@ def test_each_kind_of_damage_is_caught(change, problem):
     assert any(p.startswith(problem) for p in translation.problems(ENGLISH, damaged)), damaged
 
 
+def test_the_glossary_terms_are_rendered_as_the_terminology_says():
+    english = "Posterior collapse leaves the decoder without codes."
+    assert translation.term_problems(english, "后验坍塌让解码器得不到编码。") == []
+    assert translation.term_problems(english, "后验崩溃让解码器得不到编码。") == [
+        "the term 'posterior collapse' is not translated '后验坍塌' (locales/zh_CN/terms.yml)"
+    ]
+    # A word with another sense in the book ("code" is also program code) is not checked.
+    assert translation.term_problems("The code runs.", "代码可以运行。") == []
+    # Nor is a term inside maths or code.
+    assert translation.term_problems("Call `mode_collapse()`.", "调用`mode_collapse()`。") == []
+
+
+def test_dimensions_are_words_and_counts_written_in_words_stay_words():
+    assert translation.problems("On the 2-D ring, eight modes.", "在二维环上有八个模式。") == []
+    assert translation.problems("On the 2-D ring, eight modes.", "在2维环上有8个模式。") == [
+        "number '2' is not in the English",
+        "number '8' is not in the English",
+    ]
+
+
 def test_template_fields_must_survive():
     template = PHRASES["pad note"]
     assert translation.problems(template, "在{steps}×{steps}网格上预先计算的画面。") == []

@@ -13,10 +13,13 @@
   phrases (its title and importance label). The gettext build extracts them, the fixed ones into
   the catalog ``explorer``, the explorer's own into its page's; the Chinese build writes each
   translation where its phrase stands in the page.
+* **The parts of the table of contents** get their Chinese captions too
+  (:class:`TranslateTocCaptions`).
 * **The page says its language** the way HTML spells it (``lang="zh-CN"``, not Sphinx's
   ``zh_CN``).
-* **A language switch on every page** (``tools/templates/language-switch.html``) links to the
-  same page in the other edition: English at the root of the site, Chinese under ``zh_CN/``.
+* **A language switch on every page** (``tools/templates/language-switch.html``, styled by
+  ``tools/static/language-switch.css``) links to the same page in the other edition: English at
+  the root of the site, Chinese under ``zh_CN/``.
 
 ``_config.yml`` loads this file through ``local_extensions``.
 """
@@ -46,6 +49,7 @@ EDITIONS = {
     "zh_CN": {"folder": "zh_CN", "lang": "zh-CN", "label": "中文", "title": "阅读本页的中文版"},
 }
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"  # the switch's style
 
 
 def _is_output(node: nodes.Node) -> bool:
@@ -92,8 +96,10 @@ class KeepUntranslated(SphinxTransform):
             node["translatable"] = False
 
 
-#: The catalog of the explorers' fixed phrases (their own phrases go in their page's catalog).
+#: The catalog of the explorers' fixed phrases (their own phrases go in their page's catalog),
+#: and where those are written.
 EXPLORER_DOMAIN = "explorer"
+PHRASES_SOURCE = "vaecore/book/explore/static.py"
 _OWN = re.compile(r'<script type="application/json" class="vx-phrases">(.*?)</script>', re.S)
 #: A phrase stands alone between a tag's ``>`` and the next ``<``, or between quotes.
 _SEGMENT = re.compile(r'(?<=[>"])([^<>"]+)(?=[<"])')
@@ -152,6 +158,34 @@ def translate_explorer(page: str, translate: Callable[[str], str]) -> str:
     return _SEGMENT.sub(replace, page)
 
 
+def _translations(transform: SphinxTransform, domain: str) -> gettext.NullTranslations | None:
+    """The catalog ``domain`` of the edition being built, or None in the English one."""
+    language = transform.config.language
+    if not language or language == "en" or transform.app.builder.name == "gettext":
+        return None
+    localedir = str(Path(transform.app.srcdir, transform.config.locale_dirs[0]))
+    return gettext.translation(domain, localedir, [language], fallback=True)
+
+
+class TranslateTocCaptions(SphinxTransform):
+    """Translate the captions of the parts of the table of contents.
+
+    sphinx-external-toc inserts the root page's toctrees after Sphinx translated the page (its
+    transform runs at priority 100), so their captions, which the gettext build extracts from
+    the table of contents, would stay English in the sidebar of every page."""
+
+    default_priority = 110  # after sphinx_external_toc.events.InsertToctrees (100)
+
+    def apply(self, **kwargs: Any) -> None:
+        domain = docname_to_domain(self.env.docname, self.config.gettext_compact)
+        catalog = _translations(self, domain)
+        if catalog is None:
+            return
+        for toctree in self.document.findall(addnodes.toctree):
+            if toctree.get("caption"):
+                toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
 class ExplorerPhrases(SphinxTransform):
     """The gettext build: extract every explorer's phrases. The Chinese build: translate them in
     the page."""
@@ -174,23 +208,18 @@ class ExplorerPhrases(SphinxTransform):
                     if has_words(text):
                         catalogs[EXPLORER_DOMAIN].add(text, MsgOrigin(PHRASES_SOURCE, 0))
             return
-        if not self.config.language or self.config.language == "en":
+        page, fixed = _translations(self, domain), _translations(self, EXPLORER_DOMAIN)
+        if page is None or fixed is None:
             return
-        dirs = [str(Path(self.app.srcdir, d)) for d in self.config.locale_dirs]
-        languages = [self.config.language]
-        page = gettext.translation(domain, dirs[0], languages, fallback=True)
-        fixed = gettext.translation(EXPLORER_DOMAIN, dirs[0], languages, fallback=True)
 
         def translate(text: str) -> str:
-            return page.gettext(text) if text != page.gettext(text) else fixed.gettext(text)
+            translated = page.gettext(text)
+            return translated if translated != text else fixed.gettext(text)
 
         for raw in explorers:
             new = translate_explorer(raw.astext(), translate)
             raw.rawsource = new
             raw[0] = nodes.Text(new)
-
-
-PHRASES_SOURCE = "vaecore/book/explore/static.py"
 
 
 def _extract_output_alt_texts(app: Any, doctree: nodes.document, docname: str) -> None:
@@ -206,15 +235,20 @@ def _extract_output_alt_texts(app: Any, doctree: nodes.document, docname: str) -
             image.uid = ""
 
 
+def _other(language: str) -> str:
+    """The other edition's language."""
+    if language not in EDITIONS:
+        raise ValueError(f"the book has editions {sorted(EDITIONS)}, not {language!r}")
+    return "zh_CN" if language == "en" else "en"
+
+
 def switch_target(language: str, pagename: str) -> tuple[str, str]:
     """The relative URL of ``pagename`` in the other edition, from its page in this one, and
     the other edition's label.
 
     ``("en", "chapters/vae")`` gives ``("../zh_CN/chapters/vae.html", "中文")``;
     ``("zh_CN", "chapters/vae")`` gives ``("../../chapters/vae.html", "English")``."""
-    if language not in EDITIONS:
-        raise ValueError(f"the book has editions {sorted(EDITIONS)}, not {language!r}")
-    other = "zh_CN" if language == "en" else "en"
+    other = _other(language)
     here, there = EDITIONS[language]["folder"], EDITIONS[other]["folder"]
     depth = pagename.count("/") + (1 if here else 0)
     prefix = "../" * depth + (there + "/" if there else "")
@@ -224,7 +258,7 @@ def switch_target(language: str, pagename: str) -> tuple[str, str]:
 def _page_context(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
     language = app.config.language or "en"
     url, label = switch_target(language, pagename)
-    other = "zh_CN" if language == "en" else "en"
+    other = _other(language)
     context["language"] = EDITIONS[language]["lang"]
     context["language_switch"] = {
         "url": url,
@@ -238,6 +272,7 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
 
 def _add_switch(app: Any, config: Any) -> None:
     config.templates_path.append(str(TEMPLATES))
+    config.html_static_path.append(str(STATIC))
     header = config.html_theme_options.setdefault(
         "article_header_end", ["article-header-buttons.html"]
     )
@@ -248,7 +283,9 @@ def _add_switch(app: Any, config: Any) -> None:
 def setup(app: Any) -> dict[str, bool]:
     app.add_transform(KeepUntranslated)
     app.add_transform(ExplorerPhrases)
+    app.add_transform(TranslateTocCaptions)
     app.connect("doctree-resolved", _extract_output_alt_texts)
     app.connect("config-inited", _add_switch)
     app.connect("html-page-context", _page_context)
+    app.add_css_file("language-switch.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

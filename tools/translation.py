@@ -25,10 +25,12 @@ terminology, and ``update`` writes them into the glossary's catalog (edit them t
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
@@ -55,12 +57,6 @@ def _sphinx(
         "latex_individualpages": False,
         # The English build's cache, wherever this edition is written.
         "nb_execution_cache_path": str(build / ".jupyter_cache"),
-        "exclude_patterns": [
-            ".venv/*",
-            "_build/*",
-            "README.md",
-            "**/.ipynb_checkpoints/*",
-        ],
         **overrides,
     }
     if nitpicky:
@@ -76,8 +72,10 @@ def _sphinx(
         warningiserror=strict,
         keep_going=strict,
         quiet=builder == "gettext",
-        # The catalogs must list every message, not only those of pages changed since last time.
-        freshenv=builder == "gettext",
+        # Read every page again: the catalogs must list every message, not only those of pages
+        # changed since last time, and a page must not keep outputs, translations or transforms
+        # older than its English build's. Reading from the cache takes seconds.
+        freshenv=True,
     )
     if result:
         sys.exit(f"the {builder} build failed ({result}); the messages above say why")
@@ -128,9 +126,14 @@ _KEPT = {
 }
 
 
+#: "2-D" is a word, not a number: Chinese writes it 二维.
+_DIMENSIONS = re.compile(r"(?<![\w.])[1-3]-D\b")
+
+
 def kept_parts(message: str) -> dict[str, list[str]]:
     """The parts of ``message`` that its translation must keep, by kind (see ``_KEPT``)."""
     parts: dict[str, list[str]] = {}
+    message = _DIMENSIONS.sub(" ", message)
     for kind, pattern in _KEPT.items():
         found = [m.group(m.lastindex or 0) for m in pattern.finditer(message)]
         if kind == "number":
@@ -143,22 +146,22 @@ def kept_parts(message: str) -> dict[str, list[str]]:
 _MARKUP = ("strong_open", "em_open", "myst_role", "math_inline", "code_inline", "link_open")
 
 
+@functools.cache
+def _parser() -> Any:
+    """MyST's Markdown parser, with the book's extensions (``_config.yml``)."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    config = MdParserConfig(enable_extensions={"dollarmath", "amsmath", "colon_fence", "deflist"})
+    return create_md_parser(config, RendererHTML)
+
+
 def markup(message: str) -> dict[str, int]:
     """How many of each kind of inline markup MyST sees in ``message`` (bold, italics, roles,
     maths, code, links)."""
-    global _PARSER
-    if _PARSER is None:
-        from markdown_it.renderer import RendererHTML
-        from myst_parser.config.main import MdParserConfig
-        from myst_parser.parsers.mdit import create_md_parser
-
-        config = MdParserConfig(enable_extensions={"dollarmath", "amsmath", "colon_fence"})
-        _PARSER = create_md_parser(config, RendererHTML)
-    tokens = [t for block in _PARSER.parseInline(message) for t in block.children or []]
+    tokens = [t for block in _parser().parseInline(message) for t in block.children or []]
     return {kind: sum(t.type == kind for t in tokens) for kind in _MARKUP}
-
-
-_PARSER = None
 
 
 def problems(msgid: str, msgstr: str) -> list[str]:
@@ -185,6 +188,28 @@ def problems(msgid: str, msgstr: str) -> list[str]:
     return out
 
 
+@functools.cache
+def _glossary_terms() -> tuple[tuple[re.Pattern, str, str], ...]:
+    """The glossary's terms that must be translated alike everywhere: a pattern that finds the
+    English (plural too), the English and the Chinese."""
+    return tuple(
+        (re.compile(rf"(?<![\w-]){re.escape(t['en'])}(?:e?s)?(?![\w-])", re.I), t["en"], t["zh"])
+        for t in terms()
+        if t.get("definition_zh") and not t.get("ambiguous")
+    )
+
+
+def term_problems(msgid: str, msgstr: str) -> list[str]:
+    """Each glossary term that ``msgid``'s prose uses (not in maths or code) and ``msgstr``
+    does not render as ``terms.yml`` says."""
+    prose = re.sub(r"\$[^$]*\$|`[^`]*`", " ", msgid)
+    return [
+        f"the term {en!r} is not translated {zh!r} (locales/zh_CN/terms.yml)"
+        for pattern, en, zh in _glossary_terms()
+        if pattern.search(prose) and zh not in msgstr
+    ]
+
+
 def catalog_report() -> dict[str, dict[str, list]]:
     """For every catalog: its messages, and those untranslated, fuzzy or faulty."""
     from babel.messages.pofile import read_po
@@ -203,7 +228,10 @@ def catalog_report() -> dict[str, dict[str, list]]:
             elif message.fuzzy:
                 entry["fuzzy"].append(message.id)
             else:
-                entry["faulty"] += [(message.id, p) for p in problems(message.id, message.string)]
+                found = problems(message.id, message.string)
+                if path.stem != "glossary":  # the glossary's terms are "中文（English）"
+                    found += term_problems(message.id, message.string)
+                entry["faulty"] += [(message.id, p) for p in found]
         report[path.relative_to(CATALOGS).with_suffix("").as_posix()] = entry
     return report
 
@@ -216,8 +244,7 @@ def _short(text: str, width: int = 90) -> str:
 def check(verbose: bool = True) -> bool:
     """Print the coverage of every catalog and what remains; True when nothing does."""
     report = catalog_report()
-    pages = [p for p in _pages()]
-    missing_catalogs = [p for p in pages if p not in report]
+    missing_catalogs = [p for p in _pages() if p not in report]
     total = sum(len(e["messages"]) for e in report.values())
     done = sum(
         len(e["messages"]) - len(e["untranslated"]) - len(e["fuzzy"]) for e in report.values()

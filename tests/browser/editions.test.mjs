@@ -1,7 +1,7 @@
 // Browser test of the book's two editions: English at the root, Chinese under zh_CN/. Every page
 // of each says its language, links to the same page in the other edition (and the link, clicked,
 // gets there), loads every image, and asks nothing of any other machine. Every Chinese page reads
-// in Chinese: its title and its text. (Links and anchors are checked on every page of both by
+// in Chinese: its title, its text and the parts of the table of contents beside it. (Links and anchors are checked on every page of both by
 // book.test.mjs, the explorers by explorers.test.mjs, accessibility by accessibility.test.mjs.)
 //
 // Run after building the book (make book; quick mode is enough):  cd tests/browser && npm test
@@ -73,6 +73,8 @@ for (const [edition, lang, other] of [["", "en", "zh-CN"], [ZH, "zh-CN", "en"]])
           const heading = await page.evaluate(
             () => [...document.querySelectorAll("h1")].map((h) => h.innerText.trim()).find(Boolean));
           assert.match(heading, CJK, `${here}: heading`);
+          const parts = await page.locator(".bd-sidebar-primary .caption-text").allInnerTexts();
+          assert.ok(parts.length >= 5 && parts.every((t) => CJK.test(t)), `${here}: parts ${parts}`);
           const english = await untranslatedProse(page, path === API);
           assert.deepEqual(english, [], `${here}: prose left in English`);
         }
