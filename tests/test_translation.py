@@ -246,6 +246,20 @@ def test_export_and_apply_round_trip(tmp_path, monkeypatch):
         translation.export(["chapters/nope"])
 
 
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("@@ intro 0\nEN: Using this book\nZH: 使用\n本书\n", "line 4 follows a block"),
+        ("@@ intro 0\nZH: 使用本书\n", "line 1 is not the start of a block"),
+        ("nothing to apply\n", "line 1 is not the start of a block"),
+        ("\n\n", "no block"),
+    ],
+)
+def test_a_damaged_plain_text_file_is_refused_not_half_applied(text, error):
+    with pytest.raises(SystemExit, match=error):
+        translation.blocks(text)
+
+
 def test_every_page_has_a_catalog():
     pages = set(translation._pages())
     report = translation.catalog_report()

@@ -405,7 +405,37 @@ def build(strict: bool = False, nitpicky: bool = False, build_dir: Path = BUILD)
 
 #: The plain-text form of a catalog for translating in any editor (``export`` and ``apply``):
 #: a block per message, its English on one line and its Chinese on the next, no escaping.
-_BLOCK = re.compile(r"^@@ (?P<page>\S+) (?P<n>\d+)\nEN: (?P<en>.*)\nZH: ?(?P<zh>.*)$", re.M)
+_HEAD = re.compile(r"@@ (?P<page>\S+) \d+")
+
+
+def blocks(text: str) -> list[tuple[str, str, str]]:
+    """The ``(page, English, Chinese)`` of each block of ``text`` (from :func:`export`). Exits
+    naming the first line that fits no block, such as a translation broken over two lines,
+    whose second line would otherwise be lost."""
+    out = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        head = _HEAD.fullmatch(lines[i])
+        en, zh = (lines[i + 1 : i + 3] + ["", ""])[:2]
+        if head is None or not en.startswith("EN: ") or not zh.startswith("ZH:"):
+            sys.exit(
+                f"line {i + 1} is not the start of a block (@@ page n, then one EN: line and one "
+                f"ZH: line): {_short(lines[i])!r}; keep each translation on its one ZH: line"
+            )
+        if i + 3 < len(lines) and lines[i + 3].strip():
+            sys.exit(
+                f"line {i + 4} follows a block's ZH: line: {_short(lines[i + 3])!r}; keep "
+                "each translation on its one ZH: line"
+            )
+        out.append((head["page"], en.removeprefix("EN: "), zh.removeprefix("ZH:").strip()))
+        i += 3
+    if not out:
+        sys.exit("no block (@@ page n, EN:, ZH:) in the file: write it with `export`")
+    return out
 
 
 def _catalog_path(page: str) -> Path:
@@ -420,14 +450,14 @@ def export(pages: list[str], everything: bool = False) -> str:
     blocks: ``@@ page n``, then ``EN: ...`` and ``ZH: ...`` (empty, or the fuzzy old one)."""
     from babel.messages.pofile import read_po
 
-    blocks = []
+    found = []
     for page in pages:
         with _catalog_path(page).open("rb") as f:
             catalog = read_po(f)
         for n, message in enumerate(m for m in catalog if m.id):
             if everything or not message.string or message.fuzzy:
-                blocks.append(f"@@ {page} {n}\nEN: {message.id}\nZH: {message.string}")
-    return "\n\n".join(blocks) + "\n"
+                found.append(f"@@ {page} {n}\nEN: {message.id}\nZH: {message.string}")
+    return "\n\n".join(found) + "\n"
 
 
 def apply(text: str) -> int:
@@ -436,9 +466,9 @@ def apply(text: str) -> int:
     from babel.messages.pofile import read_po, write_po
 
     by_page: dict[str, dict[str, str]] = {}
-    for block in _BLOCK.finditer(text):
-        if block["zh"].strip():
-            by_page.setdefault(block["page"], {})[block["en"]] = block["zh"].strip()
+    for page, english, chinese in blocks(text):
+        if chinese:
+            by_page.setdefault(page, {})[english] = chinese
     written = 0
     for page, translations in by_page.items():
         path = _catalog_path(page)

@@ -26,6 +26,10 @@ for (const theme of ["light", "dark"]) {
       try {
         await page.waitForFunction(() => !window.MathJax?.startup || window.MathJax.startup.promise);
         await page.evaluate(() => window.MathJax?.startup?.promise);
+        // Judge the colours the page settles on: the theme fades some of them in (a CSS
+        // transition from the light theme's), and a colour caught mid-fade fails at random.
+        await page.addStyleTag({content: "*, *::before, *::after { transition: none !important; }"});
+        await page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
         await page.addScriptTag({path: axePath});
         const violations = await page.evaluate(async () => {
           const result = await window.axe.run(document, {
