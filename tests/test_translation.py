@@ -34,6 +34,7 @@ def _load(name):
 
 
 i18n = _load("book_i18n")
+faults = _load("translation_faults")  # before translation, which imports it
 translation = _load("translation")
 
 ENGLISH = (
@@ -47,8 +48,8 @@ GOOD = (
 
 
 def test_a_faithful_translation_has_no_problems():
-    assert translation.problems(ENGLISH, GOOD) == []
-    assert translation.problems(ENGLISH, ENGLISH) == []
+    assert faults.problems(ENGLISH, GOOD) == []
+    assert faults.problems(ENGLISH, ENGLISH) == []
 
 
 @pytest.mark.parametrize(
@@ -65,24 +66,24 @@ def test_a_faithful_translation_has_no_problems():
 )
 def test_each_kind_of_damage_is_caught(change, problem):
     damaged = GOOD.replace(*change)
-    assert any(p.startswith(problem) for p in translation.problems(ENGLISH, damaged)), damaged
+    assert any(p.startswith(problem) for p in faults.problems(ENGLISH, damaged)), damaged
 
 
 def test_the_glossary_terms_are_rendered_as_the_terminology_says():
     english = "Posterior collapse leaves the decoder without codes."
-    assert translation.term_problems(english, "后验坍塌让解码器得不到编码。") == []
-    assert translation.term_problems(english, "后验崩溃让解码器得不到编码。") == [
+    assert faults.term_problems(english, "后验坍塌让解码器得不到编码。") == []
+    assert faults.term_problems(english, "后验崩溃让解码器得不到编码。") == [
         "the term 'posterior collapse' is not translated '后验坍塌' (locales/zh_CN/terms.yml)"
     ]
     # A word with another sense in the book ("code" is also program code) is not checked.
-    assert translation.term_problems("The code runs.", "代码可以运行。") == []
+    assert faults.term_problems("The code runs.", "代码可以运行。") == []
     # Nor is a term inside maths or code.
-    assert translation.term_problems("Call `mode_collapse()`.", "调用`mode_collapse()`。") == []
+    assert faults.term_problems("Call `mode_collapse()`.", "调用`mode_collapse()`。") == []
 
 
 def test_dimensions_are_words_and_counts_written_in_words_stay_words():
-    assert translation.problems("On the 2-D ring, eight modes.", "在二维环上有八个模式。") == []
-    assert translation.problems("On the 2-D ring, eight modes.", "在2维环上有8个模式。") == [
+    assert faults.problems("On the 2-D ring, eight modes.", "在二维环上有八个模式。") == []
+    assert faults.problems("On the 2-D ring, eight modes.", "在2维环上有8个模式。") == [
         "number '2' is not in the English",
         "number '8' is not in the English",
     ]
@@ -90,8 +91,8 @@ def test_dimensions_are_words_and_counts_written_in_words_stay_words():
 
 def test_template_fields_must_survive():
     template = PHRASES["pad note"]
-    assert translation.problems(template, "在{steps}×{steps}网格上预先计算的画面。") == []
-    assert translation.problems(template, "在{steps}×{step}网格上预先计算的画面。") == [
+    assert faults.problems(template, "在{steps}×{steps}网格上预先计算的画面。") == []
+    assert faults.problems(template, "在{steps}×{step}网格上预先计算的画面。") == [
         "field '{steps}' is missing"
     ]
 
