@@ -215,11 +215,8 @@ def test_terms_are_well_formed_and_cover_the_glossary():
     assert len(glossary) >= 40
     translations = translation.glossary_translations()
     for term, definition in glossary:
-        assert (
-            translations[definition]
-            and translations[term].endswith(f"（{term}）")
-            or (translations[term] == term)
-        )
+        assert translations[definition], f"{term}: no Chinese definition"
+        assert translations[term] == term or translations[term].endswith(f"（{term}）"), term
 
 
 def test_the_glossary_catalog_is_the_terminology(tmp_path):

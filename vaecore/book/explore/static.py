@@ -108,14 +108,18 @@ def _dims_parts(frames: Frames) -> tuple[dict, str, str, str, str]:
     return data, controls, view, text, note
 
 
+def _script_json(value: object) -> str:
+    """``value`` as JSON to put inside a ``<script>``: no ``</`` that would close it, and
+    non-ASCII unescaped, so that a readout reads the same in the data and in the page."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+
+
 def static_html(frames: Frames) -> str:
     """The self-contained static explorer: controls, every frame, and its script."""
     data, controls, view, text, note = (_pad_parts if frames.pad else _dims_parts)(frames)
-    # Unescaped non-ASCII (ensure_ascii=False): a readout reads the same in the data and the page.
-    payload = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    payload = _script_json(data)
     title = frames.title
-    own = json.dumps([p for p in (title, frames.importance_label) if p], ensure_ascii=False)
-    own = own.replace("</", "<\\/")
+    own = _script_json([p for p in (title, frames.importance_label) if p])
     return (
         f'<div class="vaecore-explorer" role="group" '
         f'aria-label="{html.escape(title or PHRASES["group"])}">'
