@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vaecore.experiments.side_by_side import MIN_SEEDS
+from vaecore.book.verdicts import MIN_RUNS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,9 +39,9 @@ def arguments(doc: str, quick: str) -> argparse.ArgumentParser:
 def seed_arguments(doc: str) -> argparse.Namespace:
     """The options of a benchmark that repeats a chapter over seeds, parsed: :func:`arguments`
     (``--quick`` runs the chapter's quick budget) and ``--seeds``, how many (default
-    :data:`vaecore.experiments.side_by_side.MIN_SEEDS`)."""
+    :data:`vaecore.book.verdicts.MIN_RUNS`)."""
     parser = arguments(doc, "the chapter's quick budget (CI)")
-    parser.add_argument("--seeds", type=int, default=MIN_SEEDS)
+    parser.add_argument("--seeds", type=int, default=MIN_RUNS)
     return parser.parse_args()
 
 

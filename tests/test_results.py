@@ -34,7 +34,7 @@ def test_every_rendered_result_is_committed_with_how_it_was_made():
         assert {"platform", "cpus"} <= set(r["machine"]) and {"python", "torch"} <= set(
             r["versions"]
         )
-        assert f"Measured with `{r['command']}`" in results.where(r)
+        assert f"Measured with `{r['command']}`" in str(results.where(r))
 
 
 def test_a_missing_file_says_where_results_come_from(tmp_path):

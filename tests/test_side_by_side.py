@@ -9,14 +9,9 @@ from stand_ins import FixedJudge
 from vaecore.experiments.side_by_side import (
     LATENT_DIM,
     MODELS,
-    Scores,
     Trained,
     interpolations,
     measure,
-    recommendations,
-    runs_from_result,
-    sequence_choice,
-    summarise,
     train_models,
 )
 from vaecore.metrics.images import (
@@ -140,64 +135,6 @@ def test_measure_gives_each_model_the_measurements_defined_for_it():
         assert r.sharpness == pytest.approx(sharpness(spread(100, None), x))
 
 
-def _scores(model, mse, nll, fd, precision=0.5):
-    return Scores(
-        fd, precision, 0.5, 5.0, 0.1, 0.5, 1.0, model, 1, 1.0, reconstruction_mse=mse, test_nll=nll
-    )
-
-
-def _seeds(table):
-    """``{model: [(mse, nll, fd), ...] per seed}`` -> one list of Scores per seed."""
-    n = len(next(iter(table.values())))
-    return [[_scores(model, *values[i]) for model, values in table.items()] for i in range(n)]
-
-
-def test_recommendations_name_a_winner_only_when_its_lead_exceeds_the_spread():
-    runs = _seeds(
-        {
-            "AE": [(0.010, None, 40.0), (0.011, None, 60.0), (0.012, None, 20.0)],
-            "VAE": [(0.020, 90.0, 30.0), (0.021, 91.0, 31.0), (0.022, 92.0, 32.0)],
-            "KL-free": [(0.0105, 140.0, 60.0), (0.0115, 150.0, 61.0), (0.0125, 160.0, 62.0)],
-            "GAN": [(None, None, 50.0), (None, None, 51.0), (None, None, 52.0)],
-        }
-    )
-    picks = {
-        need.split(" (")[0]: (choice, evidence) for need, choice, evidence in recommendations(runs)
-    }
-    # AE 0.011 ± 0.001 and KL-free 0.0115 ± 0.001 overlap: no winner; the VAE is far behind.
-    assert picks["compression"][0] == "no clear winner (AE, KL-free)"
-    assert picks["compression"][1] == (
-        "AE 0.01100 ± 0.00100; KL-free 0.01150 ± 0.00100; "
-        "VAE 0.02100 ± 0.00100 (mean ± sd over 3 seeds)"
-    )
-    # 91 ± 1 against 150 ± 10: a clear lead; models without a density take no part.
-    assert picks["likelihoods"] == (
-        "VAE",
-        ("VAE 91.0 ± 1.0; KL-free 150.0 ± 10.0 (mean ± sd over 3 seeds)"),
-    )
-    # The AE's mean (40) is not the best, the VAE's 31 ± 1 is, but the AE's spread (± 20)
-    # reaches it.
-    assert picks["samples close to the data"][0] == "no clear winner (VAE, AE)"
-
-
-def test_recommendations_rank_higher_is_better_measurements_the_right_way():
-    runs = [
-        [_scores("a", 0.1, None, 1.0, precision=p), _scores("b", 0.2, None, 1.0, precision=q)]
-        for p, q in ((0.90, 0.50), (0.91, 0.52), (0.92, 0.51))
-    ]
-    picks = {need.split(" (")[0]: choice for need, choice, _ in recommendations(runs)}
-    assert picks["realistic samples"] == "a"
-    assert picks["compression"] == "a"  # 0.1 < 0.2 with no spread
-
-
-def test_recommendations_refuse_one_seed_and_mismatched_runs():
-    one = [_scores("a", 0.1, None, 1.0), _scores("b", 0.2, None, 2.0)]
-    with pytest.raises(ValueError, match="one seed ranks nothing"):
-        recommendations([one])
-    with pytest.raises(ValueError, match="same models"):
-        recommendations([one, one, one[::-1]])
-
-
 def test_train_models_trains_all_four_with_samplers_of_the_right_shape():
     budget = Budget(n_train=256, n_test=64, epochs={"encoders": 1}, sizes={"gan_steps": 3})
     x = torch.rand(256, 784)
@@ -229,59 +166,3 @@ def test_known_cases_spoil_real_images_as_named():
     assert (partly != x).any(dim=0).sum() <= 78  # at most 10% of the positions moved
     assert (cases["noised (sd 0.3)"] - x).std() > (cases["noised (sd 0.1)"] - x).std()
     assert 0 <= cases["noised (sd 0.3)"].min() and cases["noised (sd 0.3)"].max() <= 1
-
-
-def test_summarise_gives_mean_and_sd_and_reads_back_a_result_file():
-    import dataclasses
-    import json
-
-    runs = _seeds(
-        {
-            "AE": [(0.01, None, 1.0), (0.02, None, 2.0), (0.03, None, 6.0)],
-            "VAE": [(0.02, 90.0, 3.0), (0.02, 92.0, 3.0), (0.02, 94.0, 3.0)],
-        }
-    )
-    table = summarise(runs)
-    assert table["AE"]["reconstruction_mse"] == pytest.approx((0.02, 0.01))
-    assert table["AE"]["frechet"] == pytest.approx((3.0, math.sqrt(7.0)))  # sd with n - 1
-    assert "test_nll" not in table["AE"] and table["VAE"]["test_nll"] == pytest.approx((92.0, 2.0))
-    result = json.loads(
-        json.dumps({"runs": [[dataclasses.asdict(s) for s in run] for run in runs]})
-    )
-    assert runs_from_result(result) == runs
-
-
-def _vrnn_result(elbo, iw, gauss, gmm):
-    def entry(values):
-        return {"mean": sum(values) / len(values), "values": values}
-
-    return {
-        "results": {
-            "vrnn": {"bound": entry(elbo), "iw_bound": entry(iw)},
-            "rnn": {"bound": entry(gauss)},
-            "rnn_gmm": {"bound": entry(gmm)},
-        }
-    }
-
-
-def test_the_sequence_choice_follows_the_bounds_seed_by_seed():
-    """The VRNN's ELBO and IWAE bound are lower bounds, the RNNs' numbers exact: a side wins only
-    where every seed orders them the same way."""
-    low = [-320.0, -321.0, -319.0]
-    vrnn = _vrnn_result([-270, -272, -271], [-268, -270, -269], low, [-280, -281, -279])
-    choice, evidence = sequence_choice(vrnn)
-    assert choice == "VRNN" and "RNN-GMM" in evidence and "+10.0" in evidence
-    gmm = _vrnn_result([-270, -272, -271], [-268, -270, -269], low, [-260, -259, -262])
-    choice, evidence = sequence_choice(gmm)
-    assert choice == "RNN-GMM" and "+8.0, +11.0, +7.0" in evidence
-    # RNN-GMM between the VRNN's ELBO and its importance-weighted bound: nothing is measured
-    between = _vrnn_result([-270, -272, -271], [-264, -266, -265], low, [-267, -269, -268])
-    assert sequence_choice(between)[0] == "no clear winner (VRNN, RNN-GMM)"
-    # one seed the other way
-    mixed = _vrnn_result([-270, -272, -271], [-268, -270, -269], low, [-275, -265, -275])
-    assert sequence_choice(mixed)[0].startswith("no clear winner")
-    # the stronger baseline is the one compared, whichever it is
-    weak_gmm = _vrnn_result([-270, -272, -271], [-268, -270, -269], [-300] * 3, [-330] * 3)
-    assert "RNN-Gauss" in sequence_choice(weak_gmm)[1]
-    with pytest.raises(ValueError, match="seeds"):
-        sequence_choice(_vrnn_result([-1.0], [-1.0], [-2.0], [-2.0]))

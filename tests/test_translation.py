@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from computed import assert_listed
 from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
@@ -77,8 +78,9 @@ def test_the_glossary_terms_are_rendered_as_the_terminology_says():
     ]
     # A word with another sense in the book ("code" is also program code) is not checked.
     assert faults.term_problems("The code runs.", "代码可以运行。") == []
-    # Nor is a term inside maths or code.
+    # Nor is a term inside maths, code or a template's field.
     assert faults.term_problems("Call `mode_collapse()`.", "调用`mode_collapse()`。") == []
+    assert faults.term_problems("Beside {vrnn}: {encoders}.", "{vrnn}旁：{encoders}。") == []
 
 
 def test_dimensions_are_words_and_counts_written_in_words_stay_words():
@@ -87,6 +89,12 @@ def test_dimensions_are_words_and_counts_written_in_words_stay_words():
         "number '2' is not in the English",
         "number '8' is not in the English",
     ]
+
+
+def test_a_template_field_in_code_is_not_taken_for_a_role():
+    english = "Measured with `{command}` on `{platform}` ({cpus} threads)."
+    assert faults.problems(english, "在`{platform}`（{cpus}个线程）上用`{command}`测得。") == []
+    assert faults.problems(english, "在`{platform}`上用`{command}`测得。") != []  # a field lost
 
 
 def test_template_fields_must_survive():
@@ -262,3 +270,75 @@ def test_every_page_has_a_catalog():
     pages = set(translation._pages())
     report = translation.catalog_report()
     assert pages <= set(report), sorted(pages - set(report))
+
+
+def test_computed_tables_and_verdicts_are_written_again_in_the_other_language():
+    from vaecore.book.messages import Table, Text, computed_html, say
+
+    table = Table([say("model"), say("recall")], [[say("conv GAN"), "0.48 ± 0.06"]], say("note"))
+    text = Text([say("{a} and {b} overlap.", a=say("conv GAN"), b=say("MLP GAN"))])
+    zh = {
+        "model": "模型",
+        "recall": "召回率",
+        "conv GAN": "卷积GAN",
+        "note": "注",
+        "{a} and {b} overlap.": "{a}与{b}重叠。",
+        "MLP GAN": "MLP GAN",
+    }
+    page = "<p>before</p>" + computed_html(table) + "<p>between</p>" + computed_html(text)
+    chinese = i18n.translate_computed(page, lambda t: zh.get(t, t))
+    assert chinese.startswith("<p>before</p>") and "<p>between</p>" in chinese
+    assert "卷积GAN" in chinese and "召回率" in chinese and "0.48 ± 0.06" in chinese
+    assert (
+        "卷积GAN与MLP GAN重叠。" in chinese
+        and "overlap" not in chinese.split("vc-messages")[1].split("</script>")[-1]
+    )
+    # the messages travel with the page, so the other edition can be written from it again
+    assert i18n.translate_computed(chinese, lambda t: t) == page
+
+
+def test_every_computed_message_is_listed_for_the_catalog():
+    """Templates are literals in vaecore/book and names from the data are labels, so the
+    gettext build lists them all without running a chapter; a template that is not a literal
+    is refused."""
+    from vaecore.book import results
+    from vaecore.book.findings import gan, gan_images, side_by_side, vrnn
+    from vaecore.book.findings.labels import LABELS
+    from vaecore.book.published import MNIST_FID
+
+    listed = {t for t, _, _ in i18n.computed_templates()}
+    assert LABELS <= listed
+    conv = results.load("gan_vs_vae")
+    modes = results.load("gan_modes")
+    shown = [
+        gan_images.seed_table(conv, MNIST_FID),
+        gan_images.closest_verdict(conv, MNIST_FID),
+        *gan_images.which_to_use(conv),
+        side_by_side.recommendations(
+            results.load("side_by_side_seeds"), results.load("vrnn_vs_rnn"), conv
+        ),
+        vrnn.verdict(vrnn.sides_from_benchmark(results.load("vrnn_vs_rnn"))),
+        gan.compare(gan.benchmark_runs(modes, "r1"), gan.benchmark_runs(modes, "batchnorm")),
+    ]
+
+    assert_listed(shown)
+
+
+def test_a_template_that_is_not_a_literal_is_refused(tmp_path, monkeypatch):
+    source = tmp_path / "vaecore" / "book"
+    source.mkdir(parents=True)
+    (source / "made_up.py").write_text("name = 'x'\nsay(name)\n")
+    monkeypatch.setattr(i18n, "ROOT", tmp_path)
+    monkeypatch.setattr(i18n, "COMPUTED_SOURCES", source)
+    with pytest.raises(ValueError, match="must be a literal"):
+        i18n.computed_templates()
+
+
+def test_english_words_are_counted_in_prose_and_tables_not_in_code_or_maths():
+    page = (
+        '<nav>menu words</nav><article class="bd-article"><p>这是 encoder 和VAE的均值</p>'
+        "<table><tr><td>decoder means</td><td>0.5</td></tr></table><pre>printed output</pre>"
+        '<code>fit_model</code><span class="math">x + y</span>'
+        '<a href="bibliography.html#k">Goodfellow et al.</a><img alt="alt text"></article>'
+    )
+    assert translation.english_words(page) == ["encoder", "decoder", "means"]

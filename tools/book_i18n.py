@@ -1,8 +1,9 @@
 """The book's two editions, on Sphinx's side (``tools/translation.py`` builds the Chinese one).
 
-* **Computed outputs stay as the code wrote them.** What a cell prints or displays (its numbers,
-  its tables, the computed verdicts) is neither extracted for translation nor translated, in
-  either edition: a translation of one run's numbers would be wrong for the next run. Figure
+* **Printed outputs stay as the code wrote them.** What a cell prints (its numbers, its log
+  lines) is neither extracted for translation nor translated, in either edition: a translation
+  of one run's numbers would be wrong for the next run. Computed tables and verdicts are the
+  exception, below: their words are templates, translated around the run's numbers. Figure
   captions and alt texts, which a chapter writes in its cells' metadata, are translated.
 * **The API appendix's docstrings stay in English**, like the code they document: their text is
   not extracted either. The appendix's own prose is translated and says so. Nor are display
@@ -13,6 +14,14 @@
   phrases (its title and importance label). The gettext build extracts them, the fixed ones into
   the catalog ``explorer``, the explorer's own into its page's; the Chinese build writes each
   translation where its phrase stands in the page.
+* **Computed tables and verdicts are translated as messages.** A chapter shows them with
+  :class:`vaecore.book.messages.Table` and :class:`~vaecore.book.messages.Text`, whose HTML
+  carries its messages (templates with their numbers) as JSON. Every template is a literal in
+  ``vaecore/book`` and every name from the data is one of
+  ``vaecore.book.findings.labels.LABELS``, so the gettext build lists them all in the catalog
+  ``computed`` without running anything
+  (:func:`computed_templates`), and the Chinese build writes each table and paragraph again in
+  Chinese around the same numbers (:class:`ComputedText`).
 * **The parts of the table of contents** get their Chinese captions too
   (:class:`TranslateTocCaptions`).
 * **The page says its language** the way HTML spells it (``lang="zh-CN"``, not Sphinx's
@@ -26,6 +35,7 @@
 
 from __future__ import annotations
 
+import ast
 import gettext
 import html
 import json
@@ -38,9 +48,12 @@ from docutils import nodes
 from sphinx import addnodes
 from sphinx.builders.gettext import MsgOrigin
 from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
 
+from vaecore.book import messages
 from vaecore.book.explore.static import PHRASES
+from vaecore.book.findings.labels import LABELS
 
 #: Each edition: its Sphinx language, the folder it is published in (relative to the site's
 #: root), the HTML ``lang`` value, and the switch's label and tooltip, in its own language.
@@ -222,6 +235,103 @@ class ExplorerPhrases(SphinxTransform):
             raw[0] = nodes.Text(new)
 
 
+logger = logging.getLogger(__name__)
+
+#: The catalog of the computed tables' and verdicts' messages, and the code they are written in.
+COMPUTED_DOMAIN = "computed"
+ROOT = Path(__file__).resolve().parent.parent
+COMPUTED_SOURCES = ROOT / "vaecore" / "book"
+#: The only places where a message may be made from a name held in a variable: the message type
+#: itself, and :func:`vaecore.book.findings.label`, which accepts only :data:`LABELS`.
+_DYNAMIC_ALLOWED = ("vaecore/book/messages.py", "vaecore/book/findings/__init__.py")
+
+
+def computed_templates() -> list[tuple[str, str, int]]:
+    """``(template, file, line)`` for every message the computed tables and verdicts can show:
+    the literal templates of ``say(...)`` and ``Message(...)`` in ``vaecore/book``, then every
+    name of :data:`LABELS`. Refuses a ``say`` or ``Message`` whose template is not a literal
+    (outside :data:`_DYNAMIC_ALLOWED`): the catalog could not list it."""
+    found: list[tuple[str, str, int]] = []
+    for path in sorted(COMPUTED_SOURCES.rglob("*.py")):
+        where = path.relative_to(ROOT).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id not in ("say", "Message") or not node.args:
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.append((first.value, where, node.lineno))
+            elif where not in _DYNAMIC_ALLOWED:
+                raise ValueError(
+                    f"{where}:{node.lineno}: a message's template must be a literal string, so "
+                    "that the catalogs can list it; for a name from the data use "
+                    "vaecore.book.findings.label"
+                )
+    found += [(name, "vaecore/book/findings/__init__.py", 0) for name in sorted(LABELS)]
+    return found
+
+
+def translate_computed(page: str, translate: Callable[[str], str]) -> str:
+    """The HTML ``page`` with every computed table and paragraph
+    (:func:`vaecore.book.messages.computed_html`) written again through ``translate``."""
+    pattern = re.compile(
+        rf'<div class="{messages.COMPUTED}">.*?<script type="application/json" '
+        rf'class="{messages.MESSAGES}">(.*?)</script></div>',
+        re.S,
+    )
+
+    def again(found: re.Match) -> str:
+        data = json.loads(found[1].replace("<\\/", "</"))
+        return messages.computed_html(messages.from_json(data), translate)
+
+    return pattern.sub(again, page)
+
+
+def _computed(document: nodes.document) -> list[nodes.raw]:
+    return [
+        raw
+        for raw in document.findall(nodes.raw)
+        if raw.get("format") == "html" and f'class="{messages.COMPUTED}"' in raw.astext()
+    ]
+
+
+class ComputedText(SphinxTransform):
+    """The gettext build: list every computed message (once, with the root page). The Chinese
+    build: write the computed tables and verdicts of the page again in Chinese."""
+
+    default_priority = 25
+
+    def apply(self, **kwargs: Any) -> None:
+        if self.app.builder.name == "gettext":
+            if self.env.docname == self.config.root_doc:
+                catalog = self.app.builder.catalogs[COMPUTED_DOMAIN]  # type: ignore[attr-defined]
+                for text, where, line in computed_templates():
+                    if has_words(text):
+                        catalog.add(text, MsgOrigin(where, line))
+            return
+        catalog = _translations(self, COMPUTED_DOMAIN)
+        if catalog is None:
+            return
+
+        known = getattr(catalog, "_catalog", {})  # msgid -> msgstr, as compiled
+
+        def translate(text: str) -> str:
+            translated = catalog.gettext(text)
+            if text not in known and has_words(text):
+                logger.warning(
+                    f"a computed message has no translation in the catalog "
+                    f"{COMPUTED_DOMAIN!r}: {text!r} (run `make translations`)",
+                    location=self.env.docname,
+                )
+            return translated
+
+        for raw in _computed(self.document):
+            new = translate_computed(raw.astext(), translate)
+            raw.rawsource = new
+            raw[0] = nodes.Text(new)
+
+
 def _extract_output_alt_texts(app: Any, doctree: nodes.document, docname: str) -> None:
     """Let the gettext builder extract the alt texts of figures in cell outputs.
 
@@ -283,6 +393,7 @@ def _add_switch(app: Any, config: Any) -> None:
 def setup(app: Any) -> dict[str, bool]:
     app.add_transform(KeepUntranslated)
     app.add_transform(ExplorerPhrases)
+    app.add_transform(ComputedText)
     app.add_transform(TranslateTocCaptions)
     app.connect("doctree-resolved", _extract_output_alt_texts)
     app.connect("config-inited", _add_switch)

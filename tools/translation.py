@@ -174,7 +174,113 @@ def check(verbose: bool = True) -> bool:
     faulty = sum(len(e["faulty"]) for e in report.values())
     share = 100 * done / total if total else 0.0
     print(f"coverage: {done}/{total} messages translated ({share:.1f}%), {faulty} faulty")
-    return done == total and not faulty and not missing_catalogs
+    return done == total and not faulty and not missing_catalogs and english_in_edition(verbose)
+
+
+def english_in_edition(verbose: bool = True) -> bool:
+    """Print the English words on every page of the built Chinese edition (nothing when it is
+    not built); True when no page has more than :data:`ENGLISH_WORDS_LIMIT`."""
+    report = english_word_report()
+    for page, words in report.items():
+        why = f" (by design: {ENGLISH_BY_DESIGN[page]})" if page in ENGLISH_BY_DESIGN else ""
+        print(f"{page}: {len(words)} English words in the Chinese edition{why}")
+        if verbose and len(words) > ENGLISH_WORDS_LIMIT and not why:
+            print("    " + _short(" ".join(words), 300))
+    held = {p: w for p, w in report.items() if p not in ENGLISH_BY_DESIGN}
+    over = [page for page, words in held.items() if len(words) > ENGLISH_WORDS_LIMIT]
+    if held:
+        print(
+            f"English words per Chinese page: at most {max(len(w) for w in held.values())} "
+            f"(limit {ENGLISH_WORDS_LIMIT})" + (f"; over it: {', '.join(over)}" if over else "")
+        )
+    return not over
+
+
+#: At most this many English words on a page of the Chinese edition (:func:`english_words`).
+ENGLISH_WORDS_LIMIT = 30
+#: Pages whose English is by design, and why: they are measured, but not held to the limit.
+ENGLISH_BY_DESIGN = {
+    "chapters/appendix-api": "the package's docstrings stay English, like its code (issue 21)"
+}
+
+
+#: Latin words the Chinese edition keeps by convention besides the terminology's own (function
+#: names that Chinese machine-learning writing, d2l-zh included, leaves as they are).
+KEPT_LATIN = ("sigmoid", "softmax", "argmax", "tanh", "logits", "logit")
+
+
+def _kept_latin() -> set[str]:
+    """Words the Chinese edition keeps in Latin script on purpose: those of the terminology's
+    Chinese renderings (Adam, LeakyReLU, Gumbel-softmax, ...) and :data:`KEPT_LATIN`."""
+    found = {w for term in terms() for w in re.findall(r"[A-Za-z]+", term["zh"])}
+    return found | set(KEPT_LATIN)
+
+
+def english_words(page: str) -> list[str]:
+    """The English words a reader meets in the prose and tables of a built page of the Chinese
+    edition. A word is a run of two or more Latin letters with a lower-case one, not a name
+    (a capitalised word: Adam, Dirac, ImageNet; acronyms such as VAE have no lower case) and not
+    a word the edition keeps in Latin script on purpose (:func:`_kept_latin`). Left out: code
+    and printed outputs (``pre``, ``code``), the headers of code listings and the API's
+    descriptions (names and docstrings, English by design), maths, citations and the
+    bibliography, scripts, images (their text is in pixels), and glosses, the English in
+    full-width parentheses after a Chinese term (“后验坍塌（posterior collapse）”)."""
+    from html.parser import HTMLParser
+
+    void = {"br", "img", "hr", "input", "meta", "link", "source", "wbr", "col", "area", "embed"}
+
+    def skipped(tag: str, attrs: dict) -> bool:
+        classes = (attrs.get("class") or "").split()
+        return (
+            tag in ("pre", "code", "script", "style", "svg", "math", "kbd", "samp")
+            or bool({"math", "vx-where", "citation", "bibtex-citation", "py"} & set(classes))
+            or (tag == "a" and "bibliography" in (attrs.get("href") or ""))
+        )
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inside, self.parts = False, []  # type: ignore[var-annotated]
+            self.skip: tuple[str, int] | None = None  # the skipped element's tag, and its depth
+
+        def handle_starttag(self, tag: str, attrs: list) -> None:
+            if tag in void:
+                return
+            a = dict(attrs)
+            if tag == "article" and "bd-article" in (a.get("class") or "").split():
+                self.inside = True
+            if self.skip is not None:
+                if tag == self.skip[0]:
+                    self.skip = (tag, self.skip[1] + 1)
+            elif skipped(tag, a):
+                self.skip = (tag, 1)
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.skip is not None and tag == self.skip[0]:
+                self.skip = None if self.skip[1] == 1 else (tag, self.skip[1] - 1)
+            elif tag == "article" and self.skip is None:
+                self.inside = False
+
+        def handle_data(self, data: str) -> None:
+            if self.inside and self.skip is None:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(page)
+    text = re.sub(r"（[^（）\u4e00-\u9fff]*）", " ", " ".join(parser.parts))  # glosses
+    kept = _kept_latin()
+    words = re.findall(r"(?<![A-Za-z0-9_])[A-Za-z]*[a-z][A-Za-z]*(?![A-Za-z0-9_])", text)
+    return [w for w in words if len(w) >= 2 and not w[0].isupper() and w not in kept]
+
+
+def english_word_report(build: Path = BUILD) -> dict[str, list[str]]:
+    """:func:`english_words` of every page of the built Chinese edition (empty if not built)."""
+    edition = build / "html" / LANGUAGE
+    return {
+        page: english_words((edition / f"{page}.html").read_text(encoding="utf-8"))
+        for page in _pages()
+        if (edition / f"{page}.html").is_file()
+    }
 
 
 def glossary_entries(source: str) -> list[tuple[str, str]]:
@@ -431,8 +537,9 @@ def main(argv: list[str] | None = None) -> None:
             )
         if not check(verbose=not args.quiet):
             sys.exit(
-                "some messages are untranslated, fuzzy or faulty (listed above): translate "
-                "them in locales/zh_CN/LC_MESSAGES (CONTRIBUTING.md, 'The Chinese edition')"
+                "some messages are untranslated, fuzzy or faulty, or a page of the built Chinese "
+                "edition has too many English words (listed above): translate them in "
+                "locales/zh_CN/LC_MESSAGES (CONTRIBUTING.md, 'The Chinese edition')"
             )
     elif args.command == "export":
         sys.stdout.write(export(args.pages, everything=args.all))

@@ -29,7 +29,9 @@ def terms() -> list[dict[str, str]]:
 #: of a template and every number (thousands separators aside). Each is looked for in what the
 #: ones before it leave.
 _KEPT = {
-    "role target": re.compile(r"\{[a-z:-]+\}`(?:[^`<]*<)?([^`>]+)>?`"),
+    "role target": re.compile(
+        r"\{(?:cite:[a-z]+|doc|eq|numref|ref|term)\}`(?:[^`<]*<)?([^`>]+)>?`"
+    ),
     "code": re.compile(r"``?[^`]+``?"),
     "maths": re.compile(r"\$[^$]+\$"),
     "field": re.compile(r"\{[a-z_]+\}"),  # of the explorer's templates, "{steps}"
@@ -111,9 +113,9 @@ def _glossary_terms() -> tuple[tuple[re.Pattern, str, str], ...]:
 
 
 def term_problems(msgid: str, msgstr: str) -> list[str]:
-    """Each glossary term that ``msgid``'s prose uses (not in maths or code) and ``msgstr``
-    does not render as ``terms.yml`` says."""
-    prose = re.sub(r"\$[^$]*\$|`[^`]*`", " ", msgid)
+    """Each glossary term that ``msgid``'s prose uses (not in maths, code or a template's
+    ``{field}``) and ``msgstr`` does not render as ``terms.yml`` says."""
+    prose = re.sub(r"\$[^$]*\$|`[^`]*`|\{[a-z_]+\}", " ", msgid)
     return [
         f"the term {en!r} is not translated {zh!r} (locales/zh_CN/terms.yml)"
         for pattern, en, zh in _glossary_terms()

@@ -20,11 +20,16 @@ figure are found in one guess:
                       (importance-weighted NLL, sequence bounds), ``judge`` (the sample judge:
                       Fréchet distance, precision and recall), ``modes`` (mode coverage),
                       ``batched`` (running a model over a data set)
-``experiments/``      the multi-run recipes chapters and benchmarks share: ``side_by_side``,
+``experiments/``      the multi-run recipes chapters and benchmarks share (recipes only: their
+                      tables and verdicts are in ``book/findings``): ``side_by_side``,
                       ``toy_gans``, ``handwriting``, and ``parallel`` (runs in processes)
 ``checkpoint``        saving and loading trained models safely
 ``settings``          the environment: quick mode, data and cache folders, device, progress
-``book/``             the book's own helpers: ``plots``, ``strokes`` (pen strokes as pictures),
+``book/``             the book's own helpers: ``verdicts`` (the one rule that decides every
+                      "A against B"), ``messages`` (the tables and sentences that say
+                      results, in words another edition can translate), ``findings`` (each
+                      chapter's tables and verdicts, made of the two), ``plots``,
+                      ``strokes`` (pen strokes as pictures),
                       ``explore`` (the latent explorer, live and static), ``source`` (package
                       code shown on the page), ``results`` (the benchmarks' result files,
                       shipped with the package), ``published`` (the papers' numbers),

@@ -116,7 +116,8 @@ def generator_loss_of(
     if estimator == "Gumbel-softmax":
         x = gumbel_softmax(logits, TAU, hard=True, generator=rng).flatten(1)  # eq. (GUMBEL)
         return generator_loss(discriminator(x))  # one-hot forward, the relaxed gradient back
-    # eq. (SCORE-G): grad E[f(x)] = E[(f(x) - b) grad log q(x)], f = log D(x), b = mean f
+    # eq. (SCORE-G): grad E[f(x)] = E[(f(x) - b) grad log q(x | z)], f = log D(x); b, the
+    # batch's mean of f, holds f(x) itself, which scales the expectation by 1 - 1/n
     x = draw_one_hot(logits, rng)
     reward = F.logsigmoid(discriminator(x)).detach()
     log_q = categorical_log_prob(logits.flatten(1), x, generator.levels)

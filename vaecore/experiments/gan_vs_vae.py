@@ -18,7 +18,8 @@ its likelihood models). Every set of samples is scored on the book's scale
 (:func:`vaecore.experiments.side_by_side.score_samples`), and the VAEs also get a test NLL bound,
 ``-IWAE_k`` on binarised test digits. A GAN has no density to evaluate.
 
-Which samples are closest to the data is decided over several seeds (:func:`closest_samples`).
+Which samples are closest to the data is decided over several seeds, by the book's rule
+(:mod:`vaecore.book.findings.gan_images`).
 """
 
 from __future__ import annotations
@@ -31,14 +32,11 @@ import torch
 
 from vaecore.experiments import vaegan
 from vaecore.experiments.side_by_side import (
-    MIN_SEEDS,
     SampleScores,
     Trained,
     encoder_model,
     gan_model,
-    lowest_on_every_seed,
     score_samples,
-    summarise,
 )
 from vaecore.metrics.judge import SampleJudge
 from vaecore.metrics.likelihood import estimate_nll
@@ -70,6 +68,8 @@ PLAYERS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {
 VAES: dict[str, Callable[[], VAE]] = {"MLP VAE": lambda: VAE(32), "conv VAE": lambda: ConvVAE(32)}
 #: The models compared, in the order of the chapter's table.
 MODELS = (*GANS, *VAES)
+#: What the models learn from, the GANs the grey levels and the VAEs binarised digits.
+TRAINED_ON = ("grey levels", "binarised digits")
 #: Images per GAN step, for each player.
 GAN_BATCH = 64
 
@@ -184,71 +184,13 @@ def measure(
             **dataclasses.asdict(score_samples(x, judge, test_share, reference)),
             model=trained.name,
             samples=kind,
-            trained_on="grey levels" if nll is None else "binarised digits",
+            trained_on=TRAINED_ON[nll is not None],
             parameters=trained.parameters,
             seconds=trained.seconds,
             test_nll=nll,
         )
         for kind, x in sample_sets(trained, n_samples, seed).items()
     ]
-
-
-def closest_samples(runs: list[list[Row]]) -> tuple[str, str]:
-    """``(choice, evidence)``: whose samples are closest to the data by the Fréchet distance,
-    from the rows of several seeds (one list of :class:`Row` per seed, the same rows in the same
-    order; at least :data:`vaecore.experiments.side_by_side.MIN_SEEDS`).
-
-    The row with the lowest mean wins only if it is below every other row on every seed;
-    otherwise the choice is "no clear winner" between it and the rows it does not beat on every
-    seed. The evidence lists every row's mean ± sd."""
-    if len(runs) < MIN_SEEDS:
-        raise ValueError(
-            f"one seed ranks nothing: need the rows of at least {MIN_SEEDS} seeds, got {len(runs)}"
-        )
-    table = summarise(runs, key=lambda row: row.label)
-    order = sorted(table, key=lambda label: table[label]["frechet"][0])
-    best, rivals = lowest_on_every_seed(
-        {label: [run[i].frechet for run in runs] for i, label in enumerate(table)}
-    )
-    choice = f"no clear winner ({', '.join([best, *rivals])})" if rivals else best
-    evidence = "; ".join(
-        f"{label} {table[label]['frechet'][0]:.1f} ± {table[label]['frechet'][1]:.1f}"
-        for label in order
-    )
-    return choice, f"{evidence} (Fréchet distance, mean ± sd over {len(runs)} seeds)"
-
-
-#: The columns of :func:`seed_table`: ``(header, Row field, digits)``.
-SEED_COLUMNS = (
-    ("Fréchet distance", "frechet", 1),
-    ("precision", "precision", 2),
-    ("recall", "recall", 2),
-    ("rarest digit (%)", "rarest_class_percent", 1),
-    ("sharpness", "sharpness", 2),
-    ("test NLL bound (nats)", "test_nll", 1),
-    ("training time (s)", "seconds", 0),
-)
-
-
-def seed_table(runs: list[list[Row]]) -> list[str]:
-    """The lines of a Markdown table of ``runs`` (one list of :class:`Row` per seed): one row per
-    set of samples, sorted by the mean Fréchet distance, each column's mean ± sd over the seeds;
-    "none" where a measurement is not defined (a GAN's NLL). A ``|`` in a label is escaped, so
-    that ``p(x | z)`` stays in its cell."""
-    table = summarise(runs, key=lambda row: row.label)
-    lines = [
-        "| samples | " + " | ".join(header for header, _, _ in SEED_COLUMNS) + " |",
-        "|---|" + "---:|" * len(SEED_COLUMNS),
-    ]
-    for label in sorted(table, key=lambda label: table[label]["frechet"][0]):
-        cells = [
-            f"{table[label][field][0]:.{digits}f} ± {table[label][field][1]:.{digits}f}"
-            if field in table[label]
-            else "none"
-            for _, field, digits in SEED_COLUMNS
-        ]
-        lines.append(f"| {table_cell(label)} | " + " | ".join(cells) + " |")
-    return lines
 
 
 def table_cell(text: str) -> str:

@@ -28,9 +28,8 @@ the GAN sees the grey images, as in its chapter. The measurements (:func:`measur
   The encoder models' samples are their decoders' means (grey pixel probabilities), not binary
   draws from ``p(x | z)``.
 
-Which model is best at what is decided over several seeds (:func:`recommendations`): one seed
-ranks nothing. For sequences, the choice comes from the VRNN benchmark's seeds
-(:func:`sequence_choice`).
+Which model is best at what is decided over several seeds, by the book's rule
+(:mod:`vaecore.book.findings.side_by_side`): one seed ranks nothing.
 
 An autoencoder has no prior to sample from; it is given the simplest one fitted after training, a
 Gaussian with the mean and covariance of its training codes
@@ -40,7 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Callable
 
 import torch
 from torch import nn
@@ -293,127 +292,3 @@ def interpolations(
         return torch.cat(columns, dim=3).reshape(len(t), shape[0] * shape[1])
 
     return decode, shape
-
-
-#: The needs the table can decide, each as ``(need, Scores field, lower is better, format)``.
-NEEDS = (
-    ("compression (reconstruction error per pixel)", "reconstruction_mse", True, ".5f"),
-    ("likelihoods (test NLL bound, nats)", "test_nll", True, ".1f"),
-    ("samples close to the data (Fréchet distance)", "frechet", True, ".1f"),
-    ("realistic samples (precision)", "precision", False, ".2f"),
-    ("samples that cover the data (recall)", "recall", False, ".2f"),
-    ("balanced digits (KL of digit shares, nats)", "class_kl", True, ".3f"),
-)
-
-
-#: A winner needs at least this many seeds behind it.
-MIN_SEEDS = 3
-
-
-def runs_from_result(result: dict) -> list[list[Scores]]:
-    """The per-seed :class:`Scores` of a ``side_by_side_seeds`` result file (``"runs"``)."""
-    return [[Scores(**row) for row in run] for run in result["runs"]]
-
-
-def summarise(
-    runs: Sequence[Sequence[Any]], key: Callable[[Any], str] = lambda row: row.model
-) -> dict[str, dict[str, tuple[float, float]]]:
-    """``{key(row): {field: (mean, sd)}}`` over the seeds of ``runs`` (one list of rows, such as
-    :class:`Scores`, per seed, the same rows in the same order); sd is the sample standard
-    deviation (``n - 1``). Only the numeric fields are summarised; those that are ``None`` for a
-    row (not defined for its model) are left out."""
-    names = [key(s) for s in runs[0]]
-    if any([key(s) for s in run] != names for run in runs):
-        raise ValueError("every seed must score the same models in the same order")
-    table: dict[str, dict[str, tuple[float, float]]] = {}
-    for i, name in enumerate(names):
-        table[name] = {}
-        for f in dataclasses.fields(runs[0][i]):
-            values = [getattr(run[i], f.name) for run in runs]
-            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-                t = torch.tensor(values, dtype=torch.float64)
-                table[name][f.name] = (float(t.mean()), float(t.std()) if len(values) > 1 else 0.0)
-    return table
-
-
-def lowest_on_every_seed(per_seed: dict[str, list[float]]) -> tuple[str, list[str]]:
-    """``(best, rivals)`` among named values measured on the same seeds, in the same order
-    (lower is better): ``best`` has the lowest mean; ``rivals`` are those it does not beat on
-    every seed (sorted by their means). ``best`` wins only when ``rivals`` is empty."""
-    if len({len(v) for v in per_seed.values()}) != 1:
-        raise ValueError("every entry must be measured on the same seeds")
-    order = sorted(per_seed, key=lambda name: sum(per_seed[name]) / len(per_seed[name]))
-    best = order[0]
-    rivals = [
-        name for name in order[1:] if not all(b < v for b, v in zip(per_seed[best], per_seed[name]))
-    ]
-    return best, rivals
-
-
-def recommendations(runs: list[list[Scores]]) -> list[tuple[str, str, str]]:
-    """``(need, choice, evidence)`` for each of :data:`NEEDS`, from the scores of several seeds.
-
-    ``runs``: one list of :class:`Scores` per seed (at least :data:`MIN_SEEDS`). Each model's value
-    is summarised by its mean and standard deviation (sd) over the seeds (:func:`summarise`). The
-    best mean wins only when its lead over every other model exceeds the sum of their two sds (their
-    mean ± sd intervals do not overlap); otherwise the choice is "no clear winner" between the
-    models whose intervals overlap the best one's. Models for which a measurement is not defined
-    take no part in that choice."""
-    if len(runs) < MIN_SEEDS:
-        raise ValueError(
-            f"one seed ranks nothing: need the scores of at least {MIN_SEEDS} seeds, "
-            f"got {len(runs)}"
-        )
-    table = summarise(runs)
-    choices = []
-    for need, field, lower_is_better, fmt in NEEDS:
-        stats = {model: row[field] for model, row in table.items() if field in row}
-        if not stats:
-            continue
-        order = sorted(stats, key=lambda m: stats[m][0], reverse=not lower_is_better)
-        best_mean, best_sd = stats[order[0]]
-        tied = [m for m in order[1:] if abs(stats[m][0] - best_mean) <= best_sd + stats[m][1]]
-        choice = f"no clear winner ({', '.join([order[0], *tied])})" if tied else order[0]
-        evidence = "; ".join(f"{m} {stats[m][0]:{fmt}} ± {stats[m][1]:{fmt}}" for m in order)
-        choices.append((need, choice, f"{evidence} (mean ± sd over {len(runs)} seeds)"))
-    return choices
-
-
-def sequence_choice(result: dict[str, Any]) -> tuple[str, str]:
-    """``(choice, evidence)`` for sequences, from the result of ``benchmarks/vrnn_vs_rnn.py``.
-
-    The VRNN is measured by bounds on its log-likelihood (the ELBO, and the tighter
-    importance-weighted bound), the RNNs exactly; the VRNN is compared with the RNN of the higher
-    mean, seed by seed (the values are listed in seed order). The VRNN wins only if its ELBO is
-    above the RNN's log-likelihood on every seed; the RNN only if its log-likelihood is above
-    even the VRNN's importance-weighted bound on every seed; otherwise neither ordering is
-    measured."""
-    r = result["results"]
-    baseline = max(("rnn", "rnn_gmm"), key=lambda m: r[m]["bound"]["mean"])
-    name = {"rnn": "RNN-Gauss", "rnn_gmm": "RNN-GMM"}[baseline]
-    rnn, elbo, iw = (
-        r[baseline]["bound"]["values"],
-        r["vrnn"]["bound"]["values"],
-        r["vrnn"]["iw_bound"]["values"],
-    )
-    if len(rnn) < MIN_SEEDS or not len(rnn) == len(elbo) == len(iw):
-        raise ValueError(f"need {MIN_SEEDS} or more seeds of each model, in the same order")
-    seeds = f"{len(rnn)} seeds, nats per drawing"
-    if all(e > b for e, b in zip(elbo, rnn)):
-        gaps = ", ".join(f"{e - b:+.1f}" for e, b in zip(elbo, rnn))
-        return (
-            "VRNN",
-            f"its ELBO, a lower bound, beats {name}'s exact log-likelihood on every seed "
-            f"({gaps}; {seeds})",
-        )
-    if all(b > i for i, b in zip(iw, rnn)):
-        gaps = ", ".join(f"{b - i:+.1f}" for i, b in zip(iw, rnn))
-        return name, (
-            f"its exact log-likelihood beats even the VRNN's importance-weighted bound on every "
-            f"seed ({gaps}; {seeds}); the VRNN's true log-likelihood, above its bounds, is not "
-            "measured"
-        )
-    return f"no clear winner (VRNN, {name})", (
-        f"the seeds put {name}'s log-likelihood between the VRNN's bounds, or on both sides "
-        f"({seeds})"
-    )

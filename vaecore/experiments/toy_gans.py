@@ -35,9 +35,11 @@ DISCRIMINATORS = {
 R1_GAMMA = 1.0
 
 #: The 2-D models of the GAN chapter in its full setting, each by its name and what it changes
-#: from ``ToyRun(benchmark)``, the plain GAN (the R1 runs are twice as long).
+#: from ``ToyRun(benchmark)``, the plain GAN. The R1 runs are twice as long, so ``plain-12k``
+#: trains the same players as long without the penalty: what R1 buys is R1 against it.
 TOY_MODELS: dict[str, dict[str, object]] = {
     "plain": {},
+    "plain-12k": {"steps": 12_000},
     "batchnorm": {"generator": "batchnorm"},
     "r1": {"r1_gamma": R1_GAMMA, "steps": 12_000},
     "least-squares": {"loss": "least squares"},
@@ -91,7 +93,8 @@ class ToyRun:
     @property
     def label(self) -> str:
         """The model in words, e.g. ``"GAN, plain G"``, ``"PacGAN4, batch-normalised G"``,
-        ``"GAN + R1 (gamma 0.1), plain G"`` or ``"LSGAN, sigmoid on D, plain G"``."""
+        ``"GAN + R1 (gamma 0.1), plain G, 12,000 steps"`` or ``"LSGAN, sigmoid on D, plain G"``
+        (the steps are named when they are not the default's)."""
         model = "GAN" if self.pack == 1 else f"PacGAN{self.pack}"
         if self.loss == "least squares":
             model = "LS" + model
@@ -99,7 +102,16 @@ class ToyRun:
             model += ", sigmoid on D"
         if self.r1_gamma:
             model += f" + R1 (gamma {self.r1_gamma:g})"
-        return f"{model}, {'plain' if self.generator == 'plain' else 'batch-normalised'} G"
+        model += f", {'plain' if self.generator == 'plain' else 'batch-normalised'} G"
+        return model if self.steps == ToyRun.steps else f"{model}, {self.steps:,} steps"
+
+
+def recipe(model: str, benchmark: str = "ring", **changes: object) -> ToyRun:
+    """The run of :data:`TOY_MODELS` ``[model]`` on ``benchmark``, with ``changes`` (a seed,
+    steps, snapshots); its ``label`` names the model."""
+    if model not in TOY_MODELS:
+        raise ValueError(f"unknown model {model!r}; choose one of {sorted(TOY_MODELS)}")
+    return ToyRun(benchmark, **{**TOY_MODELS[model], **changes})  # type: ignore[arg-type]
 
 
 def toy_players(run: ToyRun) -> tuple[Generator, Discriminator]:

@@ -3,7 +3,9 @@ metric": a VAE whose decoder is also a GAN's generator, and whose reconstruction
 measured in the discriminator's features instead of in pixels.
 
 With ``x~ = Dec(z)``, ``z ~ q(z | x)``, a reconstruction, ``x_p = Dec(z_p)``, ``z_p ~ N(0, I)``,
-a sample, and ``D_l(x)`` the discriminator's last hidden features (``Discriminator.features``):
+a sample, and ``D_l(x)`` the discriminator's last hidden features (``Discriminator.features``;
+in the paper ``D_l`` is the discriminator's ``l``-th layer, and the authors' code takes an
+intermediate convolutional layer: the last hidden layer is this book's choice):
 
 * ``L_rec = -log N(D_l(x); D_l(x~), I) = 1/2 ||D_l(x) - D_l(x~)||^2`` + a constant (eq. VAEGAN-REC);
 * ``L_KL = KL(q(z | x) || N(0, I))``;

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
+
+from vaecore.book.messages import Message, say
 
 #: The folder of the result files, beside this module (they ship as package data).
 RESULTS_DIR = Path(__file__).resolve().parent
@@ -33,10 +35,15 @@ def names(directory: Path = RESULTS_DIR) -> list[str]:
     return sorted(p.stem for p in directory.glob("*.json"))
 
 
-def where(result: dict[str, Any]) -> str:
+def where(result: Mapping[str, Any]) -> Message:
     """One sentence: the command, machine and versions a result was measured with."""
     m, v = result["machine"], result["versions"]
-    return (
-        f"Measured with `{result['command']}` on {m['platform']} ({m['cpus']} threads), "
-        f"Python {v['python']}, PyTorch {v['torch']}."
+    return say(
+        "Measured with `{command}` on `{platform}` ({cpus} threads), Python {python}, PyTorch "
+        "{torch}.",
+        command=result["command"],
+        platform=m["platform"],
+        cpus=str(m["cpus"]),
+        python=v["python"],
+        torch=v["torch"],
     )
