@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from vaecore.book.messages import Message, Table, listed, say
+from vaecore.book.messages import Message, Table, inline_html, listed, say
 from vaecore.book.verdicts import (
     MIN_RUNS,
     Budget,
@@ -112,6 +112,8 @@ def test_rank_names_a_winner_only_when_it_beats_every_other_side():
     assert r.winner is None and str(r.choice()) == "A (not at an equal budget)"
     with pytest.raises(ValueError, match="two sides"):
         rank(FD, [side("A", [1, 2, 3])])
+    one_seed = rank(FD, [side("A", [1]), side("B", [5])])
+    assert str(one_seed.choice()) == "too few seeds to choose (the rule needs 3)"
 
 
 @pytest.mark.parametrize("n, m", [(3, 3), (3, 10), (10, 10)])
@@ -128,6 +130,8 @@ def test_values_and_budgets_are_checked():
         side("A", [1, float("nan"), 3])
     with pytest.raises(ValueError, match="seeds"):
         side("A", [1, 2, 3], seeds=[0, 1])
+    with pytest.raises(ValueError, match="at least one run"):
+        side("A", [])
     with pytest.raises(ValueError, match="kind"):
         side("A", [1, 2, 3], kind="estimate")
     with pytest.raises(ValueError, match="positive"):
@@ -177,3 +181,9 @@ def test_a_verdict_table_gives_each_verdict_in_short():
     assert decide(FD, side("A", [1, 6, 3]), b).short() == say("overlap")
     with pytest.raises(ValueError, match="same two sides"):
         verdict_table([decide(FD, a, b), decide(FD, a, side("C", [9, 9, 9]))])
+
+
+def test_markdown_in_a_cell_becomes_html_but_not_inside_code():
+    assert inline_html("**bold** and *it* <b>") == "<strong>bold</strong> and <em>it</em> &lt;b&gt;"
+    assert inline_html("`a*b*c` then *x*") == "<code>a*b*c</code> then <em>x</em>"
+    assert inline_html("p(x | z) × 3") == "p(x | z) × 3"

@@ -95,19 +95,25 @@ def _english(text: str) -> str:
     return text
 
 
-_INLINE = (
+_EMPHASIS = (
     (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
     (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"<em>\1</em>"),
-    (re.compile(r"`([^`]+)`"), r"<code>\1</code>"),
 )
 
 
 def inline_html(text: str) -> str:
-    """``text`` as HTML: escaped, with Markdown's ``**bold**``, ``*italic*`` and ``code``."""
-    out = html.escape(text, quote=False)
-    for pattern, replacement in _INLINE:
-        out = pattern.sub(replacement, out)
-    return out
+    """``text`` as HTML: escaped, with Markdown's ``code``, ``**bold**`` and ``*italic*`` (not
+    inside code)."""
+    out = []
+    for part in re.split(r"(`[^`]+`)", text):
+        if len(part) > 1 and part[0] == part[-1] == "`":
+            out.append(f"<code>{html.escape(part[1:-1], quote=False)}</code>")
+            continue
+        part = html.escape(part, quote=False)
+        for pattern, replacement in _EMPHASIS:
+            part = pattern.sub(replacement, part)
+        out.append(part)
+    return "".join(out)
 
 
 def _capital(text: str) -> str:

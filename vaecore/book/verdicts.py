@@ -92,6 +92,8 @@ class Side:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if not self.values:
+            raise ValueError(f"{self.name}: a side needs the value of at least one run")
         if any(not math.isfinite(v) for v in self.values):
             raise ValueError(f"{self.name}: every value must be a finite number, got {self.values}")
         if self.seeds and len(self.seeds) != len(self.values):
@@ -360,6 +362,8 @@ class Ranking:
         sides the rule does not separate from it."""
         if self.winner is not None:
             return self.first.name
+        if any(v.too_few for v in self.verdicts):
+            return say("too few seeds to choose (the rule needs {min})", min=str(MIN_RUNS))
         if all(v.leader is self.first for v in self.verdicts):
             caveats = sorted({c for v in self.verdicts for c in v.caveats})
             return say(
