@@ -191,9 +191,3 @@ def measure(
         )
         for kind, x in sample_sets(trained, n_samples, seed).items()
     ]
-
-
-def table_cell(text: str) -> str:
-    """``text`` for a Markdown table's cell, such as a row's label: a bare ``|``, as in
-    ``p(x | z)``, would end the cell."""
-    return text.replace("|", r"\|")
