@@ -15,6 +15,8 @@ translate."""
 
 from __future__ import annotations
 
+from typing import Any, Callable, Sequence
+
 from vaecore.book.messages import Message
 
 
@@ -30,3 +32,12 @@ def row_label(model: str, samples: str) -> Message:
     if samples == "G(z)":
         return label(model)
     return Message("{model}, {samples}", {"model": label(model), "samples": label(samples)})
+
+
+def by_seed(runs: Sequence[Sequence[Any]], key: Callable[[Any], str]) -> dict[str, list[Any]]:
+    """``{key(row): [its row on each seed]}`` of a result's runs (one list of rows per seed),
+    after checking that every seed has the same rows in the same order."""
+    names = [key(row) for row in runs[0]]
+    if any([key(row) for row in run] != names for run in runs):
+        raise ValueError("every seed must have the same models in the same order")
+    return {name: [run[i] for run in runs] for i, name in enumerate(names)}

@@ -6,9 +6,10 @@ seconds are part of its budget."""
 from __future__ import annotations
 
 import math
+from operator import attrgetter
 from typing import Any, Callable, Mapping, Sequence
 
-from vaecore.book.findings import label, row_label
+from vaecore.book.findings import by_seed, label, row_label
 from vaecore.book.messages import Message, Table, Text, say
 from vaecore.book.spread import mean_sd
 from vaecore.book.verdicts import Budget, Measure, Ranking, Side, decide, rank, verdict_table
@@ -36,10 +37,7 @@ BLUR = Measure(say("how far the sharpness is from real digits' (|log sharpness|)
 def by_label(runs: list[list[Row]]) -> dict[str, list[Row]]:
     """``{row label: [its row on each seed]}``, after checking that every seed has the same rows
     in the same order."""
-    labels = [r.label for r in runs[0]]
-    if any([r.label for r in run] != labels for run in runs):
-        raise ValueError("every seed must have the same rows in the same order")
-    return {label: [run[i] for run in runs] for i, label in enumerate(labels)}
+    return by_seed(runs, attrgetter("label"))
 
 
 def rows_of(result: Mapping[str, Any]) -> list[list[Row]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Callable, Mapping, Sequence
 
-from vaecore.book.findings import label, row_label
+from vaecore.book.findings import by_seed, label, row_label
 from vaecore.book.findings.gan_images import BLUR, FRECHET, RAREST, RECALL, SEED_COLUMNS
 from vaecore.book.messages import Message, Table, Text, listed, say
 from vaecore.book.spread import mean_sd
@@ -55,10 +55,7 @@ def _seeds(
         raise ValueError(
             f"one seed ranks nothing: {what} needs at least {MIN_RUNS} seeds, got {len(runs)}"
         )
-    names = [key(row) for row in runs[0]]
-    if any([key(row) for row in run] != names for run in runs):
-        raise ValueError(f"every seed of {what} must have the same models in the same order")
-    return {name: [run[i] for run in runs] for i, name in enumerate(names)}
+    return by_seed(runs, key)
 
 
 def _mean(values: Sequence[float]) -> float:

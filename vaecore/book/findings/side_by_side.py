@@ -4,11 +4,12 @@ by the rule of :mod:`vaecore.book.verdicts`."""
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Sequence
 
 import torch
 
-from vaecore.book.findings import gan_images, label, vrnn
+from vaecore.book.findings import by_seed, gan_images, label, vrnn
 from vaecore.book.messages import Message, Table, Text, say, series
 from vaecore.book.spread import mean_sd
 from vaecore.book.verdicts import Budget, Measure, Ranking, Side, rank
@@ -70,11 +71,7 @@ def runs_from_result(result: dict[str, Any]) -> list[list[Scores]]:
 
 
 def _by_model(result: dict[str, Any]) -> dict[str, list[Scores]]:
-    runs = runs_from_result(result)
-    names = [s.model for s in runs[0]]
-    if any([s.model for s in run] != names for run in runs):
-        raise ValueError("every seed must score the same models in the same order")
-    return {name: [run[i] for run in runs] for i, name in enumerate(names)}
+    return by_seed(runs_from_result(result), attrgetter("model"))
 
 
 def _budget(result: dict[str, Any], model: str, rows: Sequence[Scores]) -> Budget:
