@@ -1,21 +1,12 @@
 """What the tests of computed tables and verdicts share: the templates a table or paragraph is
 made of, and the check that the catalogs list each of them (tools/book_i18n.py)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tool_modules import tool
 
 
 def book_i18n():
     """tools/book_i18n.py, loaded as a module."""
-    if "book_i18n" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("book_i18n", ROOT / "tools" / "book_i18n.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["book_i18n"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["book_i18n"]
+    return tool("book_i18n")
 
 
 def templates(data):

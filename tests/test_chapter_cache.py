@@ -1,7 +1,6 @@
 """tools/chapter_cache.py: each chapter's cache key changes exactly when something the chapter runs
 changes, so that `make book` re-executes only those chapters."""
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -9,11 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import tool_modules
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("chapter_cache", ROOT / "tools" / "chapter_cache.py")
-tool = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(tool)
+tool = tool_modules.tool("chapter_cache")
 
 
 @pytest.fixture

@@ -1,17 +1,13 @@
 """tools/comparatives.py: comparative sentences beside computed verdicts must be confirmed."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import pytest
+from tool_modules import tool
 
 ROOT = Path(__file__).resolve().parent.parent
-spec = importlib.util.spec_from_file_location("comparatives", ROOT / "tools" / "comparatives.py")
-comparatives = importlib.util.module_from_spec(spec)
-sys.modules["comparatives"] = comparatives
-spec.loader.exec_module(comparatives)
+comparatives = tool("comparatives")
 
 
 def _notebook(path, cells):

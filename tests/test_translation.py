@@ -4,11 +4,9 @@ docstrings stay out of the catalogs; the explorer's phrases are translated aroun
 numbers and frames; the glossary comes from the terminology; the language switch points at
 the same page in the other edition."""
 
-import importlib.util
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from docutils import nodes
 from docutils.frontend import get_default_settings
 from docutils.parsers.rst import Parser
 from docutils.utils import new_document
+from tool_modules import tool
 
 from vaecore.book.explore import explore
 from vaecore.book.explore.static import PHRASES
@@ -26,17 +25,9 @@ from vaecore.book.explore.static import PHRASES
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-i18n = _load("book_i18n")
-faults = _load("translation_faults")  # before translation, which imports it
-translation = _load("translation")
+i18n = tool("book_i18n")
+faults = tool("translation_faults")
+translation = tool("translation")
 
 ENGLISH = (
     "The {term}`ELBO <evidence lower bound>` of a **VAE** on 2,000 digits is $-\\log p(x)$ "

@@ -22,6 +22,10 @@
   ``computed`` without running anything
   (:func:`computed_templates`), and the Chinese build writes each table and paragraph again in
   Chinese around the same numbers (:class:`ComputedText`).
+* **The schematic figures' labels are translated** in the catalog ``diagrams``: the gettext
+  build lists every label of ``tools/diagrams.py`` there (:class:`DiagramLabels`), and that
+  script draws each figure's Chinese copy from it, which the Chinese build shows in the English
+  one's place (Sphinx's ``figure_language_filename``).
 * **The parts of the table of contents** get their Chinese captions too
   (:class:`TranslateTocCaptions`).
 * **The page says its language** the way HTML spells it (``lang="zh-CN"``, not Sphinx's
@@ -332,6 +336,22 @@ class ComputedText(SphinxTransform):
             raw[0] = nodes.Text(new)
 
 
+class DiagramLabels(SphinxTransform):
+    """The gettext build: list every label of the schematic figures in the catalog
+    ``diagrams`` (once, with the root page)."""
+
+    default_priority = 25
+
+    def apply(self, **kwargs: Any) -> None:
+        if self.app.builder.name != "gettext" or self.env.docname != self.config.root_doc:
+            return
+        import diagrams  # tools/diagrams.py, beside this file (Sphinx has tools/ on its path)
+
+        catalog = self.app.builder.catalogs[diagrams.DOMAIN]  # type: ignore[attr-defined]
+        for label in diagrams.labels():
+            catalog.add(label, MsgOrigin("tools/diagrams.py", 0))
+
+
 def _extract_output_alt_texts(app: Any, doctree: nodes.document, docname: str) -> None:
     """Let the gettext builder extract the alt texts of figures in cell outputs.
 
@@ -394,6 +414,7 @@ def setup(app: Any) -> dict[str, bool]:
     app.add_transform(KeepUntranslated)
     app.add_transform(ExplorerPhrases)
     app.add_transform(ComputedText)
+    app.add_transform(DiagramLabels)
     app.add_transform(TranslateTocCaptions)
     app.connect("doctree-resolved", _extract_output_alt_texts)
     app.connect("config-inited", _add_switch)
