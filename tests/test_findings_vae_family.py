@@ -129,7 +129,8 @@ def test_the_kl_free_encoders_noise_in_words():
 def test_the_two_models_table_keeps_its_numbers_aligned_with_the_floor_among_them():
     free = {"rec": 61.2, "kl": 212.4, "sigma": 2.1e-3, "norm": 38.5, "fd": 120.3}
     vae_scores = {"rec": 72.0, "kl": 26.1, "sigma": 0.42, "norm": 5.2, "fd": 14.8}
-    table = vae_without_kl.two_models_table(free, vae_scores, floor=1.27)
+    scale = {"blurred": 40.2, "noise": 912.6}
+    table = vae_without_kl.two_models_table(free, vae_scores, floor=1.27, scale=scale)
     assert [str(c) for c in table.rows[0]] == [
         "KL-free VAE (β = 0)",
         "61.2",
@@ -138,13 +139,10 @@ def test_the_two_models_table_keeps_its_numbers_aligned_with_the_floor_among_the
         "38.5",
         "120.3",
     ]
-    assert [str(c) for c in table.rows[-1]] == [
-        "real test images (the floor)",
-        "",
-        "",
-        "",
-        "",
-        "1.27",
+    assert [[str(c) for c in row] for row in table.rows[-3:]] == [
+        ["real test images (the floor)", "", "", "", "", "1.27"],
+        ["the same images, blurred twice", "", "", "", "", "40.2"],
+        ["uniform noise", "", "", "", "", "912.6"],
     ]
     assert all(table.numeric()[1:])
     assert_orders_nothing(table)
@@ -281,7 +279,7 @@ def everything_shown() -> list[Table | Text]:
         autoencoder.two_losses(0.0170, 0.0166, 8),
         autoencoder.typicality_table([1.0, 2.0], [3.0], [1.5], 32),
         vae_without_kl.posterior_noise(2.1e-3, 0.42, [3.1, 14.2], 38.5, 32),
-        vae_without_kl.two_models_table(scores, scores, 1.27),
+        vae_without_kl.two_models_table(scores, scores, 1.27, {"blurred": 40.2, "noise": 912.6}),
         vae_without_kl.mistakes_table(mistakes, 4, 1234),
         vae_without_kl.mistakes_table(mistakes, 4, None),
         vae.published_table(likelihood(89.21, 93.67)),

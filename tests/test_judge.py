@@ -155,6 +155,15 @@ def test_the_scale_orders_known_corruptions(judge_and_test):
         assert precision < full_precision - 0.2 and recall < 0.1
 
 
+def test_the_scale_points_lie_above_the_floor_in_order(judge_and_test):
+    """The chapters' yardstick: real digits, the same digits blurred, uniform noise."""
+    judge, test = judge_and_test
+    points = judge.scale_points(test.images)
+    assert judge.floor < points["blurred"] < points["noise"]
+    assert points["blurred"] == judge.score(_blurred(test.images, 2))
+    assert judge.scale_points(test.images[:2000], seed=1)["noise"] != points["noise"]
+
+
 def test_a_models_samples_sit_between_the_floor_and_destroyed_digits(judge_and_test):
     """Samples of a real generative model, probabilistic PCA with 32 components fitted to the
     training digits (decoded Gaussian codes), score worse than real digits and far better than

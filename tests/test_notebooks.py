@@ -78,6 +78,8 @@ SHOWN = {
     ],
     "vae-without-kl.ipynb": ["vaecore.models.vae:VAE.loss"],
     "gan.ipynb": [
+        "vaecore.models.gan:Generator",
+        "vaecore.models.gan:Discriminator",
         "vaecore.losses:discriminator_loss",
         "vaecore.losses:generator_loss",
         "vaecore.data.mixtures:ring_modes",
@@ -98,6 +100,9 @@ SHOWN = {
         "vaecore.metrics.images:sharpness",
     ],
     "vae.ipynb": [
+        "vaecore.models.vae:VAE.__init__",
+        "vaecore.models.vae:VAE.posterior",
+        "vaecore.models.vae:VAE.decode",
         "vaecore.losses:kl_per_dimension",
         "vaecore.losses:reparameterize",
         "vaecore.models.vae:VAE.log_likelihood",
@@ -107,7 +112,9 @@ SHOWN = {
         "vaecore.losses:score_function_gradients",
     ],
     "vrnn.ipynb": [
+        "vaecore.models.vrnn:RNNGauss.__init__",
         "vaecore.models.vrnn:RNNGauss.step",
+        "vaecore.models.vrnn:VRNN.__init__",
         "vaecore.losses:mixture_stroke_log_prob",
         "vaecore.models.vrnn:VRNN.step",
         "vaecore.models.vrnn:run_steps",

@@ -217,6 +217,13 @@ class SampleJudge:
         """Fréchet distance of ``images: (n, 784)`` (pixel values in [0, 1]) to the reference."""
         return frechet_distance(classifier_features(self.classifier, images), self.reference)
 
+    def scale_points(self, real: torch.Tensor, seed: int = 0) -> dict[str, float]:
+        """Two scores that give the scale its size, beside :attr:`floor` (real test digits):
+        ``"blurred"``, the ``real: (n, 784)`` digits blurred twice by a 3x3 mean filter
+        (:func:`mean_filtered`), and ``"noise"``, ``n`` images of uniform noise in [0, 1]."""
+        noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed))
+        return {"blurred": self.score(mean_filtered(real, 2)), "noise": self.score(noise)}
+
     def precision_recall(self, images: torch.Tensor, k: int = 3) -> tuple[float, float]:
         """:func:`precision_recall` of ``images: (n, 784)`` against as many reference images."""
         n = min(len(images), len(self.reference))

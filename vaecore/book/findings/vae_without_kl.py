@@ -83,11 +83,18 @@ def posterior_noise(
     )
 
 
-def two_models_table(kl_free: Mapping[str, float], vae: Mapping[str, float], floor: float) -> Table:
+def two_models_table(
+    kl_free: Mapping[str, float],
+    vae: Mapping[str, float],
+    floor: float,
+    scale: Mapping[str, float],
+) -> Table:
     """The KL-free VAE and the VAE on the test images, each a mapping with its reconstruction
     ``rec`` and ``kl`` (nats), its median posterior standard deviation ``sigma``, the mean length
     of its code means ``norm``, and the Fréchet distance ``fd`` of its prior samples; then the
-    real test images' Fréchet distance, the ``floor``."""
+    scale the distances are read on: the real test images' distance, the ``floor``, and the
+    ``scale`` points of :meth:`vaecore.metrics.judge.SampleJudge.scale_points` (``blurred``,
+    ``noise``)."""
     rows: list[list[str | Message]] = [
         [
             name,
@@ -99,7 +106,11 @@ def two_models_table(kl_free: Mapping[str, float], vae: Mapping[str, float], flo
         ]
         for name, s in ((say("KL-free VAE (β = 0)"), kl_free), (say("VAE (β = 1)"), vae))
     ]
-    rows.append([say("real test images (the floor)"), "", "", "", "", f"{floor:.2f}"])
+    rows += [
+        [say("real test images (the floor)"), "", "", "", "", f"{floor:.2f}"],
+        [say("the same images, blurred twice"), "", "", "", "", f"{scale['blurred']:.1f}"],
+        [say("uniform noise"), "", "", "", "", f"{scale['noise']:.1f}"],
+    ]
     return Table(
         [
             say("model"),
