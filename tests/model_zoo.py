@@ -33,6 +33,7 @@ from vaecore.models.gan import (
 )
 from vaecore.models.mistakes import (
     AveragedKLVAE,
+    BrokenKLFormulaVAE,
     CodeAsImageVAE,
     IgnoresCodeVAE,
     LogVarPenaltyVAE,
@@ -77,6 +78,7 @@ ZOO: dict[str, Callable[[], nn.Module]] = {
     "AveragedKLVAE": lambda: AveragedKLVAE(K, hidden=HIDDEN, data_dim=D),
     "CodeAsImageVAE": lambda: CodeAsImageVAE(D, hidden=HIDDEN, data_dim=D),
     "LogVarPenaltyVAE": lambda: LogVarPenaltyVAE(K, hidden=HIDDEN, data_dim=D),
+    "BrokenKLFormulaVAE": lambda: BrokenKLFormulaVAE(K, hidden=HIDDEN, data_dim=D),
     "SharedHeadVAE": lambda: SharedHeadVAE(K, hidden=HIDDEN, data_dim=D),
     "IgnoresCodeVAE": lambda: IgnoresCodeVAE(K, hidden=HIDDEN, data_dim=D),
     "VAEGAN": lambda: VAEGAN(K, channels=(8, 4), encoder_channels=(4, 8)),

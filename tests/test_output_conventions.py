@@ -67,6 +67,7 @@ HEADS: dict[str, dict[str, str]] = {
     "AveragedKLVAE": {"decoder": "raw", "encoder": "raw"},
     "CodeAsImageVAE": {"decoder": "raw", "encoder": "raw"},
     "LogVarPenaltyVAE": {"decoder": "raw", "encoder": "raw"},
+    "BrokenKLFormulaVAE": {"decoder": "raw", "encoder": "raw"},
     "SharedHeadVAE": {"decoder": "raw", "encoder": "raw"},
     "IgnoresCodeVAE": {"decoder": "raw", "encoder": "raw"},
     "VAEGAN": {"net": "raw", "encoder": "raw"},

@@ -244,6 +244,7 @@ RECIPES: dict[str, tuple[dict[str, list[tuple]], dict[str, object]]] = {
     "WrongSignKLVAE": (SMALL_VAE, {}),
     "AveragedKLVAE": (SMALL_VAE, {}),
     "LogVarPenaltyVAE": (SMALL_VAE, {}),
+    "BrokenKLFormulaVAE": (SMALL_VAE, {}),
     "SharedHeadVAE": (SMALL_VAE, {}),
     "IgnoresCodeVAE": (SMALL_VAE, {}),
     "CodeAsImageVAE": ({"encoder": mlp_layers([12, 16, 8, 24]), "decoder": [IDENTITY]}, {}),

@@ -27,7 +27,7 @@ from vaecore.models import mistakes
 from vaecore.models.autoencoder import mlp_autoencoder
 from vaecore.models.parts import count_parameters
 from vaecore.models.vae import VAE, ConvVAE, FreeBitsVAE
-from vaecore.train import TrainConfig, evaluate_loss, fit
+from vaecore.train import TrainConfig, TrainingDiverged, evaluate_loss, fit
 
 D64 = torch.float64
 
@@ -321,17 +321,37 @@ def test_the_code_as_image_has_no_decoder_and_runs_only_at_the_data_size():
         _mistake(mistakes.CodeAsImageVAE)[0].loss(x)
 
 
-def test_the_log_variance_penalty_replaces_the_kl():
-    model, x, mu, logvar = _mistake(mistakes.LogVarPenaltyVAE)
+def _loss_and_reconstruction(cls):
+    """A small mistake model's loss terms, and the reconstruction loss of the same draw."""
+    model, x, mu, logvar = _mistake(cls)
     torch.manual_seed(3)
     terms = model.loss(x)
     torch.manual_seed(3)
     rec = -model.log_likelihood(x, model.sample_code(mu, logvar))
+    return model, x, mu, logvar, terms, rec
+
+
+def test_the_log_variance_penalty_replaces_the_kl():
+    model, x, mu, logvar, terms, rec = _loss_and_reconstruction(mistakes.LogVarPenaltyVAE)
     torch.testing.assert_close(terms["loss"], (rec + logvar.mean(-1)).mean())
     torch.testing.assert_close(terms["kl"], kl_per_dimension(mu, logvar).sum(-1).mean())
     # the penalty rewards a smaller log-variance, one for one, without a floor
     (grad,) = torch.autograd.grad((terms["loss"] - terms["rec"]), model.encoder[-1].bias)
     torch.testing.assert_close(grad[4:], torch.full((4,), 1 / 4))
+
+
+def test_the_broken_kl_formula_is_no_number_once_sigma_is_below_one():
+    model, x, mu, logvar, terms, rec = _loss_and_reconstruction(mistakes.BrokenKLFormulaVAE)
+    broken = mu**2 + logvar**2 - 1 - math.log(2 * math.pi) - torch.log(logvar + 1e-8)
+    torch.testing.assert_close(terms["loss"], (rec + broken.sum(-1)).mean(), equal_nan=True)
+    torch.testing.assert_close(terms["kl"], kl_per_dimension(mu, logvar).sum(-1).mean())
+    assert (logvar < 0).any() and torch.isnan(terms["loss"])  # log of a negative log-variance
+    # where it is a number it is not the KL: at mu = 0, sigma = 1 the KL is 0, this 15.6 a dimension
+    at_prior = torch.zeros(1, 4)
+    formula = at_prior**2 + at_prior**2 - 1 - math.log(2 * math.pi) - torch.log(at_prior + 1e-8)
+    assert kl_per_dimension(at_prior, at_prior).sum() == 0 and formula.sum() > 60
+    with pytest.raises(TrainingDiverged):
+        fit(model, x, TrainConfig(epochs=1, batch_size=6, progress=False))
 
 
 def test_the_shared_head_uses_the_same_outputs_twice():

@@ -13,6 +13,10 @@ They exist to be trained and looked at (the "VAE without its KL term" chapter), 
   no decoder at all. It runs only when the code has as many numbers as the image.
 * :class:`LogVarPenaltyVAE`: the loss is ``rec + mean(log sigma^2)``, with no KL: it rewards
   ever smaller noise, without a bound.
+* :class:`BrokenKLFormulaVAE`: the "KL" of a widely read article,
+  ``sum(mu^2 + logvar^2 - 1 - log 2 pi - log(logvar + eps))``: the log-variance squared where
+  the variance belongs, a Gaussian density's ``log 2 pi``, and the log of the log-variance, which
+  is no number once ``sigma < 1``.
 * :class:`SharedHeadVAE`: the mean and the log-variance are the same outputs of the encoder,
   not two halves of its last layer.
 * :class:`IgnoresCodeVAE`: the likelihood is ``p(x | z) = N(x; 0, I)``, which never reads ``z``.
@@ -27,6 +31,8 @@ And one GAN mistake, for the GAN chapter:
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import nn
@@ -64,17 +70,34 @@ class CodeAsImageVAE(VAE):
         self.decoder = nn.Identity()  # WRONG: x_hat = mu + sigma * eps, the code as the image
 
 
+def _loss_with(
+    rec: torch.Tensor, penalty: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """:meth:`VAE.loss`'s report for a loss ``mean(rec + penalty)`` that is not the ELBO's: the
+    true KL is reported beside it, not minimised."""
+    return {
+        "loss": (rec + penalty).mean(),
+        "rec": rec.mean(),
+        "kl": kl_per_dimension(mu, logvar).sum(dim=-1).mean(),
+        "log_std": 0.5 * logvar.detach().mean(),
+        "code_norm": mu.detach().norm(dim=-1).mean(),
+    }
+
+
 class LogVarPenaltyVAE(VAE):
     def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         mu, logvar = self.posterior(x)
         rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
-        return {
-            "loss": (rec + logvar.mean(dim=-1)).mean(),  # WRONG: mean(log sigma^2), not the KL
-            "rec": rec.mean(),
-            "kl": kl_per_dimension(mu, logvar).sum(dim=-1).mean(),  # reported, not minimised
-            "log_std": 0.5 * logvar.detach().mean(),
-            "code_norm": mu.detach().norm(dim=-1).mean(),
-        }
+        return _loss_with(rec, logvar.mean(dim=-1), mu, logvar)  # WRONG: mean(log sigma^2)
+
+
+class BrokenKLFormulaVAE(VAE):
+    def loss(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        mu, logvar = self.posterior(x)
+        rec = -self.log_likelihood(x, self.sample_code(mu, logvar))
+        # WRONG: logvar^2 for sigma^2, a stray log 2 pi, and the log of the log-variance
+        kl = mu**2 + logvar**2 - 1 - math.log(2 * math.pi) - torch.log(logvar + 1e-8)
+        return _loss_with(rec, kl.sum(dim=-1), mu, logvar)
 
 
 class SharedHeadVAE(VAE):
