@@ -66,7 +66,7 @@ browser-test: install
 # Every benchmark in its --quick setting: seconds each, to show they run (CI does this).
 # Full runs are by hand; see each script's docstring and vaecore/book/results/.
 bench-quick: install
-	cd benchmarks && for script in train_speed gan_modes gan_vs_vae questions vaegan vrnn_vs_rnn burda_nll explorer_update side_by_side_seeds book; do \
+	cd benchmarks && for script in train_speed gan_modes gan_vs_vae questions vae_drawbacks vaegan vrnn_vs_rnn burda_nll explorer_update side_by_side_seeds book; do \
 	  VAECORE_PROGRESS=0 $(abspath $(BIN))/python $$script.py --quick > /dev/null || exit 1; echo "$$script --quick: ok"; done
 
 clean:

@@ -351,7 +351,10 @@ def test_the_committed_results_give_messages_the_catalog_lists():
     from vaecore.book import results
 
     result, conv, vaegan = (results.load(n) for n in ("questions", "gan_vs_vae", "vaegan"))
+    drawbacks, sbs = results.load("vae_drawbacks"), results.load("side_by_side_seeds")
     shown = [
+        questions.drawbacks_headline(drawbacks, sbs),
+        questions.drawbacks_table(drawbacks),
         questions.discrete_headline(result),
         questions.discrete_table(result),
         questions.discrete_verdict(result),
@@ -369,3 +372,94 @@ def test_the_committed_results_give_messages_the_catalog_lists():
         questions.size_table(conv),
     ]
     assert_listed(shown)
+
+
+# --- the VAE's drawbacks ------------------------------------------------------------------
+
+
+def _drawbacks(
+    train=(230.0, 231.0, 232.0),
+    test=(235.0, 236.0, 237.0),
+    foreign=(190.0, 195.0, 200.0),
+    closer=(0.49, 0.5, 0.51),
+    ahead=(0.7, 0.72, 0.75),
+):
+    """A vae_drawbacks.json: one run per seed, 2,000 samples."""
+    runs = [
+        {
+            "seconds": 50.0,
+            "elbo_seconds": 0.05,
+            "iwae_seconds": 2.5,
+            "train_score": train[s],
+            "test_score": test[s],
+            "foreign_score": foreign[s],
+            "foreign_ahead": ahead[s],
+            "active": 24 + s,
+            "latent_dim": 32,
+            "closer_to_train": closer[s],
+        }
+        for s in range(len(train))
+    ]
+    budget = {"epochs": {"vae": 5}, "sizes": {"scored": 2000, "k": 100, "samples": 2000}}
+    return {"budget": budget, "runs": runs}
+
+
+def _side_by_side(vae=(62.0, 60.0, 61.0), ae=(60.0, 59.0, 61.0)):
+    runs = [
+        [{"model": "autoencoder", "seconds": ae[s]}, {"model": "VAE", "seconds": vae[s]}]
+        for s in range(3)
+    ]
+    return {"budget": {"epochs": {"encoders": 10}}, "runs": runs}
+
+
+def _said(result, sbs=None):
+    return str(questions.drawbacks_headline(result, sbs or _side_by_side()))
+
+
+def test_the_drawbacks_verdict_follows_the_numbers():
+    said = _said(_drawbacks())
+    assert "**Cost.** Training costs what the autoencoder's does" in said
+    assert "1.02 times the autoencoder's time (61 s against 60 s a run, 10 epochs)" in said
+    assert "IWAE_100 took 50 times as long as the ELBO" in said
+    assert (
+        "Every run of the training garments was better than every run of the test garments" in said
+    )
+    assert "The gap is 5.0 nats, 2.1% of the test score" in said
+    assert "24 to 26 of its 32 code dimensions were active" in said
+    assert "A likelihood is no guard against foreign inputs" in said
+    assert "better than one of its own test garments in at least 70% of pairs" in said
+    assert "49.0% to 51.0% were nearer a training image" in said
+    assert "no sign of copying" in said and "(50% ± 3.4%)" in said
+
+
+def test_the_drawbacks_verdict_says_what_else_the_numbers_could_say():
+    said = _said(
+        _drawbacks(
+            train=(236.0, 230.0, 233.0),
+            foreign=(260.0, 270.0, 265.0),
+            closer=(0.9, 0.95, 0.92),
+            ahead=(0.1, 0.05, 0.2),
+        ),
+        _side_by_side(vae=(120.0, 121.0, 119.0)),
+    )
+    assert "**Cost.** With the same networks, the VAE" in said and "costs what" not in said
+    assert "the training garments and the test garments overlap" in said
+    assert "The gap" not in said
+    assert "no guard" not in said
+    assert "Every run of the test garments was better than every run of MNIST's test digits" in said
+    assert "in at most 20% of pairs" in said
+    assert "a sign of copying" in said and "no sign" not in said
+
+
+def test_the_drawbacks_need_three_seeds_and_their_table_has_every_measure():
+    with pytest.raises(ValueError, match="one seed ranks nothing"):
+        _said({**_drawbacks(), "runs": _drawbacks()["runs"][:2]})
+    table = questions.drawbacks_table(_drawbacks())
+    assert len(table.rows) == 9 and "-IWAE_100 per image" in str(table)
+    assert "| pairs in which the digit scores better, % | 72.3 ± 2.5 |" in str(table)
+    for shown in (table, questions.drawbacks_headline(_drawbacks(), _side_by_side())):
+        assert str(from_json(shown.to_json())) == str(shown)
+
+
+def test_the_chance_band_is_three_standard_deviations_of_a_fair_share():
+    assert questions.chance_band(2500) == pytest.approx(3 * 0.01)

@@ -17,6 +17,7 @@ RENDERED = (
     "questions",
     "side_by_side_seeds",
     "train_speed",
+    "vae_drawbacks",
     "vaegan",
     "vrnn_vs_rnn",
 )

@@ -103,6 +103,20 @@ def test_messages_without_words_are_not_for_translation():
     assert i18n.has_words("the prior over codes, $p(z)$")
 
 
+def test_computed_templates_that_join_fields_with_punctuation_are_for_translation():
+    """Chinese joins with its own marks ("{a}、{b}", "{lead}。"), so a template of fields and
+    punctuation goes into the catalog; a bare field has nothing to translate."""
+    assert i18n.needs_translating("{a}, {b}") and i18n.needs_translating("{found} {cost}")
+    assert i18n.needs_translating("{name} ({caveats})") and i18n.needs_translating("{lead}.")
+    assert i18n.needs_translating("Mean ± sd over {n} seeds.")
+    assert not i18n.needs_translating("{a}")
+    assert not i18n.needs_translating("`z = sigma * eps`")
+    po = (ROOT / "locales/zh_CN/LC_MESSAGES/computed.po").read_text(encoding="utf-8")
+    for template, _, _ in i18n.computed_templates():
+        if i18n.needs_translating(template) and not i18n.has_words(template):
+            assert f"msgid {json.dumps(template, ensure_ascii=False)}" in po, template
+
+
 def _document(rst: str) -> nodes.document:
     document = new_document("<test>", get_default_settings(Parser))
     Parser().parse(rst, document)

@@ -83,6 +83,16 @@ def has_words(text: str) -> bool:
     return bool(_UNCHANGED.sub("", text))
 
 
+def needs_translating(template: str) -> bool:
+    """Whether a computed message's template goes into the catalog ``computed``: it has words,
+    or it joins its fields with punctuation or spaces (``"{a}, {b}"``, ``"{found} {cost}"``),
+    which Chinese writes otherwise (``"{a}、{b}"``, ``"{found}{cost}"``). A bare field, ``"{a}"``,
+    and a name without fields (a label such as ```z = sigma * eps```) have nothing to
+    translate."""
+    fields = re.findall(r"\{\w+\}", template)
+    return has_words(template) or (bool(fields) and fields != [template])
+
+
 def _from_docstring(node: nodes.Node) -> bool:
     return "docstring of " in (getattr(node, "source", None) or "")
 
@@ -311,7 +321,7 @@ class ComputedText(SphinxTransform):
             if self.env.docname == self.config.root_doc:
                 catalog = self.app.builder.catalogs[COMPUTED_DOMAIN]  # type: ignore[attr-defined]
                 for text, where, line in computed_templates():
-                    if has_words(text):
+                    if needs_translating(text):
                         catalog.add(text, MsgOrigin(where, line))
             return
         catalog = _translations(self, COMPUTED_DOMAIN)
@@ -322,7 +332,7 @@ class ComputedText(SphinxTransform):
 
         def translate(text: str) -> str:
             translated = catalog.gettext(text)
-            if text not in known and has_words(text):
+            if text not in known and needs_translating(text):
                 logger.warning(
                     f"a computed message has no translation in the catalog "
                     f"{COMPUTED_DOMAIN!r}: {text!r} (run `make translations`)",

@@ -22,7 +22,9 @@ figure are found in one guess:
                       ``batched`` (running a model over a data set)
 ``experiments/``      the multi-run recipes chapters and benchmarks share (recipes only: their
                       tables and verdicts are in ``book/findings``): ``side_by_side``,
-                      ``toy_gans``, ``handwriting``, and ``parallel`` (runs in processes)
+                      ``toy_gans``, ``handwriting``, ``vae_drawbacks`` (the VAE's cost,
+                      generalisation, active units, foreign inputs and copying), and
+                      ``parallel`` (runs in processes)
 ``checkpoint``        saving and loading trained models safely
 ``settings``          the environment: quick mode, data and cache folders, device, progress
 ``book/``             the book's own helpers: ``verdicts`` (the one rule that decides every

@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
-from vaecore.book.messages import Message, Table, Text, listed, say
+from vaecore.book.messages import Field, Message, Table, Text, listed, say
 from vaecore.book.spread import mean_sd
 
 #: A verdict needs at least this many runs (seeds) on each side, since one seed ranks nothing.
@@ -220,16 +220,26 @@ class Verdict:
                 measure=m.name,
                 numbers=numbers,
             )
-        lead = say(
-            "Every run of {leader} was better than every run of {other} in {measure}: {numbers}",
-            leader=self.leader.name,
-            other=self.other.name,
-            measure=m.name,
-            numbers=numbers,
-        )
+        # Whole sentences, each template with its own full stop: a template of no words, such
+        # as "{lead}.", would join the catalogs only as punctuation.
+        fields: dict[str, Field] = {
+            "leader": self.leader.name,
+            "other": self.other.name,
+            "measure": m.name,
+            "numbers": numbers,
+        }
         if not self.caveats:
-            return say("{lead}.", lead=lead)
-        return say("{lead}; but {why}.", lead=lead, why=listed(list(self._caveat_words())))
+            return say(
+                "Every run of {leader} was better than every run of {other} in {measure}: "
+                "{numbers}.",
+                **fields,
+            )
+        return say(
+            "Every run of {leader} was better than every run of {other} in {measure}: "
+            "{numbers}; but {why}.",
+            why=listed(list(self._caveat_words())),
+            **fields,
+        )
 
     def _caveat_words(self) -> list[Message]:
         leader, other = self.leader, self.other

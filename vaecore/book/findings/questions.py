@@ -26,6 +26,7 @@ from vaecore.book.messages import Message, Table, Text, listed, say
 from vaecore.book.spread import mean_sd
 from vaecore.book.verdicts import (
     MIN_RUNS,
+    SAME_TIME,
     Budget,
     Measure,
     Side,
@@ -820,4 +821,207 @@ def _vaegan_cost(seeds: Seeds) -> Message:
         mine=f"{mine.budget.seconds:.0f}",
         theirs=f"{gan.budget.seconds:.0f}",
         seed=seed,
+    )
+
+
+# --- the VAE's drawbacks ------------------------------------------------------------------
+
+#: The score of an image under the drawbacks' VAE, ``-IWAE_k(x)`` in nats, lower is better. It
+#: is an upper bound on ``-log p(x)``, but also the very score a user of the model would compare,
+#: so two sets of images are ordered by it as it is.
+SCORE = Measure(say("the score -IWAE_k in nats"), higher=False)
+
+
+def _drawback_runs(result: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The runs of a ``vae_drawbacks`` result, after checking there are enough of them."""
+    runs = list(result["runs"])
+    if len(runs) < MIN_RUNS:
+        raise ValueError(
+            f"one seed ranks nothing: the drawbacks need at least {MIN_RUNS} seeds, got {len(runs)}"
+        )
+    return runs
+
+
+def _score_side(result: Mapping[str, Any], field: str, name: Message) -> Side:
+    """The score of one set of images, one value per seed; every set is scored by the same
+    model, so every side has that model's budget."""
+    runs = _drawback_runs(result)
+    epochs = result["budget"]["epochs"]["vae"]
+    seconds = _mean([r["seconds"] for r in runs])
+    return Side(name, [r[field] for r in runs], Budget(epochs, "epochs", seconds))
+
+
+#: A share of samples further from 1/2 than this many standard deviations of a fair coin's share
+#: is "more than chance allows".
+CHANCE_SDS = 3.0
+
+
+def chance_band(samples: int) -> float:
+    """How far from 1/2 a share of ``samples`` fair coin flips may fall by chance:
+    :data:`CHANCE_SDS` standard deviations, ``CHANCE_SDS * sqrt(1/4 / samples)``."""
+    return CHANCE_SDS * math.sqrt(0.25 / samples)
+
+
+def drawbacks_table(result: Mapping[str, Any]) -> Table:
+    """What the drawbacks' runs measured, one row per measurement: mean ± sd over the seeds."""
+    runs = _drawback_runs(result)
+    k = result["budget"]["sizes"]["k"]
+
+    def cell(field: str, scale: float = 1.0, digits: int = 1) -> str:
+        return mean_sd([scale * r[field] for r in runs], digits)
+
+    rows: list[list[str | Message]] = [
+        [say("training, seconds a run"), cell("seconds", digits=0)],
+        [say("scoring the test images with the ELBO, seconds"), cell("elbo_seconds", digits=2)],
+        [say("scoring them with IWAE_{k}, seconds", k=str(k)), cell("iwae_seconds", digits=2)],
+        [say("score of training garments, nats"), cell("train_score")],
+        [say("score of test garments, nats"), cell("test_score")],
+        [say("score of MNIST test digits, nats"), cell("foreign_score")],
+        [say("pairs in which the digit scores better, %"), cell("foreign_ahead", 100.0)],
+        [
+            say("active code dimensions, of {k}", k=str(runs[0]["latent_dim"])),
+            cell("active", digits=1),
+        ],
+        [
+            say("samples nearer a training image than a test image, %"),
+            cell("closer_to_train", 100.0),
+        ],
+    ]
+    return Table(
+        [say("measure"), say("mean ± sd")],
+        rows,
+        say(
+            "One MLP VAE trained on Fashion-MNIST for {epochs} epochs, {n} seeds; scores are "
+            "-IWAE_{k} per image (lower is better) on {scored} images of each set.",
+            epochs=str(result["budget"]["epochs"]["vae"]),
+            n=str(len(runs)),
+            k=str(k),
+            scored=f"{result['budget']['sizes']['scored']:,}",
+        ),
+    )
+
+
+def _cost(result: Mapping[str, Any], side_by_side: Mapping[str, Any]) -> Message:
+    """Training against the autoencoder with the same networks (``side_by_side_seeds.json``),
+    and scoring with the bound against the ELBO."""
+    rows = _seeds(side_by_side["runs"], "the cost of training")
+    vae, ae = (_mean([r["seconds"] for r in rows[name]]) for name in ("VAE", "autoencoder"))
+    runs = _drawback_runs(result)
+    elbo, bound = (_mean([r[f] for r in runs]) for f in ("elbo_seconds", "iwae_seconds"))
+    ratio = vae / ae
+    numbers: dict[str, str | Message] = {
+        "side_by_side": say("the side-by-side comparison"),
+        "ratio": f"{ratio:.2f}",
+        "vae": f"{vae:.0f}",
+        "ae": f"{ae:.0f}",
+        "epochs": str(side_by_side["budget"]["epochs"]["encoders"]),
+    }
+    if ratio <= SAME_TIME:
+        training = say(
+            "**Cost.** Training costs what the autoencoder's does: with the same networks, the VAE "
+            "of {side_by_side} trained in {ratio} times the autoencoder's time ({vae} s against "
+            "{ae} s a run, {epochs} epochs), within the book's factor of {same} for equal time.",
+            same=f"{SAME_TIME:g}",
+            **numbers,
+        )
+    else:
+        training = say(
+            "**Cost.** With the same networks, the VAE of {side_by_side} trained in {ratio} times "
+            "the autoencoder's time ({vae} s against {ae} s a run, {epochs} epochs).",
+            **numbers,
+        )
+    return say(
+        "{training} Estimating the likelihood costs more: the bound IWAE_{k} took {bound} times "
+        "as long as the ELBO to score the same images.",
+        training=training,
+        k=str(result["budget"]["sizes"]["k"]),
+        bound=f"{bound / elbo:.0f}",
+    )
+
+
+def _generalisation(result: Mapping[str, Any]) -> Message:
+    """Training garments against test garments, by the rule."""
+    train = _score_side(result, "train_score", say("the training garments"))
+    test = _score_side(result, "test_score", say("the test garments"))
+    verdict = decide(SCORE, train, test)
+    gap = test.mean() - train.mean()
+    if verdict.leader is train:
+        return say(
+            "**Generalisation.** {sentence} The gap is {gap} nats, {share}% of the test score.",
+            sentence=verdict.sentence(),
+            gap=f"{gap:.1f}",
+            share=f"{100 * gap / test.mean():.1f}",
+        )
+    return say("**Generalisation.** {sentence}", sentence=verdict.sentence())
+
+
+def _interpretability(result: Mapping[str, Any]) -> Message:
+    runs = _drawback_runs(result)
+    active = sorted(r["active"] for r in runs)
+    return say(
+        "**Interpretability.** {low} to {high} of its {k} code dimensions were active. The "
+        "likelihood is the same after any rotation of the codes, so nothing in it asks one "
+        "dimension to mean one thing; what each means was not measured.",
+        low=str(active[0]),
+        high=str(active[-1]),
+        k=str(runs[0]["latent_dim"]),
+    )
+
+
+def _security(result: Mapping[str, Any]) -> Message:
+    """MNIST digits against test garments, by the rule, and the samples' nearest images."""
+    runs = _drawback_runs(result)
+    digits = _score_side(result, "foreign_score", say("MNIST's test digits"))
+    test = _score_side(result, "test_score", say("the test garments"))
+    verdict = decide(SCORE, digits, test)
+    through = min(r["foreign_ahead"] for r in runs)
+    if verdict.leader is digits:
+        foreign = say(
+            "**Security.** A likelihood is no guard against foreign inputs. {sentence} The model "
+            "scored a digit it had never seen better than one of its own test garments in at "
+            "least {share}% of pairs.",
+            sentence=verdict.sentence(),
+            share=f"{100 * through:.0f}",
+        )
+    else:
+        foreign = say(
+            "**Security.** {sentence} The model scored a digit better than a test garment in at "
+            "most {share}% of pairs.",
+            sentence=verdict.sentence(),
+            share=f"{100 * max(r['foreign_ahead'] for r in runs):.0f}",
+        )
+    shares = sorted(r["closer_to_train"] for r in runs)
+    band = chance_band(result["budget"]["sizes"]["samples"])
+    copying = shares[0] > 0.5 + band
+    memory = say(
+        "Of its samples, {low}% to {high}% were nearer a training image than a test image; "
+        "{meaning}",
+        low=f"{100 * shares[0]:.1f}",
+        high=f"{100 * shares[-1]:.1f}",
+        meaning=(
+            say("more than the 50% of chance on every run: a sign of copying.")
+            if copying
+            else say(
+                "not above chance (50% ± {band}%) on every run: no sign of copying.",
+                band=f"{100 * band:.1f}",
+            )
+        ),
+    )
+    return say("{foreign} {memory}", foreign=foreign, memory=memory)
+
+
+def drawbacks_headline(result: Mapping[str, Any], side_by_side: Mapping[str, Any]) -> Text:
+    """The verdict on the four drawbacks, one finding each, from ``vae_drawbacks.json`` and, for
+    the cost of training, ``side_by_side_seeds.json``."""
+    return Text(
+        [
+            say(
+                "**Verdict.** Measured on one MLP VAE trained on Fashion-MNIST, over {n} seeds.",
+                n=str(len(_drawback_runs(result))),
+            ),
+            _cost(result, side_by_side),
+            _generalisation(result),
+            _interpretability(result),
+            _security(result),
+        ]
     )
