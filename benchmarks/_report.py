@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from vaecore import files
 from vaecore.book.verdicts import MIN_RUNS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +68,7 @@ def write(report: dict, out: str | None) -> None:
     text = json.dumps({**report, **environment()}, indent=2)
     print(text)
     if out:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text + "\n")
+        files.write_text(out, text + "\n")  # atomically: a failed run keeps the old result
 
 
 def mean_se(values: list[float]) -> dict:

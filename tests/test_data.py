@@ -14,6 +14,7 @@ import pytest
 import torch
 
 from vaecore import settings
+from vaecore.data import datasets
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.data.datasets import (
     binarize,
@@ -31,6 +32,7 @@ from vaecore.data.sources import (
     download,
     locate,
 )
+from vaecore.files import WriteError
 
 
 def idx_bytes(array: np.ndarray) -> bytes:
@@ -252,9 +254,10 @@ def test_an_unwritable_cache_directory_is_named_with_the_fix(env, served_mnist, 
     blocker = env / "not-a-directory"
     blocker.write_text("a file where the cache directory should be")
     monkeypatch.setenv(settings.CACHE_DIR_ENV, str(blocker))
-    with pytest.raises(DataNotFoundError, match="cannot write to the cache directory") as err:
+    # the cache, not the mirrors, is named: another mirror cannot help (vaecore.files)
+    with pytest.raises(WriteError, match=r"cannot write \S+ in \S*not-a-directory") as err:
         locate("mnist", "train", progress=False)
-    assert settings.CACHE_DIR_ENV in str(err.value)
+    assert settings.CACHE_DIR_ENV in str(err.value) and "mirror" not in str(err.value)
     assert blocker.read_text().startswith("a file")  # untouched
 
 
@@ -324,6 +327,69 @@ def test_omniglot_strokes_load_padded_masked_and_scaled_back_to_the_integers():
     assert set(s.strokes[..., 2].unique().tolist()) == {0.0, 1.0}
 
 
+@pytest.fixture
+def only_the_published_strokes(tmp_path, monkeypatch):
+    """A data folder with the published omniglot.npz alone (no flat copy), an empty cache, and
+    a record of every np.load that allowed pickles."""
+    shared = Path(settings.data_dir()) / "omniglot-strokes" / "omniglot.npz"
+    (tmp_path / "local" / "omniglot-strokes").mkdir(parents=True)
+    (tmp_path / "local" / "omniglot-strokes" / "omniglot.npz").write_bytes(shared.read_bytes())
+    monkeypatch.setenv(settings.DATA_DIR_ENV, str(tmp_path / "local"))
+    monkeypatch.setenv(settings.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    pickled, real_load = [], np.load
+
+    def load(file, *args, **kwargs):
+        if kwargs.get("allow_pickle"):
+            pickled.append(file)
+        return real_load(file, *args, **kwargs)
+
+    monkeypatch.setattr(np, "load", load)
+    return tmp_path, pickled
+
+
+def test_the_published_strokes_are_converted_once_to_a_file_without_pickles(
+    only_the_published_strokes,
+):
+    folder, pickled = only_the_published_strokes
+    first = load_strokes("valid", progress=False)
+    assert len(pickled) == 1 and not isinstance(pickled[0], (str, Path))  # the checked bytes
+    assert (folder / "cache" / "omniglot-strokes" / datasets.FLAT_STROKES).is_file()
+    again = load_strokes("valid", progress=False)
+    assert len(pickled) == 1  # read from the flat copy: no pickle
+    assert torch.equal(first.strokes, again.strokes) and first.scale == again.scale
+
+
+def test_a_swapped_strokes_file_is_refused_before_it_is_unpickled(
+    only_the_published_strokes, monkeypatch
+):
+    folder, pickled = only_the_published_strokes
+    swapped = folder / "swapped.npz"
+    swapped.write_bytes(b"PK not the published bytes")
+
+    def locate_then_swap(dataset, split, progress=None):
+        return (swapped,)  # what a file swapped in after the checksum would give
+
+    monkeypatch.setattr(datasets, "locate", locate_then_swap)
+    with pytest.raises(ChecksumError, match="changed while it was read"):
+        load_strokes("valid", progress=False)
+    assert pickled == []
+
+
+def test_a_flat_copy_with_other_numbers_is_not_used(only_the_published_strokes):
+    folder, _ = only_the_published_strokes
+    wrong = folder / "cache" / "omniglot-strokes" / datasets.FLAT_STROKES
+    wrong.parent.mkdir(parents=True)
+    arrays = {
+        f"{s}_{p}": np.zeros((2, 3) if p == "strokes" else 2, dtype=np.int64)
+        for s in datasets.STROKE_SPLITS
+        for p in ("strokes", "offsets")
+    }
+    np.savez(wrong, **arrays)
+    with pytest.warns(UserWarning, match="holds other numbers"):
+        strokes = load_strokes("valid", progress=False)
+    assert len(strokes) == 1_000
+
+
 def test_strokes_are_refused_by_the_image_loader_and_limit_is_checked():
     with pytest.raises(ValueError, match="load_strokes"):
         load_images("omniglot-strokes", "train")
@@ -382,3 +448,29 @@ def test_batch_indices_rejects_bad_sizes():
         list(batch_indices(5, 0))
     with pytest.raises(ValueError):
         list(batch_indices(-1, 2))
+
+
+def test_a_small_limit_reads_only_what_it_needs(tmp_path):
+    """load_images(limit=100) costs memory for 100 images, not for the 60,000 of the file."""
+    import tracemalloc
+
+    load_images("mnist", "train", limit=1, progress=False)  # imports and checksums, once
+    tracemalloc.start()
+    few = load_images("mnist", "train", limit=np.int64(100), progress=False)  # NumPy's int too
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    everything = load_images("mnist", "train", progress=False)
+    assert torch.equal(few.images, everything.images[:100])
+    assert torch.equal(few.labels, everything.labels[:100])
+    assert peak < 5_000_000, f"peak {peak:,} bytes for 100 images"
+
+
+def test_read_idx_refuses_a_truncated_file_or_trailing_bytes(tmp_path):
+    good = idx_bytes(np.arange(12, dtype=np.uint8).reshape(3, 4))
+    for name, raw in (("short", good[:-1]), ("long", good + b"\0")):
+        path = tmp_path / name
+        path.write_bytes(gzip.compress(raw))
+        with pytest.raises(ValueError, match="truncated or corrupt"):
+            datasets.read_idx(path)
+    path.write_bytes(good + b"\0")
+    assert datasets.read_idx(path, limit=2).tolist() == [[0, 1, 2, 3], [4, 5, 6, 7]]

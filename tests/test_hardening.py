@@ -329,3 +329,19 @@ def test_length_batches_cover_every_example_exactly_once(lengths, batch_size, se
     )
     assert sorted(torch.cat(batches).tolist()) == list(range(len(lengths)))
     assert len(batches) == math.ceil(len(lengths) / batch_size)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"version": "2"}, "version is a str, not int"),
+        ({"model": None}, "model is a NoneType, not str"),
+        ({"state": {"encoder.0.weight": [[0.0]]}}, "the weight 'encoder.0.weight' is a list"),
+    ],
+)
+def test_a_checkpoint_with_a_malformed_field_is_a_checkpoint_error(tmp_path, change, said):
+    path = tmp_path / "c.pt"
+    payload = {"format": checkpoint.FORMAT, "version": 1, "model": "VAE", "state": {}}
+    torch.save({**payload, "metadata": {}, **change}, path)
+    with pytest.raises(CheckpointError, match=rf"not written by vaecore\.checkpoint\.save: {said}"):
+        checkpoint.load(VAE(4, hidden=(16,)), path)

@@ -203,8 +203,8 @@ def test_precision_and_recall_by_hand():
 def test_precision_recall_rejects_bad_shapes():
     with pytest.raises(ValueError, match="features"):
         precision_recall(torch.zeros(5, 2), torch.zeros(5, 3))
-    with pytest.raises(ValueError, match="more than k=3"):
-        precision_recall(torch.zeros(3, 2), torch.zeros(5, 2))
+    with pytest.raises(ValueError, match="real has 3 rows: it needs at least 4"):  # k + 1
+        precision_recall(torch.zeros(3, 2), torch.zeros(5, 2), k=3)
 
 
 def test_classifier_and_judge_need_labels():

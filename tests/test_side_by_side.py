@@ -47,9 +47,11 @@ def test_class_shares_and_their_kl():
     # KL(s || u) = 0.5 log 2 + 0.25 log 1 + 0.25 log 1 (the empty class adds nothing)
     assert class_kl(shares, uniform) == pytest.approx(0.5 * math.log(2))
     assert class_kl(uniform, shares.clamp(min=1e-12)) > class_kl(shares, uniform)
-    for bad in (torch.tensor([0, 4]), torch.tensor([-1, 0]), torch.tensor([], dtype=torch.long)):
-        with pytest.raises(ValueError, match=r"need at least one label, each in 0\.\.3"):
+    for bad in (torch.tensor([0, 4]), torch.tensor([-1, 0])):
+        with pytest.raises(ValueError, match=r"labels must each be in 0\.\.3"):
             class_shares(bad, n_classes=4)
+    with pytest.raises(ValueError, match="labels is empty"):
+        class_shares(torch.tensor([], dtype=torch.long), n_classes=4)
 
 
 def test_greyness_is_zero_for_black_and_white_and_one_for_grey():

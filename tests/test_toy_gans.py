@@ -87,7 +87,7 @@ def test_bad_arguments():
         Mixture(ring_modes(), 0.0)
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         mode_metrics(torch.zeros(10, 3), ring())
-    with pytest.raises(ValueError, match="no samples"):
+    with pytest.raises(ValueError, match="samples is empty"):
         mode_metrics(torch.zeros(0, 2), ring())
     with pytest.raises(ValueError, match="NaN"):
         mode_metrics(torch.tensor([[float("nan"), 0.0]]), ring())

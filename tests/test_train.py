@@ -4,10 +4,12 @@ import itertools
 import math
 import time
 
+import numpy as np
 import pytest
 import torch
 
 from vaecore import train as train_module
+from vaecore.data.datasets import ImageSet
 from vaecore.models.autoencoder import linear_autoencoder, mlp_autoencoder
 from vaecore.train import (
     History,
@@ -255,3 +257,56 @@ def test_gradients_are_clipped_before_the_optimiser_step(monkeypatch):
         TrainConfig(epochs=1, batch_size=32, progress=False),
     )
     assert min(seen) > 0.5  # without clipping the same gradients are far larger
+
+
+def test_a_metric_recorded_on_some_epochs_only_shows_as_blank_and_nan():
+    """An after_epoch metric computed now and then, as fit's docstring suggests."""
+    history = History(
+        epochs=[
+            {"epoch": 1, "train_loss": 2.0, "seconds": 1.0},
+            {"epoch": 2, "train_loss": 1.5, "seconds": 1.0, "test_nll": 90.0},
+        ]
+    )
+    assert history.keys() == ["epoch", "train_loss", "seconds", "test_nll"]
+    nll = history.series("test_nll")
+    assert math.isnan(nll[0]) and nll[1] == 90.0
+    lines = str(history).splitlines()
+    assert lines[0].split() == ["epoch", "train_loss", "seconds", "test_nll"]
+    assert lines[1].split() == ["1", "2.0000", "1.0000"] and lines[2].split()[-1] == "90.0000"
+    with pytest.raises(KeyError, match="no epoch recorded 'test_kl'; the metrics are"):
+        history.series("test_kl")
+
+
+@pytest.mark.parametrize(
+    ("data", "fix"),
+    [
+        (np.zeros((8, 4), dtype=np.float32), r"torch\.from_numpy\(array\)\.float\(\)"),
+        ([[0.0] * 4] * 8, r"torch\.tensor\(values, dtype=torch\.float32\)"),
+        (ImageSet(torch.zeros(8, 4), torch.zeros(8), ("a",)), r"load_images\(\.\.\.\)\.images"),
+    ],
+)
+def test_fit_given_something_other_than_tensors_says_what_to_pass(data, fix):
+    with pytest.raises(TypeError, match=rf"must be torch tensors, got a \w+: .*{fix}"):
+        fit(linear_autoencoder(2, data_dim=4), data, TrainConfig(epochs=1, progress=False))
+
+
+class _Loss(torch.nn.Module):
+    def __init__(self, returns):
+        super().__init__()
+        self.w, self.returns = torch.nn.Parameter(torch.ones(4)), returns
+
+    def loss(self, x):
+        per_example = ((x - self.w) ** 2).sum(1)
+        return {"per_example": per_example} if self.returns == "dict" else per_example
+
+
+@pytest.mark.parametrize(
+    ("returns", "said"),
+    [
+        ("dict", r"returned a dict without 'loss' \(keys \['per_example'\]\)"),
+        ("per example", r"one scalar tensor to minimise, got \(8,\): .*losses\.mean\(\)"),
+    ],
+)
+def test_a_loss_of_the_wrong_form_is_refused_with_what_to_return(returns, said):
+    with pytest.raises(TypeError, match=said):
+        fit(_Loss(returns), torch.zeros(8, 4), TrainConfig(epochs=1, progress=False))

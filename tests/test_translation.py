@@ -54,6 +54,8 @@ def test_a_faithful_translation_has_no_problems():
         (("<evidence lower bound>", "<ELBO>"), "role target 'evidence lower bound' is missing"),
         (("kingma2014", "kingma2013"), "role target 'kingma2014' is missing"),
         (("**VAE**", "**“VAE”**"), "1 strong in the English, 0 here"),
+        (("2000个", "2000个<script>alert(1)</script>"), "raw HTML '</script>' is not in"),
+        (("2000个", "2000个<img src=x onerror=alert(1)>"), "raw HTML '<img src=x onerror"),
     ],
 )
 def test_each_kind_of_damage_is_caught(change, problem):

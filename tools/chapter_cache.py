@@ -210,8 +210,9 @@ def prune(build: Path, quick: bool) -> list[str]:
                 cache.remove_cache(record.pk)
     for chapter in stale:
         os.utime(ROOT / chapter)  # newer than the built page: Sphinx reads it, and executes it
-    build.mkdir(parents=True, exist_ok=True)
-    keys_file.write_text(json.dumps(keys, indent=1) + "\n")
+    from vaecore import files  # here: `keys` and `key` need only the standard library
+
+    files.write_text(keys_file, json.dumps(keys, indent=1) + "\n")
     return stale
 
 

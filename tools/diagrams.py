@@ -23,6 +23,8 @@ from typing import Callable
 
 from diagram_svg import Arrow, Box, Diagram, Dot, Line, Maths, Note, Panel
 
+from vaecore import files
+
 ROOT = Path(__file__).resolve().parent.parent
 FOLDER = ROOT / "chapters" / "diagrams"
 DOMAIN = "diagrams"  # the catalog of the labels
@@ -510,7 +512,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     FOLDER.mkdir(exist_ok=True)
     for path, text in drawn().items():
-        path.write_text(text, encoding="utf-8")
+        files.write_text(path, text)
     print(f"drew {len(DIAGRAMS)} diagrams, in English and Chinese, into {FOLDER.relative_to(ROOT)}")
 
 

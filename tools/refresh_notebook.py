@@ -20,6 +20,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from vaecore import files
+
 CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
 
 
@@ -32,7 +34,7 @@ def refresh(path: Path) -> None:
     os.environ["VAECORE_QUICK"] = "1"
     os.environ["VAECORE_PROGRESS"] = "0"
     NotebookClient(
-        nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     ).execute()
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # nbclient's timestamps: noise in every diff
@@ -40,7 +42,8 @@ def refresh(path: Path) -> None:
             # nbval needs the execution count of a checked cell ("unrun" cells have none).
             cell.outputs, cell.execution_count = [], None
     nb.metadata.pop("widgets", None)
-    nbformat.write(nb, path)
+    text = nbformat.writes(nb)  # as nbformat.write does, ending in one newline
+    files.write_text(path, text if text.endswith("\n") else text + "\n")
     print(f"{path}: refreshed")
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from vaecore import checkpoint
+from vaecore import checkpoint, files
 from vaecore.data.datasets import load_images
 from vaecore.data.sources import sha256_of
 from vaecore.metrics.judge import JUDGE_WEIGHTS, load_classifier, train_classifier
@@ -59,7 +59,7 @@ def main() -> None:
         "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads()},
         "versions": {"python": platform.python_version(), "torch": torch.__version__},
     }
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
+    files.write_text(path.with_suffix(".json"), json.dumps(record, indent=2) + "\n")
     load_classifier(path)  # the record and the file agree
     print(json.dumps(record, indent=2))
 

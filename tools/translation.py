@@ -29,12 +29,16 @@ commands share the catalogs' paths, the cache check and the Sphinx call.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from translation_faults import TERMS, problems, term_problems, terms
+
+from vaecore import files
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGE = "zh_CN"
@@ -317,7 +321,7 @@ def glossary_translations() -> dict[str, str]:
 
 def _write_glossary() -> None:
     """Write the glossary's terms and definitions into its catalog, from ``terms.yml``."""
-    from babel.messages.pofile import read_po, write_po
+    from babel.messages.pofile import read_po
 
     path = CATALOGS / "chapters" / "glossary.po"
     with path.open("rb") as f:
@@ -328,8 +332,7 @@ def _write_glossary() -> None:
             sys.exit(f"the glossary's catalog has no message {_short(msgid)!r}")
         message.string = msgstr
         message.flags.discard("fuzzy")
-    with path.open("wb") as f:
-        write_po(f, catalog, width=76)
+    _write_catalog(path, catalog)
 
 
 def _extract() -> None:
@@ -443,11 +446,30 @@ def blocks(text: str) -> list[tuple[str, str, str]]:
     return out
 
 
+#: The catalogs that are not a page's: the computed tables and verdicts, the diagrams' labels
+#: and the latent explorers' phrases.
+DOMAINS = ("computed", "diagrams", "explorer")
+
+
 def _catalog_path(page: str) -> Path:
+    """The catalog of ``page``, a page of ``_toc.yml`` or one of :data:`DOMAINS`, named exactly
+    (nothing else, so that no name such as ``../x`` reaches a file outside the catalogs)."""
+    known = [*_pages(), *DOMAINS]
+    if page not in known:
+        sys.exit(f"no catalog for {page!r}: the catalogs are {', '.join(known)}")
     path = CATALOGS / f"{page}.po"
     if not path.is_file():
-        sys.exit(f"no catalog for {page!r}: the pages are {', '.join(_pages())}")
+        sys.exit(f"no catalog for {page!r} yet: run `python tools/translation.py update`")
     return path
+
+
+def _write_catalog(path: Path, catalog: Any) -> None:
+    """Write ``catalog`` to ``path`` atomically: a failed write leaves the old catalog whole."""
+    from babel.messages.pofile import write_po
+
+    buffer = io.BytesIO()
+    write_po(buffer, catalog, width=76)
+    files.write_bytes(path, buffer.getvalue())
 
 
 def export(pages: list[str], everything: bool = False) -> str:
@@ -467,27 +489,32 @@ def export(pages: list[str], everything: bool = False) -> str:
 
 def apply(text: str) -> int:
     """Write the ``ZH:`` lines of ``text`` (from :func:`export`) into the catalogs; a message
-    given a translation is no longer fuzzy. Returns how many were written."""
-    from babel.messages.pofile import read_po, write_po
+    given a translation is no longer fuzzy. Returns how many were written. All or nothing: a
+    block that names no message stops it before any catalog is written."""
+    from babel.messages.pofile import read_po
 
     by_page: dict[str, dict[str, str]] = {}
     for page, english, chinese in blocks(text):
         if chinese:
             by_page.setdefault(page, {})[english] = chinese
-    written = 0
-    for page, translations in by_page.items():
+    written, changed = 0, []
+    for page, translations in by_page.items():  # every block checked before anything is written
         path = _catalog_path(page)
         with path.open("rb") as f:
             catalog = read_po(f)
         for msgid, msgstr in translations.items():
             if msgid not in catalog:
-                sys.exit(f"{page} has no message {_short(msgid)!r}: run `update` and export again")
+                sys.exit(
+                    f"{page} has no message {_short(msgid)!r}: run `update` and export again "
+                    "(no catalog was changed)"
+                )
             message = catalog[msgid]
             message.string = msgstr
             message.flags.discard("fuzzy")
             written += 1
-        with path.open("wb") as f:
-            write_po(f, catalog, width=76)
+        changed.append((path, catalog))
+    for path, catalog in changed:
+        _write_catalog(path, catalog)
     return written
 
 

@@ -2,15 +2,17 @@
 
 A translation must keep what the English message holds that no language changes: its maths,
 code, the targets of its roles, the fields of a template and its numbers; it must add no number
-(a count the English writes in words is written in Chinese words too); Markdown must see the
-same bold, italics, roles, maths, code and links in it (``**“x”**`` is not bold); and it must
-render every glossary term as the book's terminology, ``locales/zh_CN/terms.yml``, says.
+(a count the English writes in words is written in Chinese words too) and no raw HTML;
+Markdown must see the same bold, italics, roles, maths, code and links in it (``**“x”**`` is
+not bold); and it must render every glossary term as the book's terminology,
+``locales/zh_CN/terms.yml``, says.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +79,19 @@ def markup(message: str) -> dict[str, int]:
     return {kind: sum(t.type == kind for t in tokens) for kind in _MARKUP}
 
 
+def raw_html(message: str) -> list[str]:
+    """Every raw HTML tag MyST would pass through to the page from ``message`` (``<script>``,
+    ``<img onerror=...>``), as written."""
+    tokens = [t for block in _parser().parseInline(message) for t in block.children or []]
+    return [t.content for t in tokens if t.type == "html_inline"]
+
+
 def problems(msgid: str, msgstr: str) -> list[str]:
     """What is wrong with ``msgstr`` as the translation of ``msgid``: each part it must keep
     and lost (a changed formula, number, code span or link target), a number the English does
-    not have (write "eight" as 八, not 8), and markup that Markdown no longer sees (e.g.
-    ``**“x”**``, whose quotes stop the bold)."""
+    not have (write "eight" as 八, not 8), raw HTML the English does not have (it would reach
+    the page as it is), and markup that Markdown no longer sees (e.g. ``**“x”**``, whose quotes
+    stop the bold)."""
     want, have = kept_parts(msgid), kept_parts(msgstr)
     out = []
     for kind, parts in want.items():
@@ -92,6 +102,8 @@ def problems(msgid: str, msgstr: str) -> list[str]:
         out += [f"{kind} {part!r} is missing" for part in missing]
     extra = sorted(set(have["number"]) - set(want["number"]))
     out += [f"number {number!r} is not in the English" for number in extra]
+    added = Counter(raw_html(msgstr)) - Counter(raw_html(msgid))
+    out += [f"raw HTML {tag!r} is not in the English" for tag in sorted(added.elements())]
     before, after = markup(msgid), markup(msgstr)
     out += [
         f"{before[k]} {k.removesuffix('_open').replace('_', ' ')} in the English, {after[k]} here"

@@ -26,6 +26,9 @@ figure are found in one guess:
                       generalisation, active units, foreign inputs and copying), and
                       ``parallel`` (runs in processes)
 ``checkpoint``        saving and loading trained models safely
+``files``             writing any file atomically: all of it, or the old file untouched
+``checks``            refusing a wrong argument at the door, naming it (``rows``: a set
+                      too small to measure)
 ``settings``          the environment: quick mode, data and cache folders, device, progress
 ``book/``             the book's own helpers: ``verdicts`` (the one rule that decides every
                       "A against B"), ``messages`` (the tables and sentences that say
@@ -38,7 +41,8 @@ figure are found in one guess:
                       ``spread`` (mean ± standard deviation or error)
 ====================  ===============================================================
 
-The layers import downwards only: ``settings`` and ``data`` know nothing of models; ``models`` use
+The layers import downwards only: ``settings``, ``files`` and ``checks`` know nothing of the
+rest; ``data`` knows nothing of models; ``models`` use
 only ``losses``; ``train``, ``train_gan`` and ``metrics`` use models; ``experiments`` use all of
 them; ``book`` draws what the others compute."""
 

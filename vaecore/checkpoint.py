@@ -6,8 +6,11 @@
 A checkpoint is a dict of plain data: a format tag, the format version, the model's class name,
 its ``state_dict`` and a metadata dict of numbers, strings, lists and dicts. It is
 
-- written **atomically**: to a temporary file beside the target, flushed to disk, then renamed
-  over it, so an interruption leaves either the old file or the new one, never half of one;
+- written **atomically** (:mod:`vaecore.files`): to a temporary file beside the target, flushed
+  to disk, then renamed over it, so an interruption leaves either the old file or the new one,
+  never half of one, and a temporary that a killed save left is removed by the next save;
+- written so that it always loads: metadata that is not plain data is converted (a NumPy
+  number, an enum) or refused before anything is written;
 - read with ``torch.load(..., weights_only=True)`` **only**: a file that carries pickled code
   is refused, never run;
 - verified before it is read: every record of the archive must match the CRC-32 stored with it,
@@ -20,38 +23,47 @@ its ``state_dict`` and a metadata dict of numbers, strings, lists and dicts. It 
 
 from __future__ import annotations
 
+import numbers
 import os
 import pickle
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
-from vaecore import settings
+from vaecore import files
 
 FORMAT = "vaecore-checkpoint"
 VERSION = 1
-_PLAIN = (str, int, float, bool, type(None))
 
 
 class CheckpointError(ValueError):
     """A checkpoint cannot be loaded into this model: the message says why and what to do."""
 
 
-def _check_plain(value: Any, where: str) -> None:
-    if isinstance(value, _PLAIN):
-        return
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _check_plain(v, f"{where}[{i}]")
-        return
+def _plain(value: Any, where: str) -> Any:
+    """``value`` as the plain Python data that ``torch.load(..., weights_only=True)`` reads back:
+    NumPy scalars, enums, ``str`` and ``dict`` subclasses become ``int``, ``float``, ``str`` and
+    ``dict`` (they would be pickled as their own classes, which loading refuses). Anything else
+    is refused, naming where it is, before a byte is written."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, numbers.Integral):  # an IntEnum, np.int64
+        return int(value)
+    if isinstance(value, numbers.Real):  # np.float32, np.float64
+        return float(value)
+    if isinstance(value, str):  # np.str_, a str enum
+        return str(value)
+    if isinstance(value, (list, tuple)):  # a namedtuple becomes a tuple
+        items = [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if isinstance(value, tuple) else items
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        for k, v in value.items():
-            _check_plain(v, f"{where}[{k!r}]")
-        return
+        return {str(k): _plain(v, f"{where}[{k!r}]") for k, v in value.items()}
     raise TypeError(
         f"checkpoint metadata {where} is a {type(value).__name__}; use numbers, "
         "strings, lists and dicts, which load without running any code"
@@ -61,26 +73,15 @@ def _check_plain(value: Any, where: str) -> None:
 def save(model: nn.Module, path: str | os.PathLike, **metadata: Any) -> Path:
     """Write ``model``'s weights and ``metadata`` to ``path`` atomically; return the path."""
     path = Path(path)
-    _check_plain(metadata, "metadata")
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "model": type(model).__name__,
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "metadata": metadata,
+        "metadata": _plain(metadata, "metadata"),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, settings.file_mode())  # as the umask allows, not the temporary's 0600
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with files.atomic_file(path) as f:
+        torch.save(payload, f)
     return path
 
 
@@ -114,6 +115,7 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     the model's names and shapes (all mismatches are listed); the model is then unchanged.
     """
     path = Path(path)
+    files.remove_stale_temporaries(path)  # what a killed save left beside it
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint at {path}")
     _verify_archive(path)
@@ -134,7 +136,22 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not a vaecore checkpoint (no {FORMAT!r} tag)")
     if not isinstance(payload.get("state"), dict) or not isinstance(payload.get("metadata"), dict):
         raise CheckpointError(f"{path} is damaged: it lacks the weights or the metadata")
-    if payload.get("version", 0) > VERSION:
+    malformed = [
+        f"{field} is a {type(payload.get(field)).__name__}, not {kind.__name__}"
+        for field, kind in (("version", int), ("model", str))
+        if type(payload.get(field)) is not kind
+    ]
+    malformed += [
+        f"the weight {k!r} is a {type(v).__name__}, not a tensor"
+        for k, v in payload["state"].items()
+        if not isinstance(v, torch.Tensor)
+    ]
+    if malformed:
+        raise CheckpointError(
+            f"{path} is damaged or was not written by vaecore.checkpoint.save: "
+            + "; ".join(malformed)
+        )
+    if payload["version"] > VERSION:
         raise CheckpointError(
             f"{path} has checkpoint format {payload['version']}, newer than this "
             f"vaecore's {VERSION}: upgrade vaecore to load it"

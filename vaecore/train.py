@@ -158,8 +158,16 @@ class History:
     interrupted: bool = False
 
     def series(self, key: str) -> list[float]:
-        """The values of one metric over the epochs."""
-        return [row[key] for row in self.epochs]
+        """The values of one metric over the epochs: NaN for an epoch that did not record it (an
+        ``after_epoch`` metric computed only now and then). Raises ``KeyError`` naming the
+        metrics recorded when no epoch has ``key``."""
+        if self.epochs and not any(key in row for row in self.epochs):
+            raise KeyError(f"no epoch recorded {key!r}; the metrics are {self.keys()}")
+        return [row.get(key, math.nan) for row in self.epochs]
+
+    def keys(self) -> list[str]:
+        """Every metric any epoch recorded, in the order they first appear."""
+        return list(dict.fromkeys(k for row in self.epochs for k in row))
 
     @property
     def last(self) -> dict[str, float]:
@@ -168,12 +176,15 @@ class History:
     def __str__(self) -> str:
         if not self.epochs:
             return "History(no finished epoch)"
-        keys = list(self.epochs[0])
+        keys = self.keys()
+
+        def cell(row: dict[str, float], k: str) -> str:
+            if k not in row:
+                return f"{'':>12}"  # a metric this epoch did not compute
+            return f"{row[k]:>12d}" if k == "epoch" else f"{row[k]:>12.4f}"
+
         lines = ["  ".join(f"{k:>12}" for k in keys)]
-        lines += [
-            "  ".join(f"{row[k]:>12.4f}" if k != "epoch" else f"{row[k]:>12d}" for k in keys)
-            for row in self.epochs
-        ]
+        lines += ["  ".join(cell(row, k) for k in keys) for row in self.epochs]
         if self.interrupted:
             lines.append("(interrupted: the model keeps its last weights)")
         return "\n".join(lines)
@@ -192,8 +203,12 @@ class TrainingDiverged(FloatingPointError):
 
 
 def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
-    """One tensor or several of one length, as a tuple; refuse an empty or ragged set."""
+    """One tensor or several of one length, as a tuple; refuse anything else, saying what to
+    pass, and an empty or ragged set."""
     tensors = data if isinstance(data, tuple) else (data,)
+    for t in tensors:
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(_not_a_tensor(t))
     if not tensors or len(tensors[0]) == 0:
         raise ValueError("the data set is empty")
     if any(len(t) != len(tensors[0]) for t in tensors):
@@ -203,14 +218,43 @@ def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
     return tensors
 
 
+def _not_a_tensor(value: object) -> str:
+    """What to pass instead of ``value``, which is not a tensor."""
+    kind = type(value).__name__
+    if hasattr(value, "images"):  # an ImageSet of vaecore.data.datasets.load_images
+        fix = "pass its images tensor, e.g. load_images(...).images (and .labels if needed)"
+    elif isinstance(value, np.ndarray):
+        fix = "convert it with torch.from_numpy(array).float()"
+    elif isinstance(value, (list, tuple)):
+        fix = "convert it with torch.tensor(values, dtype=torch.float32) (a tuple of tensors is "
+        fix += "indexed together: (x, labels))"
+    else:
+        fix = "pass an (n, d) tensor, or a tuple of tensors of one length n"
+    return f"the data must be torch tensors, got a {kind}: {fix}"
+
+
 def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor]:
     """``model.loss(*batch)`` as a dict of named scalar tensors, the minimised one under
-    ``"loss"``."""
+    ``"loss"``; a loss of another form is refused, saying what ``loss`` must return."""
     loss = getattr(model, "loss", None)
     if not callable(loss):
         raise TypeError(f"{type(model).__name__} has no loss(x) method for fit to minimise")
     out = loss(*batch)
-    return out if isinstance(out, dict) else {"loss": out}
+    terms = out if isinstance(out, dict) else {"loss": out}
+    name = f"{type(model).__name__}.loss"
+    if "loss" not in terms:
+        raise TypeError(
+            f"{name} returned a dict without 'loss' (keys {sorted(terms)}): put the value to "
+            "minimise under 'loss'"
+        )
+    value = terms["loss"]
+    if not isinstance(value, torch.Tensor) or value.dim() != 0:
+        shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise TypeError(
+            f"{name} must return one scalar tensor to minimise, got {shape}: average the "
+            "per-example losses over the batch, e.g. losses.mean()"
+        )
+    return terms
 
 
 def evaluate_loss(

@@ -8,13 +8,19 @@ padded, with a mask (:func:`load_strokes`). Batching is done by indexing these t
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
+import numbers
+import warnings
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vaecore.data.sources import dataset_spec, locate
+from vaecore import files, settings
+from vaecore.data.sources import ChecksumError, dataset_spec, locate
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -40,6 +46,33 @@ def parse_idx(raw: bytes) -> np.ndarray:
             "the file is truncated or corrupt"
         )
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def read_idx(path: Path, limit: int | None = None) -> np.ndarray:
+    """The IDX file at ``path`` (gzip-compressed or not) as an array, only its first ``limit``
+    items when given: it reads and decompresses no more of the file than those need, so a small
+    ``limit`` costs little memory. The same checks as :func:`parse_idx`."""
+    with open(path, "rb") as f:
+        compressed = f.read(2) == b"\x1f\x8b"
+    with gzip.open(path, "rb") if compressed else open(path, "rb") as f:
+        head = f.read(4)
+        if len(head) < 4 or head[:2] != b"\x00\x00" or head[2] not in _IDX_DTYPES:
+            raise ValueError(f"{path}: not an IDX file: header bytes {head.hex() or '(empty)'}")
+        dtype, ndim = np.dtype(_IDX_DTYPES[head[2]]), head[3]
+        sizes = f.read(4 * ndim)
+        if len(sizes) < 4 * ndim:
+            raise ValueError(f"{path}: IDX header promises {ndim} dimensions but the file ends")
+        shape = tuple(int(n) for n in np.frombuffer(sizes, ">u4"))
+        n = shape[0] if limit is None else min(limit, shape[0])
+        row = int(np.prod(shape[1:])) * dtype.itemsize
+        data = f.read(n * row)
+        if len(data) != n * row or (n == shape[0] and f.read(1)):
+            raise ValueError(
+                f"{path}: IDX data of shape {shape} does not match the file's length: the file is "
+                "truncated or corrupt"
+            )
+    array = np.frombuffer(data, dtype).reshape((n, *shape[1:]))
+    return array.astype(dtype.newbyteorder("="))
 
 
 def _read_binarized_mat(path: Path) -> np.ndarray:
@@ -83,20 +116,22 @@ def load_images(
     if dataset == "binarized-mnist":
         images = _read_binarized_mat(paths[0])[:limit].astype(np.float32)
         return ImageSet(torch.from_numpy(images), None, spec.classes)
-    pixels, labels = (parse_idx(p.read_bytes()) for p in paths)
+    pixels, labels = (read_idx(p, limit) for p in paths)  # only the first `limit` of each
     if pixels.ndim != 3 or pixels.shape[1:] != (28, 28) or labels.shape != pixels.shape[:1]:
         raise ValueError(
             f"{dataset}/{split}: images {pixels.shape} and labels {labels.shape} "
             "do not form a set of 28x28 images"
         )
-    images = pixels[:limit].reshape(-1, 784).astype(np.float32) / 255.0
+    images = pixels.reshape(-1, 784).astype(np.float32) / 255.0
     return ImageSet(
-        torch.from_numpy(images), torch.from_numpy(labels[:limit].astype(np.int64)), spec.classes
+        torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64)), spec.classes
     )
 
 
 def _check_limit(limit: int | None) -> None:
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0):
+    """A positive whole number (a NumPy integer too) or None."""
+    whole = isinstance(limit, numbers.Integral) and not isinstance(limit, (bool, np.bool_))
+    if limit is not None and (not whole or limit <= 0):
         raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
 
 
@@ -120,16 +155,82 @@ class StrokeSet:
         return self.strokes.shape[0]
 
 
+#: The pickle-free copy of ``omniglot.npz`` that :func:`load_strokes` reads: for each split
+#: ``s``, ``s_strokes`` (int16, ``(points, 3)``, the sequences one after another) and
+#: ``s_offsets`` (int64, ``(sequences + 1,)``; sequence ``i`` is ``strokes[o[i]:o[i + 1]]``).
+FLAT_STROKES = "omniglot_strokes_flat.npz"
+#: The SHA-256 of the flat arrays' bytes (little-endian; train, valid, test; strokes, offsets):
+#: whichever copy is read, the data folder's or the cache's, it holds exactly these numbers.
+FLAT_STROKES_SHA256 = "d4d6e29dd87b52b7f756dcaa040c775de73c98d24c93fab83fc4af38904124f4"
+STROKE_SPLITS = ("train", "valid", "test")
+
+
+def _flat_digest(arrays: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for split in STROKE_SPLITS:
+        h.update(np.ascontiguousarray(arrays[f"{split}_strokes"], dtype="<i2").tobytes())
+        h.update(np.ascontiguousarray(arrays[f"{split}_offsets"], dtype="<i8").tobytes())
+    return h.hexdigest()
+
+
+def _read_flat(path: Path) -> dict[str, np.ndarray] | None:
+    """The arrays of a flat copy, or None (with a warning) when it is unreadable or holds other
+    numbers. ``np.load`` without ``allow_pickle`` runs no code, whatever the file holds."""
+    try:
+        with np.load(path) as npz:
+            arrays = {
+                f"{s}_{part}": npz[f"{s}_{part}"]
+                for s in STROKE_SPLITS
+                for part in ("strokes", "offsets")
+            }
+        if _flat_digest(arrays) == FLAT_STROKES_SHA256:
+            return arrays
+        why = "it holds other numbers"
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as err:
+        why = f"it cannot be read ({err})"
+    warnings.warn(f"{path} is not used: {why}; delete it, and it is made again", stacklevel=3)
+    return None
+
+
+def _flat_strokes(progress: bool | None) -> dict[str, np.ndarray]:
+    """The strokes as flat arrays: from a flat copy (the data folder's, else the cache's), or
+    converted once from the published ``omniglot.npz`` and kept in the cache."""
+    folder = dataset_spec("omniglot-strokes", "train").folder
+    homes = [settings.data_dir(), settings.cache_dir()]
+    for copy in [home / folder / FLAT_STROKES for home in homes if home is not None]:
+        if copy.is_file() and (arrays := _read_flat(copy)) is not None:
+            return arrays
+    (path,) = locate("omniglot-strokes", "train", progress=progress)
+    (published,) = dataset_spec("omniglot-strokes", "train").splits["train"]
+    data = path.read_bytes()  # checked and parsed as one read: no file swapped in between
+    if hashlib.sha256(data).hexdigest() != published.sha256:
+        raise ChecksumError(f"{path} changed while it was read: load the strokes again")
+    # Python 2 pickled it (object arrays): unpickling runs code only for these checked bytes.
+    arrays = {}
+    with np.load(io.BytesIO(data), allow_pickle=True, encoding="latin1") as npz:
+        for split in STROKE_SPLITS:
+            sequences = list(npz[split])
+            for i, seq in enumerate(sequences):
+                if seq.ndim != 2 or seq.shape[1] != 3 or len(seq) < 2:
+                    raise ValueError(
+                        f"{path}: {split} sequence {i} has shape {seq.shape}, not (T >= 2, 3)"
+                    )
+            arrays[f"{split}_strokes"] = np.concatenate(sequences).astype(np.int16)
+            arrays[f"{split}_offsets"] = np.cumsum([0] + [len(q) for q in sequences])
+    if _flat_digest(arrays) != FLAT_STROKES_SHA256:
+        raise ChecksumError(f"{path}: its strokes are not the published ones")
+    try:
+        with files.atomic_file(settings.cache_dir() / folder / FLAT_STROKES) as f:
+            np.savez(f, allow_pickle=False, **arrays)
+    except OSError as err:  # the next load converts again; nothing is wrong with the data
+        warnings.warn(f"could not keep the converted strokes in the cache ({err})", stacklevel=3)
+    return arrays
+
+
 def _raw_strokes(split: str, progress: bool | None) -> list[np.ndarray]:
-    (path,) = locate("omniglot-strokes", split, progress=progress)
-    # The file was pickled by Python 2 (object arrays). Unpickling runs code only for a file
-    # we have just checked against its published SHA-256, so these bytes are the known ones.
-    with np.load(path, allow_pickle=True, encoding="latin1") as npz:
-        sequences = list(npz[split])
-    for i, seq in enumerate(sequences):
-        if seq.ndim != 2 or seq.shape[1] != 3 or len(seq) < 2:
-            raise ValueError(f"{path}: {split} sequence {i} has shape {seq.shape}, not (T >= 2, 3)")
-    return sequences
+    arrays = _flat_strokes(progress)
+    strokes, offsets = arrays[f"{split}_strokes"], arrays[f"{split}_offsets"]
+    return [strokes[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
 def load_strokes(

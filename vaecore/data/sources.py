@@ -11,9 +11,11 @@ Every file is found in this order:
 
 A copy that is corrupt or cannot be read is reported (a warning names it and the fix) and the
 next place is tried; a download that a killed process left behind (``.part``) is removed by
-the next download of that file; each mirror has an overall deadline as well as a per-read
-timeout, so a mirror that trickles bytes cannot stall the download. Files are created with the
-permissions the umask allows, so a cache can be shared between users.
+the next download of that file (:mod:`vaecore.files`); a cache that is full or cannot be
+written stops the download at once, with a message that names it, rather than blaming the
+mirrors; each mirror has an overall deadline as well as a per-read timeout, so a mirror that
+trickles bytes cannot stall the download. Files are created with the permissions the umask
+allows, so a cache can be shared between users.
 
 When a file can be found nowhere, :class:`DataNotFoundError` says which files are missing,
 where they were looked for, what each mirror answered, and how to provide them
@@ -24,23 +26,17 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import os
-import tempfile
 import time
 import urllib.request
 import warnings
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 from tqdm.auto import tqdm
 
-from vaecore import settings
-
-try:  # POSIX: a running download holds a lock on its partial file
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
+from vaecore import files, settings
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -244,32 +240,15 @@ def _check(path: Path, file: RemoteFile) -> None:
         )
 
 
-def _temporary_beside(dest: Path) -> tuple[int, Path]:
-    """A new temporary file in ``dest``'s folder (created if needed), or a clear error."""
+def _write(out: BinaryIO, block: bytes, dest: Path) -> None:
+    """Write a downloaded block; a local failure (a full disk) is a :class:`~vaecore.files.
+    WriteError` that names the cache, not a fault of the mirror."""
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        out.write(block)
     except OSError as err:
-        raise OSError(
-            f"cannot write to the cache directory {dest.parent} ({err}); set "
-            f"{settings.CACHE_DIR_ENV} to a writable folder"
+        raise files.WriteError(
+            err.errno, f"cannot write {dest.name} in {dest.parent} ({err.strerror or err})"
         ) from err
-    return fd, Path(name)
-
-
-def _remove_stale_parts(dest: Path) -> None:
-    """Delete the partial downloads of ``dest`` that no running download holds (a process that
-    was killed leaves its ``.part`` file, and releases its lock)."""
-    for part in dest.parent.glob(f".{dest.name}.*.part"):
-        try:
-            with open(part, "rb") as f:
-                if fcntl is not None:
-                    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                elif time.time() - part.stat().st_mtime < 24 * 3600:
-                    continue  # no locks here: only a day-old part is surely stale
-            part.unlink(missing_ok=True)
-        except OSError:  # held by a running download, or already gone
-            continue
 
 
 def min_rate_deadline(file: RemoteFile, timeout: float) -> float:
@@ -295,54 +274,55 @@ def download(
     deadline = min_rate_deadline(file, timeout) if deadline is None else deadline
     failures = []
     for url in file.urls:
-        fd, tmp = _temporary_beside(dest)
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # this part is in use until closed
         give_up = time.monotonic() + deadline
         try:
             h = hashlib.sha256()
             received = 0
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-                with tqdm(
+            # the temporary replaces dest only if the block ends without an error
+            with (
+                files.atomic_file(dest, suffix=".part") as out,
+                urllib.request.urlopen(url, timeout=timeout) as resp,
+                tqdm(
                     total=file.size,
                     unit="B",
                     unit_scale=True,
                     desc=file.name,
                     disable=not settings.show_progress(progress),
                     leave=False,
-                ) as bar:
-                    # read1: what has arrived (up to 64 KiB), so a trickle meets the deadline
-                    read = partial(getattr(resp, "read1", resp.read), 1 << 16)
-                    for block in iter(read, b""):
-                        if time.monotonic() > give_up:
-                            raise TimeoutError(
-                                f"gave up after {deadline:.0f} s with {received:,} of "
-                                f"{file.size:,} bytes (this mirror is too slow)"
-                            )
-                        out.write(block)
-                        h.update(block)
-                        received += len(block)
-                        bar.update(len(block))
-                out.flush()
-                os.fsync(out.fileno())
-            if received != file.size:
-                raise ChecksumError(
-                    f"got {received:,} of {file.size:,} bytes (the transfer broke "
-                    "off, or this is another file)"
-                )
-            if h.hexdigest() != file.sha256:
-                raise ChecksumError(
-                    f"wrong SHA-256 {h.hexdigest()} (an error page or another file)"
-                )
-            os.chmod(tmp, settings.file_mode())
-            os.replace(tmp, dest)
+                ) as bar,
+            ):
+                # read1: what has arrived (up to 64 KiB), so a trickle meets the deadline
+                read = partial(getattr(resp, "read1", resp.read), 1 << 16)
+                for block in iter(read, b""):
+                    if time.monotonic() > give_up:
+                        raise TimeoutError(
+                            f"gave up after {deadline:.0f} s with {received:,} of "
+                            f"{file.size:,} bytes (this mirror is too slow)"
+                        )
+                    _write(out, block, dest)
+                    h.update(block)
+                    received += len(block)
+                    bar.update(len(block))
+                if received != file.size:
+                    raise ChecksumError(
+                        f"got {received:,} of {file.size:,} bytes (the transfer broke "
+                        "off, or this is another file)"
+                    )
+                if h.hexdigest() != file.sha256:
+                    raise ChecksumError(
+                        f"wrong SHA-256 {h.hexdigest()} (an error page or another file)"
+                    )
             return
+        except files.WriteError as err:  # here, not the mirror: another mirror cannot help
+            raise files.WriteError(
+                err.errno,
+                f"{err.strerror}; set {settings.CACHE_DIR_ENV} to a folder with room that you "
+                "can write to",
+            ) from err
         # URLError and HTTPError are OSErrors; a connection that drops mid-response can also
         # raise http.client's own exceptions (IncompleteRead, BadStatusLine).
         except (OSError, ChecksumError, http.client.HTTPException) as err:
             failures.append(f"{url}: {err}")
-        finally:
-            tmp.unlink(missing_ok=True)
     raise OSError("no mirror gave a good copy:\n    " + "\n    ".join(failures))
 
 
@@ -364,9 +344,10 @@ def locate(dataset: str, split: str, progress: bool | None = None) -> tuple[Path
             paths.append(found)
             continue
         try:
-            _remove_stale_parts(candidates[-1])
             download(file, candidates[-1], progress=progress)
             paths.append(candidates[-1])
+        except files.WriteError:
+            raise  # a full or unwritable cache: the mirrors are not to blame
         except OSError as err:
             if bad:  # only corrupt or unreadable copies, and no download: say what they are
                 raise ChecksumError("\n".join([*bad, f"and the download failed: {err}"])) from err

@@ -8,6 +8,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from vaecore.checks import rows
 from vaecore.data.batches import batch_indices
 from vaecore.models.parts import evaluating
 
@@ -17,6 +18,7 @@ def apply_in_batches(
 ) -> torch.Tensor:
     """``fn`` (a method of ``model``) over ``x`` in batches, gathered on the CPU; in evaluation
     mode, without gradients, leaving ``model`` in the mode it was in."""
+    rows(x, "x")
     device = next(model.parameters()).device
     with evaluating(model):
         batches = batch_indices(len(x), batch_size, shuffle=False)

@@ -30,6 +30,7 @@ import numpy as np
 import torch
 
 from vaecore import checkpoint
+from vaecore.checks import rows
 from vaecore.data.batches import batch_indices
 from vaecore.data.datasets import ImageSet
 from vaecore.data.sources import sha256_of
@@ -42,7 +43,9 @@ JUDGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_judge.pt"
 
 
 def _check_feature_sets(a: torch.Tensor, b: torch.Tensor) -> None:
-    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1] or min(len(a), len(b)) < 2:
+    rows(a, "a", 2)  # a covariance needs two points
+    rows(b, "b", 2)
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
         raise ValueError(
             f"need two (n, f) feature sets with n >= 2, got {tuple(a.shape)} and {tuple(b.shape)}"
         )
@@ -84,6 +87,7 @@ def train_classifier(
             "the classifier needs a labelled image set; load one with "
             "vaecore.data.datasets.load_images(...)"
         )
+    rows(train.images, "train")
     torch.manual_seed(seed)
     model = ConvClassifier(n_classes=len(train.classes or range(int(train.labels.max()) + 1)))
     fit(
@@ -119,6 +123,7 @@ def classifier_features(
     model: ConvClassifier, x: torch.Tensor, batch_size: int = 1000
 ) -> torch.Tensor:
     """``x: (n, 784)`` -> penultimate features ``(n, f)`` on the CPU."""
+    rows(x, "x")
     return apply_in_batches(model, model.features, x, batch_size)
 
 
@@ -156,10 +161,8 @@ def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tupl
         raise ValueError(
             f"need (n, f) and (m, f) features, got {tuple(real.shape)} and {tuple(fake.shape)}"
         )
-    if min(len(real), len(fake)) <= k:
-        raise ValueError(
-            f"need more than k={k} points in each set, got {len(real)} and {len(fake)}"
-        )
+    rows(real, "real", k + 1)  # each point's k-th neighbour among the others
+    rows(fake, "fake", k + 1)
     real, fake = real.float(), fake.float()
     precision = _inside_any_ball(fake, real, _kth_neighbour_radius(real, k)).double().mean()
     recall = _inside_any_ball(real, fake, _kth_neighbour_radius(fake, k)).double().mean()
@@ -275,6 +278,8 @@ def shuffled_pixels(x: torch.Tensor, share: float, generator: torch.Generator) -
 def known_cases(x: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]:
     """Real images ``x: (n, 784)`` spoilt in ways whose order a sample scale must respect:
     every case is worse than the real images, and each corruption worse the stronger it is."""
+    rows(x, "x")
+    rows(labels, "labels", len(x))
     g = torch.Generator().manual_seed(seed)
     return {
         "real test digits": x,

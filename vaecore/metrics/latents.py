@@ -8,6 +8,8 @@ from typing import Callable
 
 import torch
 
+from vaecore.checks import rows
+
 
 def mahalanobis(points: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     """How typical each point is under the Gaussian fitted to ``codes``.
@@ -17,7 +19,8 @@ def mahalanobis(points: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     ``d^2`` follows a chi-square with ``k`` degrees of freedom, so typical points have ``d`` near
     ``sqrt(k)``, whatever the codes' scale; a Euclidean distance to the nearest code cannot say that
     in many dimensions, where every random point is far from every code."""
-    if points.dim() != 2 or codes.dim() != 2 or points.shape[1] != codes.shape[1] or len(codes) < 2:
+    rows(codes, "codes", 2)  # a covariance needs two
+    if points.dim() != 2 or codes.dim() != 2 or points.shape[1] != codes.shape[1]:
         raise ValueError(
             f"need (m, k) points and (n, k) codes with n >= 2, got {tuple(points.shape)} "
             f"and {tuple(codes.shape)}"
@@ -38,8 +41,9 @@ def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
     ``mu: (n, k)``, the posterior means of ``n`` inputs -> ``(k,)`` booleans. A dimension whose
     posterior mean hardly changes from input to input carries no information about the input.
     """
-    if mu.dim() != 2 or len(mu) < 2:
-        raise ValueError(f"need posterior means of shape (n, k) with n >= 2, got {tuple(mu.shape)}")
+    rows(mu, "mu", 2)  # a variance needs two
+    if mu.dim() != 2:
+        raise ValueError(f"need posterior means of shape (n, k), got {tuple(mu.shape)}")
     return mu.var(dim=0) > threshold
 
 
@@ -49,6 +53,7 @@ def fitted_gaussian(codes: torch.Tensor) -> Callable[[int, torch.Generator], tor
 
     ``z = mean + L eps``, ``L L^T = cov + 1e-6 I`` (Cholesky), ``eps ~ N(0, I)``.
     """
+    rows(codes, "codes", 2)  # a covariance needs two
     mean = codes.mean(0)
     cov = torch.cov(codes.T.double()) + 1e-6 * torch.eye(codes.shape[1], dtype=torch.float64)
     chol = torch.linalg.cholesky(cov).float()

@@ -25,6 +25,7 @@ import torch
 from tqdm.auto import tqdm
 
 from vaecore import settings
+from vaecore.checks import rows
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.data.datasets import StrokeSet, dequantize
 from vaecore.losses import LatentVariableModel, iwae
@@ -46,6 +47,7 @@ def estimate_nll(
 
     ``-mean_n IWAE_k(x_n)``: an upper bound on the true NLL, tighter for larger ``k``. Runs in
     evaluation mode and leaves ``model`` in the mode it was in."""
+    rows(x, "x")
     total = 0.0
     batches = list(batch_indices(len(x), batch_size, shuffle=False))
     bar = tqdm(batches, desc=f"IWAE, k={k}", disable=not settings.show_progress(progress))
@@ -67,6 +69,7 @@ def sequence_bounds(
     """
     if k <= 0:
         raise ValueError(f"k must be positive, got {k}")
+    rows(strokes.strokes, "strokes")
     x_all = dequantize(strokes.strokes, strokes.scale, torch.Generator().manual_seed(seed))
     device = next(model.parameters()).device
     bound = torch.empty(len(strokes))

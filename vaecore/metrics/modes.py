@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from vaecore.checks import rows
 from vaecore.data.mixtures import Mixture
 
 
@@ -36,8 +37,7 @@ def _checked_samples(samples: torch.Tensor, d: int) -> torch.Tensor:
     samples = torch.as_tensor(samples, dtype=torch.float32)
     if samples.dim() != 2 or samples.shape[1] != d:
         raise ValueError(f"samples must have shape (n, {d}), got {tuple(samples.shape)}")
-    if len(samples) == 0:
-        raise ValueError("no samples to measure")
+    rows(samples, "samples")
     if not torch.isfinite(samples).all():
         raise ValueError("samples contain NaN or infinite values")
     return samples

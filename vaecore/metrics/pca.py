@@ -7,12 +7,15 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
+from vaecore.checks import rows
+
 
 def fit_pca(x: torch.Tensor, n_components: int) -> PCA:
     """PCA of ``x: (n, d)`` with the top ``n_components`` (exact, via the covariance's eigh).
 
     Its first ``k`` components are the ``k``-component PCA for every ``k <= n_components``.
     """
+    rows(x, "x", 2)  # a covariance needs two
     # the mean and the top K eigenvectors of the covariance: eq. (PCA)
     return PCA(n_components=n_components, svd_solver="covariance_eigh").fit(x.double().numpy())
 
@@ -22,6 +25,7 @@ def pca_reconstruct(pca: PCA, x: torch.Tensor, k: int) -> torch.Tensor:
 
     ``x_hat = mu + U_k U_k^T (x - mu)``, with ``U_k: (d, k)`` the top-``k`` eigenvectors.
     """
+    rows(x, "x")
     if not 1 <= k <= pca.n_components_:
         raise ValueError(f"k must be in 1..{pca.n_components_}, got {k}")
     u = pca.components_[:k].T  # (d, k), orthonormal columns
