@@ -5,6 +5,7 @@ and training faults are in test_data.py and test_train.py, beside the code they 
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 import torch
@@ -20,8 +21,9 @@ from vaecore.experiments.handwriting import StrokeRun, train_stroke_model
 from vaecore.experiments.toy_gans import ToyRun, run_toy_gan
 from vaecore.losses import elbo, iwae
 from vaecore.models.autoencoder import mlp_autoencoder
+from vaecore.models.gan import Generator
 from vaecore.models.vae import VAE
-from vaecore.models.vrnn import VRNN
+from vaecore.models.vrnn import VRNN, RNNGauss
 from vaecore.train import TrainConfig, fit
 
 # ----------------------------------------------------------------------------- checkpoints
@@ -132,6 +134,7 @@ def test_a_shape_mismatch_names_every_tensor_and_both_shapes_and_leaves_the_mode
         err.value
     )
     assert "decoder.0.weight" in str(err.value)
+    assert "latent_dim: the checkpoint has 4, the model 8" in str(err.value)
     assert all(torch.equal(before[k], v) for k, v in target.state_dict().items())
     with pytest.raises(FileNotFoundError):
         checkpoint.load(target, tmp_path / "missing.pt")
@@ -345,3 +348,39 @@ def test_a_checkpoint_with_a_malformed_field_is_a_checkpoint_error(tmp_path, cha
     torch.save({**payload, "metadata": {}, **change}, path)
     with pytest.raises(CheckpointError, match=rf"not written by vaecore\.checkpoint\.save: {said}"):
         checkpoint.load(VAE(4, hidden=(16,)), path)
+
+
+@pytest.mark.parametrize(
+    ("saved", "built", "said"),
+    [
+        (
+            lambda: Generator(4, 8, output="sigmoid"),
+            lambda: Generator(4, 8, output="linear"),
+            "output: the checkpoint has 'sigmoid', the model 'linear'",
+        ),
+        (
+            lambda: mlp_autoencoder(2, likelihood="bernoulli"),
+            lambda: mlp_autoencoder(2, likelihood="gaussian"),
+            "likelihood: the checkpoint has 'bernoulli', the model 'gaussian'",
+        ),
+        (
+            lambda: RNNGauss(hidden=8, min_std=0.01),
+            lambda: RNNGauss(hidden=8, min_std=0.1),
+            "min_std: the checkpoint has 0.01, the model 0.1",
+        ),
+        (lambda: VAE(2, beta=4.0), lambda: VAE(2), "beta: the checkpoint has 4.0, the model 1.0"),
+    ],
+)
+def test_a_checkpoint_loads_only_into_a_model_built_with_its_settings(tmp_path, saved, built, said):
+    """Settings the weights do not show (an output, a likelihood, a floor, beta) are kept with
+    them, and a model built otherwise is refused and left as it was."""
+    path = checkpoint.save(saved(), tmp_path / "m.pt")
+    model = built()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(
+        CheckpointError,
+        match=rf"does not fit this \w+: build .* settings and sizes:\n  {re.escape(said)}",
+    ):
+        checkpoint.load(model, path)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    checkpoint.load(saved(), path)  # the same settings load

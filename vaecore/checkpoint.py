@@ -17,8 +17,9 @@ its ``state_dict`` and a metadata dict of numbers, strings, lists and dicts. It 
   so a flipped bit in the weights is refused rather than loaded, and any damage is reported as
   one :class:`CheckpointError`;
 - checked before it touches the model: a different format, a newer version, a different model
-  class, or any tensor of another name or shape is reported by name, with both shapes, and the
-  model is left as it was.
+  class, other settings (an ``output``, a ``beta``, a ``min_std`` that the weights do not show),
+  or any tensor of another name or shape is reported by name, with both values, and the model
+  is left as it was.
 """
 
 from __future__ import annotations
@@ -70,14 +71,31 @@ def _plain(value: Any, where: str) -> Any:
     )
 
 
+def settings_of(model: nn.Module) -> dict[str, Any]:
+    """The settings ``model``'s constructor stored as plain attributes (``output``, ``beta``,
+    ``likelihood``, ``min_std``, sizes): what its weights do not show, so that a checkpoint is
+    loaded only into a model built the same way."""
+    found = {}
+    for name, value in vars(model).items():
+        if name.startswith("_") or name == "training":
+            continue
+        try:
+            found[name] = _plain(value, name)
+        except TypeError:  # not a setting (a tensor, a function)
+            continue
+    return found
+
+
 def save(model: nn.Module, path: str | os.PathLike, **metadata: Any) -> Path:
-    """Write ``model``'s weights and ``metadata`` to ``path`` atomically; return the path."""
+    """Write ``model``'s weights, its settings (:func:`settings_of`) and ``metadata`` to ``path``
+    atomically; return the path."""
     path = Path(path)
     payload = {
         "format": FORMAT,
         "version": VERSION,
         "model": type(model).__name__,
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "settings": settings_of(model),
         "metadata": _plain(metadata, "metadata"),
     }
     with files.atomic_file(path) as f:
@@ -141,6 +159,8 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
         for field, kind in (("version", int), ("model", str))
         if type(payload.get(field)) is not kind
     ]
+    if not isinstance(payload.get("settings", {}), dict):
+        malformed.append(f"settings is a {type(payload['settings']).__name__}, not dict")
     malformed += [
         f"the weight {k!r} is a {type(v).__name__}, not a tensor"
         for k, v in payload["state"].items()
@@ -160,8 +180,14 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
         raise CheckpointError(
             f"{path} holds a {payload.get('model')}, not a {type(model).__name__}"
         )
+    saved, built = payload.get("settings", {}), settings_of(model)  # none in older files
     state, expected = payload["state"], model.state_dict()
     problems = [
+        f"{k}: the checkpoint has {saved[k]!r}, the model {built[k]!r}"
+        for k in sorted(set(saved) & set(built))
+        if saved[k] != built[k]
+    ]
+    problems += [
         f"missing tensor {k!r} of shape {tuple(v.shape)}"
         for k, v in expected.items()
         if k not in state
@@ -175,8 +201,8 @@ def load(model: nn.Module, path: str | os.PathLike) -> dict[str, Any]:
     ]
     if problems:
         raise CheckpointError(
-            f"{path} does not fit this {type(model).__name__} (was it built "
-            "with other sizes?):\n  " + "\n  ".join(problems)
+            f"{path} does not fit this {type(model).__name__}: build the model with the "
+            "checkpoint's settings and sizes:\n  " + "\n  ".join(problems)
         )
     model.load_state_dict(state)
     return dict(payload["metadata"])
