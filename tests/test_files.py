@@ -306,3 +306,18 @@ def test_only_the_book_s_catalogs_can_be_named(catalogs, page):
     ):
         with pytest.raises(SystemExit, match="no catalog for"):
             command()
+
+
+def test_a_disk_that_fills_at_the_last_moment_is_a_write_error_and_loses_nothing(
+    tmp_path, monkeypatch
+):
+    path = tmp_path / "f.gz"
+    path.write_bytes(b"old")
+
+    def full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(files.WriteError, match=r"cannot write f\.gz in .*No space left"):
+        files.write_bytes(path, b"new")
+    assert path.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["f.gz"]

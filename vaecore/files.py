@@ -79,7 +79,7 @@ def atomic_file(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Binar
     """A binary file to write ``path``'s new content into; the content replaces ``path`` only when
     the block ends without an exception (then flushed to disk and renamed over it). Removes the
     temporaries a killed writer of ``path`` left. Raises :class:`WriteError` naming the folder
-    when no file can be created there."""
+    when no file can be created there, or the finished file cannot be put in place."""
     path = Path(path)
     remove_stale_temporaries(path)
     fd, tmp = _temporary(path, suffix)
@@ -88,12 +88,23 @@ def atomic_file(path: str | os.PathLike, suffix: str = ".tmp") -> Iterator[Binar
             if fcntl is not None:
                 fcntl.flock(f, fcntl.LOCK_EX)  # in use until closed
             yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, settings.file_mode())  # as the umask allows, not the temporary's 0600
-        os.replace(tmp, path)
+            _finish(f, tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _finish(f: BinaryIO, tmp: Path, path: Path) -> None:
+    """Flush ``tmp`` to disk and rename it over ``path``; a failure here (a disk that fills at
+    the last moment) is a :class:`WriteError` that names the folder."""
+    try:
+        f.flush()
+        os.fsync(f.fileno())
+        os.chmod(tmp, settings.file_mode())  # as the umask allows, not the temporary's 0600
+        os.replace(tmp, path)
+    except OSError as err:
+        raise WriteError(
+            err.errno, f"cannot write {path.name} in {path.parent} ({err.strerror or err})"
+        ) from err
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
