@@ -78,7 +78,7 @@ def test_the_generator_gives_logits_and_one_hot_samples():
 
 @pytest.mark.parametrize("cls", [CategoricalGenerator, CategoricalVAE])
 def test_a_model_of_fewer_than_two_levels_is_refused(cls):
-    with pytest.raises(ValueError, match="levels >= 2"):
+    with pytest.raises(ValueError, match="levels must be a whole number >= 2"):
         cls(4, 5, 1)
 
 

@@ -392,7 +392,7 @@ def test_r1_penalty_refuses_a_batch_without_gradients_and_a_bad_weight():
         r1_penalty(Discriminator(2)(x), x, 0.1)
     x.requires_grad_()
     for gamma in (-1.0, float("nan"), float("inf"), "1", True):
-        with pytest.raises(ValueError, match="gamma"):
+        with pytest.raises((ValueError, TypeError), match="gamma"):
             r1_penalty(Discriminator(2)(x), x, gamma)
 
 
@@ -418,7 +418,7 @@ def test_train_gan_adds_the_r1_penalty_to_the_discriminators_loss_only(monkeypat
 
 @pytest.mark.parametrize("gamma", [-0.1, float("nan"), float("inf"), True, "0.1"])
 def test_a_bad_r1_weight_is_refused(gamma):
-    with pytest.raises(ValueError, match="r1_gamma"):
+    with pytest.raises((ValueError, TypeError), match="r1_gamma"):
         GANConfig(r1_gamma=gamma)
 
 

@@ -41,7 +41,7 @@ def test_sequence_bounds_are_in_integer_units_and_ordered():
     assert (v["iw_bound"] >= v["bound"] - 1e-9).all()  # log-mean-exp >= mean
     again = sequence_bounds(vrnn, s, k=16)
     torch.testing.assert_close(v["bound"], again["bound"])  # seeded: the same numbers twice
-    with pytest.raises(ValueError, match="k must be positive"):
+    with pytest.raises(ValueError, match="k must be a whole number >= 1"):
         sequence_bounds(vrnn, s, k=0)
 
 

@@ -134,7 +134,7 @@ def test_values_and_budgets_are_checked():
         side("A", [])
     with pytest.raises(ValueError, match="kind"):
         side("A", [1, 2, 3], kind="estimate")
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match=r"Budget.amount must be a finite number > 0"):
         Budget(0, "steps", 1.0)
 
 

@@ -263,11 +263,11 @@ def test_bad_batches_are_refused_clearly(x, mask, message):
 
 
 def test_bad_sizes_and_generate_arguments_are_refused():
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="z_dim must be a whole number >= 1"):
         VRNN(z_dim=0)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="min_std must be a finite number > 0"):
         RNNGauss(min_std=0)
-    with pytest.raises(ValueError, match="components must be at least 1"):
+    with pytest.raises(ValueError, match="components must be a whole number >= 1"):
         RNNGMM(0)
     model = VRNN(z_dim=4, h_dim=8, feat_dim=8, hidden=8)
     with pytest.raises(ValueError, match="prefix"):

@@ -78,6 +78,8 @@ from typing import Any, Callable, Protocol
 import torch
 import torch.nn.functional as F
 
+from vaecore import checks
+
 LOG_2PI = math.log(2 * math.pi)
 
 
@@ -189,6 +191,7 @@ def kl_to_standard_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tenso
     return kl_per_dimension(mu, logvar).sum(dim=-1)
 
 
+@checks.arguments(n_samples=checks.optional(checks.COUNT))
 def reparameterize(
     mu: torch.Tensor,
     logvar: torch.Tensor,
@@ -205,6 +208,7 @@ def reparameterize(
     return mu + torch.exp(0.5 * logvar) * eps  # eq. (REPARAM)
 
 
+@checks.arguments(tau=checks.POSITIVE)
 def gumbel_softmax(
     logits: torch.Tensor,
     tau: float,
@@ -220,7 +224,6 @@ def gumbel_softmax(
     softmax at temperature ``tau > 0`` replaces the argmax, which has no gradient, with a
     function that has one, and tends to the one-hot draw as ``tau -> 0``. ``hard=True``: the
     one-hot draw going forward and the relaxed draw's gradient going back (straight-through)."""
-    _check_temperature(tau)
     u = torch.rand(logits.shape, generator=generator, dtype=logits.dtype).to(logits.device)
     g = -torch.log(-torch.log(u.clamp(min=torch.finfo(u.dtype).tiny)))  # Gumbel(0, 1) noise
     soft = torch.softmax((logits + g) / tau, dim=-1)
@@ -230,6 +233,7 @@ def gumbel_softmax(
     return one_hot + (soft - soft.detach())  # exactly one_hot going forward, soft's gradient back
 
 
+@checks.arguments(levels=checks.COUNT)
 def categorical_log_prob(logits: torch.Tensor, x: torch.Tensor, levels: int) -> torch.Tensor:
     """``log p(x) = sum_i log softmax(l_i)[x_i]``: independent categoricals over ``levels`` values
     per pixel. ``logits, x: (batch, pixels * levels)``, ``x`` one-hot per pixel (each run of
@@ -246,14 +250,10 @@ def categorical_log_prob(logits: torch.Tensor, x: torch.Tensor, levels: int) -> 
     return (x * log_p).sum(dim=(-2, -1))  # eq. (CAT)
 
 
-def _check_temperature(tau: object) -> None:
-    if isinstance(tau, bool) or not isinstance(tau, numbers.Real) or not 0 < float(tau) < math.inf:
-        raise ValueError(f"the temperature tau must be a finite number > 0, got {tau!r}")
-
-
 # --- the VRNN's output density --------------------------------------------------------------------
 
 
+@checks.arguments(min_std=checks.POSITIVE)
 def gaussian_params(out: torch.Tensor, min_std: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Split ``out: (..., 2k)`` into a mean and a log-variance, each ``(..., k)``, with the
     standard deviation ``softplus(raw) + min_std`` floored at ``min_std`` (no NaN from a
@@ -268,6 +268,7 @@ def bernoulli_log_prob(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
 
 
+@checks.arguments(min_std=checks.POSITIVE)
 def stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch.Tensor:
     """``log N(dx, dy; mu, diag sigma^2) + log Bernoulli(pen; sigmoid(logit))``.
 
@@ -277,6 +278,7 @@ def stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch
     return gaussian_log_prob(x[..., :2], mu, logvar) + bernoulli_log_prob(x[..., 2], out[..., 4])
 
 
+@checks.arguments(min_std=checks.POSITIVE)
 def mixture_parts(out: torch.Tensor, min_std: float) -> tuple[torch.Tensor, ...]:
     """Split a mixture output ``out: (..., 5K + 1)`` into its parts: the log-weights
     ``log pi: (..., K)`` (a log-softmax), the means and log-variances ``(..., K, 2)`` (standard
@@ -294,6 +296,7 @@ def mixture_parts(out: torch.Tensor, min_std: float) -> tuple[torch.Tensor, ...]
     return F.log_softmax(rows[..., 0], dim=-1), mu, logvar, out[..., -1]
 
 
+@checks.arguments(min_std=checks.POSITIVE)
 def mixture_stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) -> torch.Tensor:
     """``log sum_k pi_k N(dx, dy; mu_k, diag sigma_k^2) + log Bernoulli(pen; sigmoid(logit))``,
     the RNN-GMM's output density (a mixture density network, Bishop 1994; Graves 2013).
@@ -309,11 +312,6 @@ def mixture_stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) 
 # --- bounds on log p(x) ---------------------------------------------------------------------------
 
 
-def _check_samples(k: int) -> None:
-    if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
-
-
 class LatentVariableModel(Protocol):
     """What the bounds need: a diagonal-Gaussian encoder and a decoder likelihood."""
 
@@ -324,6 +322,7 @@ class LatentVariableModel(Protocol):
     def eval(self) -> Any: ...
 
 
+@checks.arguments(n_samples=checks.COUNT)
 def elbo(model: LatentVariableModel, x: torch.Tensor, n_samples: int = 1) -> torch.Tensor:
     """``x: (batch, d)`` -> ELBO per example ``(batch,)``: ``n_samples`` draws of the expectation,
     the KL in closed form."""
@@ -332,12 +331,12 @@ def elbo(model: LatentVariableModel, x: torch.Tensor, n_samples: int = 1) -> tor
     return log_lik - kl_to_standard_normal(mu, logvar)
 
 
+@checks.arguments(k=checks.COUNT, chunk=checks.COUNT)
 def iwae(model: LatentVariableModel, x: torch.Tensor, k: int, chunk: int = 100) -> torch.Tensor:
     """``x: (batch, d)`` -> the importance-weighted bound ``IWAE_k`` per example, ``(batch,)``.
 
     ``logsumexp_i log w_i - log k``, with the ``k`` samples drawn ``chunk`` at a time.
     """
-    _check_samples(k)
     mu, logvar = model.posterior(x)
     log_w = []
     for start in range(0, k, chunk):
@@ -376,6 +375,7 @@ def least_squares_generator_loss(fake_out: torch.Tensor) -> torch.Tensor:
     return 0.5 * ((fake_out - 1) ** 2).mean()  # eq. (LS-G)
 
 
+@checks.arguments(gamma=checks.AT_LEAST_ZERO)
 def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor, gamma: float) -> torch.Tensor:
     """Mescheder et al.'s (2018) R1 penalty, ``(gamma / 2) mean_x ||grad_x a(x)||^2`` over the
     real batch, where ``a`` is the discriminator's logit.
@@ -401,6 +401,7 @@ def optimal_discriminator(log_p_data: torch.Tensor, log_p_g: torch.Tensor) -> to
     return torch.sigmoid(log_p_data - log_p_g)
 
 
+@checks.arguments(dx=checks.POSITIVE)
 def js_divergence(log_p: torch.Tensor, log_q: torch.Tensor, dx: float) -> float:
     """Jensen-Shannon divergence of two densities on a uniform 1-D grid of spacing ``dx``, in nats:
     ``JS = 1/2 KL(p || m) + 1/2 KL(q || m)``, ``m = (p + q) / 2`` (Riemann sum)."""
@@ -418,6 +419,7 @@ def js_divergence(log_p: torch.Tensor, log_q: torch.Tensor, dx: float) -> float:
 # --- gradient estimators --------------------------------------------------------------------------
 
 
+@checks.arguments(n=checks.COUNT)
 def reparameterized_gradients(
     f: Callable[[torch.Tensor], torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, n: int
 ) -> torch.Tensor:
@@ -430,6 +432,7 @@ def reparameterized_gradients(
     return grad  # eq. (PATHWISE): d z / d mu = I, so grad_mu of one sample is grad_z f
 
 
+@checks.arguments(n=checks.COUNT)
 def score_function_gradients(
     f: Callable[[torch.Tensor], torch.Tensor], mu: torch.Tensor, logvar: torch.Tensor, n: int
 ) -> torch.Tensor:

@@ -29,6 +29,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vaecore import checks
+
 QUICK_ENV = "VAECORE_QUICK"
 DATA_DIR_ENV = "VAECORE_DATA_DIR"
 CACHE_DIR_ENV = "VAECORE_CACHE_DIR"
@@ -97,6 +99,10 @@ class Budget:
     n_test: int | None
     epochs: dict[str, int]
     sizes: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        rule = checks.optional(checks.COUNT)
+        checks.fields(self, n_train=rule, n_test=rule)
 
 
 def choose(full: Budget, quick: Budget) -> Budget:

@@ -11,7 +11,6 @@ terms of an ELBO, are recorded too). The data is one tensor, or a tuple of tenso
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import random
 import re
@@ -24,11 +23,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from vaecore import settings
+from vaecore import checks, settings
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.models.parts import evaluating
 
 
+@checks.arguments(seed=checks.SEED)
 def seed_everything(seed: int) -> torch.Generator:
     """Seed Python, NumPy and PyTorch; return a generator for batch order seeded the same way."""
     random.seed(seed)
@@ -37,6 +37,7 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
+@checks.arguments(step=checks.whole(0), total=checks.COUNT)
 def cosine_factor(step: int, total: int) -> float:
     """The cosine learning-rate schedule: ``(1 + cos(pi * step / total)) / 2``, from 1 at step 0
     towards 0 at ``total``."""
@@ -58,41 +59,6 @@ def choose_device(preferred: str | None = None) -> torch.device:
     if torch.backends.mps.is_available():
         return torch.device("mps")
     return torch.device("cpu")
-
-
-def whole(low: int) -> Callable[[object], bool]:
-    """A check that a value is a whole number (Python's or NumPy's, not a ``bool``) of at
-    least ``low``."""
-    return lambda v: isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= low
-
-
-def positive(v: object) -> bool:
-    """Whether ``v`` is a finite number above 0 (Python's or NumPy's, not a ``bool``)."""
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 < float(v) < math.inf
-
-
-def at_least_zero(v: object) -> bool:
-    """Whether ``v`` is a finite number at or above 0 (Python's or NumPy's, not a ``bool``)."""
-    return isinstance(v, numbers.Real) and not isinstance(v, bool) and 0 <= float(v) < math.inf
-
-
-def check_fields(config: object, rules: dict[str, tuple[Callable[[object], bool], str]]) -> None:
-    """Refuse a config whose field fails its rule, ``{field: (check, what is accepted)}``, with a
-    message that names the field, the value and what is accepted."""
-    for name, (ok, accepted) in rules.items():
-        value = getattr(config, name)
-        if not ok(value):
-            raise ValueError(f"{type(config).__name__}.{name} must be {accepted}, got {value!r}")
-
-
-def optional(check: Callable[[object], bool]) -> Callable[[object], bool]:
-    """``check``, which also accepts ``None``."""
-    return lambda v: v is None or check(v)
-
-
-def flag(v: object) -> bool:
-    """Whether ``v`` is ``True`` or ``False``."""
-    return isinstance(v, bool)
 
 
 def _check_available(name: str, asked: str) -> None:
@@ -130,19 +96,10 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise :class:`ValueError` naming the first field outside its accepted range."""
-        check_fields(
-            self,
-            {
-                "epochs": (whole(1), "a whole number >= 1"),
-                "batch_size": (whole(1), "a whole number >= 1"),
-                "lr": (positive, "a finite number > 0"),
-                "cosine_decay": (flag, "True or False"),
-                "clip_grad_norm": (optional(positive), "None or a finite number > 0"),
-                "seed": (whole(0), "a whole number >= 0"),
-                "device": (optional(lambda v: isinstance(v, str)), "None or a device name"),
-                "progress": (optional(flag), "None, True or False"),
-            },
-        )
+        checks.fields(self, epochs=checks.COUNT, batch_size=checks.COUNT, seed=checks.SEED)
+        checks.fields(self, lr=checks.POSITIVE, clip_grad_norm=checks.optional(checks.POSITIVE))
+        checks.fields(self, cosine_decay=checks.FLAG, device=checks.DEVICE)
+        checks.fields(self, progress=checks.OPTIONAL_FLAG)
 
 
 @dataclass
@@ -257,6 +214,7 @@ def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor
     return terms
 
 
+@checks.arguments(batch_size=checks.COUNT)
 def evaluate_loss(
     model: nn.Module, data: Data, batch_size: int = 1000, device: torch.device | None = None
 ) -> dict[str, float]:
@@ -353,6 +311,7 @@ def fit(
     return history
 
 
+@checks.arguments(clip_grad_norm=checks.optional(checks.POSITIVE))
 def train_step(
     model: nn.Module,
     optimiser: torch.optim.Optimizer,
@@ -481,6 +440,7 @@ def _epoch_batches(
     return length_batches(lengths, batch_size, generator=generator)
 
 
+@checks.arguments(lr=checks.AT_LEAST_ZERO)
 def set_learning_rate(optimiser: torch.optim.Optimizer, lr: float) -> None:
     """Set every parameter group of ``optimiser`` to the learning rate ``lr``."""
     for group in optimiser.param_groups:

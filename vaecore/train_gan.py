@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 import torch
 from tqdm.auto import tqdm
 
-from vaecore import settings
+from vaecore import checks, settings
 from vaecore.data.batches import batch_indices
 from vaecore.losses import (
     discriminator_loss,
@@ -26,19 +26,13 @@ from vaecore.models.parts import check_batch, evaluating
 from vaecore.models.vaegan import VAEGAN
 from vaecore.train import (
     TrainingDiverged,
-    at_least_zero,
     attach_history,
-    check_fields,
     check_finite_rows,
     check_gradients,
     choose_device,
     cosine_factor,
-    flag,
-    optional,
-    positive,
     seed_everything,
     set_learning_rate,
-    whole,
 )
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
@@ -71,25 +65,13 @@ class GANConfig:
 
     def check(self) -> None:
         """Raise :class:`ValueError` naming the first field outside its accepted range."""
-        check_fields(
-            self,
-            {
-                "steps": (whole(1), "a whole number >= 1"),
-                "batch_size": (whole(1), "a whole number >= 1"),
-                "lr_g": (positive, "a finite number > 0"),
-                "lr_d": (positive, "a finite number > 0"),
-                "betas": (_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)"),
-                "cosine_decay": (flag, "True or False"),
-                "saturating": (flag, "True or False"),
-                "loss": (lambda v: v in GAN_LOSSES, f"one of {', '.join(map(repr, GAN_LOSSES))}"),
-                "r1_gamma": (at_least_zero, "a finite number >= 0 (0: no penalty)"),
-                "seed": (whole(0), "a whole number >= 0"),
-                "snapshot_every": (whole(0), "a whole number >= 0 (0: no snapshots)"),
-                "snapshot_size": (whole(1), "a whole number >= 1"),
-                "device": (optional(lambda v: isinstance(v, str)), "None or a device name"),
-                "progress": (optional(flag), "None, True or False"),
-            },
-        )
+        checks.fields(self, steps=checks.COUNT, batch_size=checks.COUNT, seed=checks.SEED)
+        checks.fields(self, lr_g=checks.POSITIVE, lr_d=checks.POSITIVE, betas=_ADAM_BETAS)
+        checks.fields(self, loss=checks.Kind(GAN_LOSSES.__contains__, f"one of {GAN_LOSSES}"))
+        checks.fields(self, cosine_decay=checks.FLAG, saturating=checks.FLAG)
+        checks.fields(self, r1_gamma=checks.AT_LEAST_ZERO)  # 0: no penalty
+        checks.fields(self, snapshot_every=checks.whole(0), snapshot_size=checks.COUNT)  # 0: none
+        checks.fields(self, device=checks.DEVICE, progress=checks.OPTIONAL_FLAG)
         if self.saturating and self.loss != "logistic":
             raise ValueError(
                 f"saturating=True is a variant of the logistic loss; the {self.loss} loss has "
@@ -105,6 +87,9 @@ def _adam_betas(v: object) -> bool:
             isinstance(b, numbers.Real) and not isinstance(b, bool) and 0 <= float(b) < 1 for b in v
         )
     )
+
+
+_ADAM_BETAS = checks.Kind(_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)")
 
 
 @dataclass
@@ -240,6 +225,7 @@ def train_gan(
     return history
 
 
+@checks.arguments(r1_gamma=checks.AT_LEAST_ZERO)
 def gan_step(
     generator: Generator,
     discriminator: Discriminator,
@@ -339,6 +325,7 @@ def _check_vaegan_gradients(
     check_gradients(discriminator, losses["discriminator"], "the discriminator")
 
 
+@checks.arguments(steps=checks.COUNT, batch_size=checks.COUNT, lr=checks.POSITIVE, seed=checks.SEED)
 def fit_discriminator(
     discriminator: Discriminator,
     real: Sampler,
@@ -350,13 +337,6 @@ def fit_discriminator(
 ) -> list[float]:
     """Train D alone against a fixed fake distribution (so its optimum is known); return the
     loss ``-V`` per step. Used to check ``D*(x) = p_data / (p_data + p_g)``."""
-    for name, value, ok in (
-        ("steps", steps, whole(1)(steps)),
-        ("batch_size", batch_size, whole(1)(batch_size)),
-        ("lr", lr, positive(lr)),
-    ):
-        if not ok:
-            raise ValueError(f"fit_discriminator's {name} must be above 0, got {value!r}")
     rng = seed_everything(seed)
     optimiser = torch.optim.Adam(discriminator.parameters(), lr=lr)
     losses = []

@@ -13,10 +13,15 @@ from typing import Any, Callable
 
 import torch
 
+from vaecore import checks
+
 #: Makes one set of arguments for both functions from a seeded generator.
 Inputs = Callable[[torch.Generator], tuple[Any, ...]]
 
 
+@checks.arguments(
+    trials=checks.COUNT, seed=checks.SEED, rtol=checks.AT_LEAST_ZERO, atol=checks.AT_LEAST_ZERO
+)
 def check(
     yours: Callable[..., Any],
     reference: Callable[..., Any],
@@ -100,11 +105,13 @@ def _difference(got: Any, want: Any, path: str, rtol: float, atol: float) -> str
     return None
 
 
+@checks.arguments(batch=checks.COUNT, k=checks.COUNT)
 def gaussian_codes(g: torch.Generator, batch: int = 16, k: int = 8) -> tuple[torch.Tensor, ...]:
     """``(mu, logvar)``, each ``(batch, k)``: the means and log-variances of a Gaussian encoder."""
     return torch.randn(batch, k, generator=g), 2 * torch.randn(batch, k, generator=g)
 
 
+@checks.arguments(batch=checks.COUNT, d=checks.COUNT)
 def logits_and_pixels(
     g: torch.Generator, batch: int = 16, d: int = 784
 ) -> tuple[torch.Tensor, ...]:
@@ -112,11 +119,13 @@ def logits_and_pixels(
     return 6 * torch.randn(batch, d, generator=g), torch.rand(batch, d, generator=g)
 
 
+@checks.arguments(batch=checks.COUNT)
 def real_and_fake_logits(g: torch.Generator, batch: int = 64) -> tuple[torch.Tensor, ...]:
     """``(real_logits, fake_logits)``, each ``(batch,)``, some of them far from 0."""
     return 5 * torch.randn(batch, generator=g) + 1, 5 * torch.randn(batch, generator=g) - 1
 
 
+@checks.arguments(f=checks.COUNT)
 def feature_sets(g: torch.Generator, f: int = 8) -> tuple[torch.Tensor, ...]:
     """Two sets of features, ``(300, f)`` and ``(200, f)``, with different means and
     correlations."""
@@ -128,6 +137,7 @@ def feature_sets(g: torch.Generator, f: int = 8) -> tuple[torch.Tensor, ...]:
     return a, b
 
 
+@checks.arguments(batch=checks.COUNT)
 def grey_images(g: torch.Generator, batch: int = 12) -> tuple[torch.Tensor]:
     """``(x,)``, ``x: (batch, 784)``: 28 x 28 images of grey pixels in [0, 1], some smooth and
     some noisy."""
@@ -137,6 +147,7 @@ def grey_images(g: torch.Generator, batch: int = 12) -> tuple[torch.Tensor]:
     return (torch.cat([noisy, smooth * torch.rand(batch - batch // 2, 1, generator=g)]),)
 
 
+@checks.arguments(batch=checks.COUNT, pixels=checks.COUNT)
 def one_hot_pixels(g: torch.Generator, batch: int = 16, pixels: int = 9) -> tuple[Any, ...]:
     """``(logits, x, 3)``: logits ``(batch, pixels * 3)``, some large, and one-hot rows ``x`` of
     the same shape, one 1 among each pixel's 3 entries."""

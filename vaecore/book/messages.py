@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence, Union
 
+from vaecore import checks
+
 Field = Union[str, int, float, "Message"]
 
 
@@ -79,6 +81,7 @@ def series(items: Sequence[Field]) -> Message:
     return say("{a}; {b}", a=items[0], b=series(items[1:]))
 
 
+@checks.arguments(digits=checks.whole(0))
 def span(values: Sequence[float], digits: int = 0) -> Message:
     """``"lo to hi"`` of ``values``, or one number when they round alike."""
     lo, hi = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"

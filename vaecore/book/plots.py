@@ -17,6 +17,8 @@ import torch
 from cycler import cycler
 from matplotlib.animation import Animation
 
+from vaecore import checks
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 # Ten distinguishable colours for the ten classes of MNIST-like data.
 CLASS_COLOURS = (
@@ -55,6 +57,7 @@ def set_style() -> None:
     )
 
 
+@checks.arguments(ncols=checks.COUNT, pad=checks.whole(0))
 def image_grid(
     images: torch.Tensor | np.ndarray, ncols: int, pad: int = 1, shape: tuple[int, int] = (28, 28)
 ) -> np.ndarray:
@@ -66,8 +69,8 @@ def image_grid(
     x = np.asarray(
         images.detach().cpu() if isinstance(images, torch.Tensor) else images, dtype=np.float32
     ).reshape(len(images), h, w)
-    if len(x) == 0 or ncols <= 0:
-        raise ValueError(f"need at least one image and ncols > 0, got {len(x)} and {ncols}")
+    if len(x) == 0:
+        raise ValueError("need at least one image, got none")
     nrows = -(-len(x) // ncols)
     grid = np.zeros((nrows * (h + pad) - pad, ncols * (w + pad) - pad), dtype=np.float32)
     for i, img in enumerate(x):
@@ -76,6 +79,7 @@ def image_grid(
     return grid
 
 
+@checks.arguments(ncols=checks.COUNT)
 def show_images(
     ax: plt.Axes,
     images: torch.Tensor | np.ndarray,
@@ -103,6 +107,7 @@ def show_images(
         ax.set_title(title)
 
 
+@checks.arguments(width=checks.POSITIVE)
 def show_rows(rows: dict[str, torch.Tensor], width: float = 10.0) -> plt.Figure:
     """One row of images per entry of ``rows`` (label -> ``(n, 784)``), labelled on the left."""
     ncols = max(len(v) for v in rows.values())
@@ -116,6 +121,7 @@ def show_rows(rows: dict[str, torch.Tensor], width: float = 10.0) -> plt.Figure:
     return fig
 
 
+@checks.arguments(s=checks.POSITIVE)
 def latent_scatter(
     ax: plt.Axes,
     z: torch.Tensor | np.ndarray,
@@ -200,6 +206,7 @@ def animation_html(animation: Animation, alt: str) -> str:
     )
 
 
+@checks.arguments(length=checks.optional(checks.COUNT), linewidth=checks.POSITIVE)
 def draw_strokes(
     ax: plt.Axes,
     strokes: torch.Tensor | np.ndarray,

@@ -6,7 +6,10 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+from vaecore import checks
 
+
+@checks.arguments(digits=checks.whole(0))
 def mean_sd(values: Sequence[float], digits: int = 1) -> str:
     """``"mean ± sd"`` of ``values``, with the sample standard deviation (``n - 1``; 0 for one
     value). Say "mean ± standard deviation over the seeds" beside it."""
@@ -18,6 +21,7 @@ def mean_sd(values: Sequence[float], digits: int = 1) -> str:
     return f"{mean:.{digits}f} ± {sd:.{digits}f}"
 
 
+@checks.arguments(digits=checks.whole(0))
 def mean_se(stat: dict[str, Any], digits: int = 1) -> str:
     """``"mean ± se"`` of a benchmark's ``{"mean": .., "se": ..}`` summary
     (``benchmarks/_report.mean_se``). Say "mean ± standard error" beside it."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from vaecore import checks
 
+
+@checks.arguments(length=checks.optional(checks.COUNT))
 def polylines(strokes: torch.Tensor | np.ndarray, length: int | None = None) -> list[np.ndarray]:
     """``strokes: (T, 3)`` -> the pen-down polylines, each ``(k, 2)`` in absolute coordinates.
 
@@ -26,6 +29,7 @@ def polylines(strokes: torch.Tensor | np.ndarray, length: int | None = None) -> 
     return [p for p in np.split(points, cuts) if len(p)]
 
 
+@checks.arguments(size=checks.COUNT, margin=checks.whole(0))
 def render(
     strokes: torch.Tensor, lengths: torch.Tensor | None = None, size: int = 48, margin: int = 3
 ) -> torch.Tensor:

@@ -30,6 +30,7 @@ import math
 from dataclasses import dataclass
 from typing import Sequence
 
+from vaecore import checks
 from vaecore.book.messages import Field, Message, Table, Text, listed, say
 from vaecore.book.spread import mean_sd
 
@@ -52,6 +53,10 @@ class Measure:
     higher: bool
     digits: int = 1
 
+    def __post_init__(self) -> None:
+        checks.fields(self, digits=checks.whole(0))
+
+    @checks.arguments(x=checks.number(finite=False), y=checks.number(finite=False))
     def better(self, x: float, y: float) -> bool:
         """Whether ``x`` is strictly better than ``y`` on this measure."""
         return x > y if self.higher else x < y
@@ -69,10 +74,7 @@ class Budget:
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
             raise ValueError(f"a budget counts one of {sorted(UNITS)}, not {self.unit!r}")
-        if not (self.amount > 0 and self.seconds > 0):
-            raise ValueError(
-                f"a budget is positive: got {self.amount} {self.unit}, {self.seconds} s"
-            )
+        checks.fields(self, amount=checks.POSITIVE, seconds=checks.POSITIVE)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,7 @@ class Side:
         return mark + mean_sd(self.values, measure.digits)
 
 
+@checks.arguments(n=checks.COUNT, m=checks.COUNT)
 def chance_of_separation(n: int, m: int) -> float:
     """The probability that ``n`` and ``m`` runs of two equally good models (all orders of the
     ``n + m`` values equally likely) come out completely separated, either way:

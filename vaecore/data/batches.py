@@ -8,7 +8,10 @@ from typing import Iterator
 
 import torch
 
+from vaecore import checks
 
+
+@checks.arguments(n=checks.whole(0), batch_size=checks.COUNT)
 def batch_indices(
     n: int, batch_size: int, shuffle: bool = True, generator: torch.Generator | None = None
 ) -> Iterator[torch.Tensor]:
@@ -16,14 +19,13 @@ def batch_indices(
 
     The last batch is smaller when ``batch_size`` does not divide ``n``.
     """
-    if n < 0 or batch_size <= 0:
-        raise ValueError(f"need n >= 0 and batch_size > 0, got n={n}, batch_size={batch_size}")
     if n == 0:
         return  # no batch at all (splitting an empty tensor would give one empty batch)
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     yield from order.split(batch_size)
 
 
+@checks.arguments(batch_size=checks.COUNT)
 def length_batches(
     lengths: torch.Tensor,
     batch_size: int,
@@ -37,10 +39,8 @@ def length_batches(
     order: every example exactly once, with little padding, so a batch can be cut to its own longest
     sequence."""
     n = len(lengths)
-    if n == 0 or batch_size <= 0:
-        raise ValueError(
-            f"need lengths and batch_size > 0, got {n} lengths, batch_size={batch_size}"
-        )
+    if n == 0:
+        raise ValueError("need at least one sequence length, got none")
     order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
     order = order[torch.sort(lengths[order], stable=True).indices]
     batches = order.split(batch_size)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import numbers
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaecore import files, settings
+from vaecore import checks, files, settings
 from vaecore.data.sources import ChecksumError, dataset_spec, locate
 
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -48,6 +47,7 @@ def parse_idx(raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
+@checks.arguments(limit=checks.optional(checks.COUNT))
 def read_idx(path: Path, limit: int | None = None) -> np.ndarray:
     """The IDX file at ``path`` (gzip-compressed or not) as an array, only its first ``limit``
     items when given: it reads and decompresses no more of the file than those need, so a small
@@ -99,6 +99,7 @@ class ImageSet:
         return self.images.shape[0]
 
 
+@checks.arguments(limit=checks.optional(checks.COUNT))
 def load_images(
     dataset: str, split: str = "train", limit: int | None = None, progress: bool | None = None
 ) -> ImageSet:
@@ -111,7 +112,6 @@ def load_images(
     spec = dataset_spec(dataset, split)
     if spec.name == "omniglot-strokes":
         raise ValueError("omniglot-strokes holds pen strokes, not images: use load_strokes(split)")
-    _check_limit(limit)
     paths = locate(dataset, split, progress=progress)
     if dataset == "binarized-mnist":
         images = _read_binarized_mat(paths[0])[:limit].astype(np.float32)
@@ -126,13 +126,6 @@ def load_images(
     return ImageSet(
         torch.from_numpy(images), torch.from_numpy(labels.astype(np.int64)), spec.classes
     )
-
-
-def _check_limit(limit: int | None) -> None:
-    """A positive whole number (a NumPy integer too) or None."""
-    whole = isinstance(limit, numbers.Integral) and not isinstance(limit, (bool, np.bool_))
-    if limit is not None and (not whole or limit <= 0):
-        raise ValueError(f"limit must be a positive integer or None, got {limit!r}")
 
 
 @dataclass
@@ -150,6 +143,9 @@ class StrokeSet:
     mask: torch.Tensor
     lengths: torch.Tensor
     scale: float
+
+    def __post_init__(self) -> None:
+        checks.fields(self, scale=checks.POSITIVE)
 
     def __len__(self) -> int:
         return self.strokes.shape[0]
@@ -233,6 +229,7 @@ def _raw_strokes(split: str, progress: bool | None) -> list[np.ndarray]:
     return [strokes[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
 
 
+@checks.arguments(limit=checks.optional(checks.COUNT))
 def load_strokes(
     split: str = "train", limit: int | None = None, progress: bool | None = None
 ) -> StrokeSet:
@@ -244,7 +241,6 @@ def load_strokes(
     split, so every split is on the training scale. ``limit`` keeps the first ``limit`` sequences.
     """
     dataset_spec("omniglot-strokes", split)
-    _check_limit(limit)
     train = _raw_strokes("train", progress)
     scale = float(np.concatenate([s[1:, :2] for s in train]).astype(np.float64).std())
     sequences = [s[1:] for s in (train if split == "train" else _raw_strokes(split, progress))][
@@ -259,6 +255,7 @@ def load_strokes(
     return StrokeSet(strokes, mask, lengths, scale)
 
 
+@checks.arguments(scale=checks.POSITIVE)
 def dequantize(
     strokes: torch.Tensor, scale: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:

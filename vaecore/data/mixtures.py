@@ -10,14 +10,15 @@ from dataclasses import dataclass
 
 import torch
 
+from vaecore import checks
 
+
+@checks.arguments(n_modes=checks.COUNT, radius=checks.POSITIVE)
 def ring_modes(n_modes: int = 8, radius: float = 1.0) -> torch.Tensor:
     """``(n_modes, 2)`` points evenly spaced on a circle, at angles ``2 pi k / n_modes``.
 
     The angles exclude 2 pi: ``linspace(0, 2 pi, 8)`` would put the last mode on the first and leave
     7 distinct modes, a common bug."""
-    if n_modes < 1 or radius <= 0:
-        raise ValueError(f"need n_modes >= 1 and radius > 0, got {n_modes} and {radius}")
     angles = 2 * math.pi * torch.arange(n_modes, dtype=torch.float32) / n_modes
     return radius * torch.stack([angles.cos(), angles.sin()], dim=1)
 
@@ -40,9 +41,9 @@ class Mixture:
             raise ValueError(
                 f"modes must have shape (M, d) with M >= 1, got {tuple(self.modes.shape)}"
             )
-        if not (math.isfinite(self.sigma) and self.sigma > 0):
-            raise ValueError(f"sigma must be positive, got {self.sigma}")
+        checks.fields(self, sigma=checks.POSITIVE)
 
+    @checks.arguments(n=checks.COUNT)
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``(n, d)`` draws: a uniformly chosen mode plus ``sigma`` times standard normal noise."""
         k = torch.randint(len(self.modes), (n,), generator=generator)

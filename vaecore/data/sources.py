@@ -36,7 +36,7 @@ from typing import BinaryIO
 
 from tqdm.auto import tqdm
 
-from vaecore import files, settings
+from vaecore import checks, files, settings
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -55,6 +55,9 @@ class RemoteFile:
     size: int
     sha256: str
     urls: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        checks.fields(self, size=checks.COUNT)
 
 
 @dataclass(frozen=True)
@@ -251,12 +254,14 @@ def _write(out: BinaryIO, block: bytes, dest: Path) -> None:
         ) from err
 
 
+@checks.arguments(timeout=checks.POSITIVE)
 def min_rate_deadline(file: RemoteFile, timeout: float) -> float:
     """Seconds a mirror gets for ``file`` in all: the per-read ``timeout`` plus the time the
     file takes at 20 kB/s; a slower mirror is given up for the next one."""
     return timeout + file.size / 20_000
 
 
+@checks.arguments(timeout=checks.POSITIVE, deadline=checks.optional(checks.POSITIVE))
 def download(
     file: RemoteFile,
     dest: Path,

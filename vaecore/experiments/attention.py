@@ -11,6 +11,7 @@ from typing import Callable
 
 import torch
 
+from vaecore import checks
 from vaecore.experiments.side_by_side import Trained, encoder_model
 from vaecore.models.attention import Pointwise2d, SelfAttention2d
 from vaecore.models.vae import ConvVAE
@@ -31,6 +32,7 @@ FULL = Budget(None, None, {"vae": 2}, BENCHMARK.sizes)
 QUICK = Budget(2_000, 1_000, {"vae": 1}, {"samples": 1_000, "iwae_k": 10, "iwae_images": 200})
 
 
+@checks.arguments(seed=checks.SEED)
 def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[str, Trained]:
     """Both models of :data:`MODELS` on ``x_train: (n, 784)`` (grey, dynamically binarised in
     training), ``budget.epochs["vae"]`` epochs each, each from ``torch.manual_seed(seed)``."""

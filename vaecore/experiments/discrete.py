@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from vaecore import settings
+from vaecore import checks, settings
 from vaecore.losses import (
     categorical_log_prob,
     discriminator_loss,
@@ -66,6 +66,7 @@ FULL = Budget(None, None, {"vae": 10}, {"gan_steps": 3000, "samples": 10_000, "c
 QUICK = Budget(10_000, 2_000, {"vae": 3}, {"gan_steps": 400, "samples": 2_000, "curve_points": 4})
 
 
+@checks.arguments(size=checks.COUNT, levels=checks.whole(2))
 def coarse_digits(images: torch.Tensor, size: int = SIZE, levels: int = LEVELS) -> torch.Tensor:
     """``images: (n, 784)`` in [0, 1] -> ``(n, size * size)`` integers in ``0..levels - 1``:
     each pixel the mean of a ``28 / size`` square block, cut into ``levels`` equal bins."""
@@ -75,6 +76,7 @@ def coarse_digits(images: torch.Tensor, size: int = SIZE, levels: int = LEVELS) 
     return (means * levels).long().clamp(max=levels - 1)
 
 
+@checks.arguments(levels=checks.whole(2))
 def coarse_images(values: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
     """``(n, size * size)`` levels -> ``(n, 784)`` grey images to look at: each pixel a square
     block at its level's grey, ``value / (levels - 1)``."""
@@ -94,11 +96,13 @@ def _blocks(grey: torch.Tensor) -> torch.Tensor:
     return F.interpolate(grey.reshape(-1, 1, size, size), size=28, mode="nearest").flatten(1)
 
 
+@checks.arguments(levels=checks.whole(2))
 def one_hot_rows(values: torch.Tensor, levels: int = LEVELS) -> torch.Tensor:
     """``(n, pixels)`` integers -> float one-hot rows ``(n, pixels * levels)``."""
     return F.one_hot(values, levels).flatten(1).float()
 
 
+@checks.arguments(n=checks.COUNT)
 def generator_loss_of(
     estimator: str,
     generator: CategoricalGenerator,
@@ -154,6 +158,7 @@ class DiscreteRun(Score):
         return Score(self.model, self.tv, self.parameters, self.seconds, gradient)
 
 
+@checks.arguments(seed=checks.SEED)
 def train_models(
     x_train: torch.Tensor, x_test: torch.Tensor, budget: Budget, seed: int = 0
 ) -> list[DiscreteRun]:
@@ -163,6 +168,7 @@ def train_models(
     return [*gans, vae_run(x_train, x_test, budget, seed)]
 
 
+@checks.arguments(m=checks.COUNT)
 def real_floor(x_train: torch.Tensor, x_test: torch.Tensor, m: int) -> float:
     """The distance between ``m`` real training digits and the test digits: what a model whose
     ``m`` samples were real digits would score (:mod:`vaecore.metrics.discrete`)."""
@@ -171,6 +177,7 @@ def real_floor(x_train: torch.Tensor, x_test: torch.Tensor, m: int) -> float:
     return total_variation(_values(x_train[:m]), _values(x_test))
 
 
+@checks.arguments(seed=checks.SEED)
 def gan_run(
     estimator: str, x_train: torch.Tensor, x_test: torch.Tensor, budget: Budget, seed: int = 0
 ) -> DiscreteRun:
@@ -218,6 +225,7 @@ def gan_run(
     return run
 
 
+@checks.arguments(seed=checks.SEED)
 def vae_run(
     x_train: torch.Tensor, x_test: torch.Tensor, budget: Budget, seed: int = 0
 ) -> DiscreteRun:

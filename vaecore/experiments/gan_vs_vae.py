@@ -30,6 +30,7 @@ from typing import Callable
 
 import torch
 
+from vaecore import checks
 from vaecore.experiments import vaegan
 from vaecore.experiments.side_by_side import (
     SampleScores,
@@ -49,7 +50,6 @@ from vaecore.models.gan import (
 )
 from vaecore.models.vae import VAE, ConvVAE
 from vaecore.settings import Budget
-from vaecore.train import whole
 from vaecore.train_gan import GANConfig
 
 #: The players of each GAN, built from torch's current random state.
@@ -89,6 +89,7 @@ QUICK = Budget(
 )
 
 
+@checks.arguments(passes=checks.COUNT, seed=checks.SEED, snapshots=checks.whole(0))
 def train_model(
     name: str, x_train: torch.Tensor, passes: int, seed: int = 0, snapshots: int = 0
 ) -> Trained:
@@ -99,7 +100,7 @@ def train_model(
     :func:`~vaecore.train_gan.train_gan` on the grey levels (Adam, learning rate 2e-4, beta1
     0.5, as DCGAN); with ``snapshots > 0`` it records 12 samples that many times. A VAE takes
     ``passes`` epochs of :func:`~vaecore.train.fit` on the images dynamically binarised."""
-    _check_choice(name, passes, snapshots)
+    _check_choice(name)
     torch.manual_seed(seed)
     if name in VAES:
         return encoder_model(name, VAES[name](), x_train, passes, seed)
@@ -111,15 +112,12 @@ def train_model(
     return gan_model(name, *PLAYERS[name](), x_train, config)
 
 
-def _check_choice(name: str, passes: int, snapshots: int) -> None:
+def _check_choice(name: str) -> None:
     if name not in (*PLAYERS, *VAES):
         raise ValueError(f"unknown model {name!r}: choose one of {', '.join([*PLAYERS, *VAES])}")
-    if not whole(1)(passes):
-        raise ValueError(f"passes must be a whole number >= 1, got {passes!r}")
-    if not whole(0)(snapshots):
-        raise ValueError(f"snapshots must be a whole number >= 0, got {snapshots!r}")
 
 
+@checks.arguments(seed=checks.SEED)
 def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[str, Trained]:
     """Every model of :data:`MODELS`, each trained by :func:`train_model` for
     ``budget.epochs["passes"]`` passes."""
@@ -148,6 +146,7 @@ class Row(SampleScores):
 
 
 @torch.no_grad()
+@checks.arguments(n=checks.COUNT, seed=checks.SEED)
 def sample_sets(trained: Trained, n: int, seed: int = 3) -> dict[str, torch.Tensor]:
     """The samples a model is judged by, ``(n, 784)`` each, keyed by what they are: a GAN's
     ``"G(z)"``; a VAE's ``"decoder means"`` (codes drawn with seed ``seed``) and ``"draws from
@@ -160,6 +159,7 @@ def sample_sets(trained: Trained, n: int, seed: int = 3) -> dict[str, torch.Tens
     return {"decoder means": means, "draws from p(x | z)": draws}
 
 
+@checks.arguments(k=checks.COUNT, n_samples=checks.COUNT, seed=checks.SEED)
 def measure(
     trained: Trained,
     judge: SampleJudge,

@@ -20,6 +20,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.data.datasets import binarize
 from vaecore.metrics.gradients import GradientNorms
 from vaecore.models.autoencoder import mlp_autoencoder
@@ -57,6 +58,7 @@ class Watched:
     diverged: bool = False
 
 
+@checks.arguments(seed=checks.SEED)
 def watch(name: str, x_train: torch.Tensor, budget: Budget, seed: int = 0) -> Watched:
     """Train model ``name`` of :data:`MODELS` on ``x_train: (n, 784)`` (grey levels in [0, 1])
     for ``budget.epochs["encoders"]`` epochs (an encoder model) or ``budget.sizes["gan_steps"]``

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
+from vaecore import checks
 from vaecore.data.datasets import dequantize, load_strokes
 from vaecore.experiments.parallel import map_in_processes
 from vaecore.metrics.likelihood import sequence_bounds
@@ -59,6 +60,12 @@ class StrokeRun:
     n_train: int | None = None  # None: all 30,000 training sequences
     n_test: int | None = None  # None: all 1,000 test sequences
     iw_samples: int = 20  # k of the importance-weighted bound
+
+    def __post_init__(self) -> None:
+        counts = ("epochs", "batch_size", "z_dim", "h_dim", "feat_dim", "hidden", "components")
+        checks.fields(self, **dict.fromkeys((*counts, "iw_samples"), checks.COUNT))
+        checks.fields(self, seed=checks.SEED, lr=checks.POSITIVE, clip_grad_norm=checks.POSITIVE)
+        checks.fields(self, **dict.fromkeys(("n_train", "n_test"), checks.optional(checks.COUNT)))
 
 
 @dataclass
@@ -135,6 +142,7 @@ def train_stroke_model(run: StrokeRun) -> StrokeResult:
     )
 
 
+@checks.arguments(workers=checks.COUNT)
 def train_stroke_models(runs: list[StrokeRun], workers: int = 2) -> list[StrokeResult]:
     """:func:`train_stroke_model` for each run, ``workers`` at a time in separate processes."""
     return map_in_processes(train_stroke_model, runs, workers, desc="stroke models")

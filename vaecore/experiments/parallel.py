@@ -9,7 +9,7 @@ from typing import Callable, Sequence, TypeVar
 import torch
 from tqdm.auto import tqdm
 
-from vaecore import settings
+from vaecore import checks, settings
 
 Item = TypeVar("Item")
 
@@ -21,6 +21,7 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
+@checks.arguments(workers=checks.COUNT)
 def map_in_processes(
     fn: Callable[[Item], Result], items: Sequence[Item], workers: int = 2, desc: str | None = None
 ) -> list[Result]:
@@ -31,8 +32,6 @@ def map_in_processes(
     function) and its arguments and results picklable. The processes are started with "spawn", which
     is safe with torch's thread pools, unlike "fork"; they inherit the environment
     (``VAECORE_DATA_DIR``, ...). A progress bar counts finished runs."""
-    if workers <= 0:
-        raise ValueError(f"workers must be positive, got {workers}")
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
         results = pool.map(fn, items)

@@ -44,6 +44,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.data.datasets import binarize
 from vaecore.metrics import batched
 from vaecore.metrics.images import class_kl, class_shares, greyness, mse, sharpness
@@ -100,6 +101,7 @@ class Trained:
     history: History | GANHistory | None = None  # what the training loop recorded
 
 
+@checks.arguments(epochs=checks.COUNT, seed=checks.SEED)
 def encoder_model(
     name: str, model: VAE | Autoencoder, x_train: torch.Tensor, epochs: int, seed: int
 ) -> Trained:
@@ -158,6 +160,7 @@ def gan_model(
     )
 
 
+@checks.arguments(seed=checks.SEED)
 def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[str, Trained]:
     """Train the four models of :data:`MODELS` on ``x_train: (n, 784)`` (grey, in [0, 1]).
 
@@ -227,6 +230,7 @@ class Scores(SampleScores):
 
 
 @torch.no_grad()
+@checks.arguments(k=checks.COUNT, n_samples=checks.COUNT, seed=checks.SEED)
 def measure(
     trained: Trained,
     judge: SampleJudge,
@@ -262,6 +266,7 @@ def measure(
     )
 
 
+@checks.arguments(gap=checks.whole(0))
 def interpolations(
     trained: dict[str, Trained],
     starts: dict[str, torch.Tensor],

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 import torch
 
+from vaecore import checks
 from vaecore.data.mixtures import BENCHMARKS
 from vaecore.experiments.parallel import map_in_processes
 from vaecore.losses import discriminator_loss, generator_loss, r1_penalty
 from vaecore.metrics.modes import ModeReport, mode_metrics
 from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.mistakes import SigmoidOutputDiscriminator
-from vaecore.train import at_least_zero
 from vaecore.train_gan import GAN_LOSSES, GANConfig, GANHistory, train_gan
 
 #: The generators a :class:`ToyRun` can train, by name, and what each is.
@@ -85,10 +85,11 @@ class ToyRun:
             )
         if self.loss not in GAN_LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of {list(GAN_LOSSES)}")
-        if self.pack < 1:
-            raise ValueError(f"pack must be at least 1, got {self.pack}")
-        if not at_least_zero(self.r1_gamma):
-            raise ValueError(f"r1_gamma must be a finite number >= 0, got {self.r1_gamma!r}")
+        checks.fields(
+            self, **dict.fromkeys(("pack", "steps", "batch_size", "n_eval"), checks.COUNT)
+        )
+        checks.fields(self, seed=checks.SEED, r1_gamma=checks.AT_LEAST_ZERO, lr=checks.POSITIVE)
+        checks.fields(self, snapshot_every=checks.whole(0))
 
     @property
     def label(self) -> str:
@@ -151,12 +152,14 @@ def run_toy_gan(run: ToyRun) -> tuple[ModeReport, GANHistory]:
     return mode_metrics(samples, mixture), history
 
 
+@checks.arguments(workers=checks.COUNT)
 def run_toy_gans(runs: list[ToyRun], workers: int = 2) -> list[tuple[ModeReport, GANHistory]]:
     """:func:`run_toy_gan` for each run, ``workers`` at a time in separate processes
     (:func:`vaecore.experiments.parallel.map_in_processes`)."""
     return map_in_processes(run_toy_gan, runs, workers, desc="toy GANs")
 
 
+@checks.arguments(r1_gamma=checks.AT_LEAST_ZERO, steps=checks.COUNT, lr=checks.POSITIVE)
 def dirac_gan(
     r1_gamma: float = 0.0, steps: int = 300, lr: float = 0.2, start: tuple[float, float] = (1, 1)
 ) -> torch.Tensor:

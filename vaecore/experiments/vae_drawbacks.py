@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import torch
 
+from vaecore import checks
 from vaecore.data.datasets import binarize
 from vaecore.losses import iwae
 from vaecore.metrics.latents import active_units
@@ -66,6 +67,7 @@ class Drawbacks:
 
 
 @torch.no_grad()
+@checks.arguments(k=checks.COUNT, batch_size=checks.COUNT)
 def scores(model: VAE, x: torch.Tensor, k: int, batch_size: int = 200) -> torch.Tensor:
     """``x: (n, d)`` binary -> ``(n,)``: each image's ``-IWAE_k(x)`` in nats (``k = 1``: minus
     the ELBO, estimated with one code)."""
@@ -96,6 +98,7 @@ def closer_to_train(samples: torch.Tensor, train: torch.Tensor, test: torch.Tens
     return float((near_train < near_test).double().mean())
 
 
+@checks.arguments(seed=checks.SEED)
 def measure(
     fashion_train: torch.Tensor,
     fashion_test: torch.Tensor,

@@ -8,11 +8,13 @@ from typing import Callable
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.checks import rows
 from vaecore.data.batches import batch_indices
 from vaecore.models.parts import evaluating
 
 
+@checks.arguments(batch_size=checks.COUNT)
 def apply_in_batches(
     model: nn.Module, fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, batch_size: int
 ) -> torch.Tensor:
@@ -25,11 +27,13 @@ def apply_in_batches(
         return torch.cat([fn(x[idx].to(device)).cpu() for idx in batches])
 
 
+@checks.arguments(batch_size=checks.COUNT)
 def reconstruct(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``x: (n, d)`` -> ``model(x): (n, d)`` on the CPU."""
     return apply_in_batches(model, model, x, batch_size)
 
 
+@checks.arguments(batch_size=checks.COUNT)
 def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
     """``x: (n, d)`` -> codes ``model.encode(x): (n, k)`` on the CPU."""
     encoder = getattr(model, "encode", None)

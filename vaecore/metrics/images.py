@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import torch
 
+from vaecore import checks
 from vaecore.checks import rows
 
 
@@ -49,6 +50,7 @@ def sharpness(x: torch.Tensor, reference: torch.Tensor) -> float:
     return laplacian_energy(x) / laplacian_energy(reference)  # eq. (SHARP)
 
 
+@checks.arguments(n_classes=checks.COUNT)
 def class_shares(labels: torch.Tensor, n_classes: int = 10) -> torch.Tensor:
     """``labels: (n,)`` integers in ``0 .. n_classes - 1`` -> ``(n_classes,)``, the share of each
     class (sums to 1)."""

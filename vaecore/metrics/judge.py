@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from vaecore import checkpoint
+from vaecore import checkpoint, checks
 from vaecore.checks import rows
 from vaecore.data.batches import batch_indices
 from vaecore.data.datasets import ImageSet
@@ -76,6 +76,7 @@ def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * cross)
 
 
+@checks.arguments(epochs=checks.COUNT, seed=checks.SEED)
 def train_classifier(
     train: ImageSet, epochs: int = 3, seed: int = 0, progress: bool | None = None
 ) -> ConvClassifier:
@@ -119,6 +120,7 @@ def load_classifier(path: Path = JUDGE_WEIGHTS) -> ConvClassifier:
     return model.eval()
 
 
+@checks.arguments(batch_size=checks.COUNT)
 def classifier_features(
     model: ConvClassifier, x: torch.Tensor, batch_size: int = 1000
 ) -> torch.Tensor:
@@ -149,6 +151,7 @@ def _inside_any_ball(
     )
 
 
+@checks.arguments(k=checks.COUNT)
 def precision_recall(real: torch.Tensor, fake: torch.Tensor, k: int = 3) -> tuple[float, float]:
     """Improved precision and recall of samples (Kynkäänniemi et al. 2019), in features.
 
@@ -220,6 +223,7 @@ class SampleJudge:
         """Fréchet distance of ``images: (n, 784)`` (pixel values in [0, 1]) to the reference."""
         return frechet_distance(classifier_features(self.classifier, images), self.reference)
 
+    @checks.arguments(seed=checks.SEED)
     def scale_points(self, real: torch.Tensor, seed: int = 0) -> dict[str, float]:
         """Two scores that give the scale its size, beside :attr:`floor` (real test digits):
         ``"blurred"``, the ``real: (n, 784)`` digits blurred twice by a 3x3 mean filter
@@ -227,6 +231,7 @@ class SampleJudge:
         noise = torch.rand(real.shape, generator=torch.Generator().manual_seed(seed))
         return {"blurred": self.score(mean_filtered(real, 2)), "noise": self.score(noise)}
 
+    @checks.arguments(k=checks.COUNT)
     def precision_recall(self, images: torch.Tensor, k: int = 3) -> tuple[float, float]:
         """:func:`precision_recall` of ``images: (n, 784)`` against as many reference images."""
         n = min(len(images), len(self.reference))
@@ -240,6 +245,7 @@ class SampleJudge:
             dim=1
         )
 
+    @checks.arguments(latent_dim=checks.COUNT, n=checks.COUNT, seed=checks.SEED)
     def score_prior_samples(
         self,
         decode: Callable[[torch.Tensor], torch.Tensor],
@@ -253,6 +259,7 @@ class SampleJudge:
             return self.score(decode(z))
 
 
+@checks.arguments(times=checks.whole(0))
 def mean_filtered(x: torch.Tensor, times: int = 1) -> torch.Tensor:
     """``x: (n, 784)`` blurred ``times`` times by a 3x3 mean filter (edges padded with 0)."""
     images = x.reshape(-1, 1, 28, 28)
@@ -261,11 +268,13 @@ def mean_filtered(x: torch.Tensor, times: int = 1) -> torch.Tensor:
     return images.reshape(-1, 784)
 
 
+@checks.arguments(sd=checks.AT_LEAST_ZERO)
 def noised(x: torch.Tensor, sd: float, generator: torch.Generator) -> torch.Tensor:
     """``x + sd * eps``, ``eps ~ N(0, I)``, clipped to [0, 1]."""
     return (x + sd * torch.randn(x.shape, generator=generator)).clamp(0, 1)
 
 
+@checks.arguments(share=checks.number(at_least=0, at_most=1))
 def shuffled_pixels(x: torch.Tensor, share: float, generator: torch.Generator) -> torch.Tensor:
     """``x: (n, 784)`` with a ``share`` of the pixel positions swapped among themselves (one
     permutation for all images): the same grey levels, in the wrong places."""
@@ -275,6 +284,7 @@ def shuffled_pixels(x: torch.Tensor, share: float, generator: torch.Generator) -
     return x[:, columns]
 
 
+@checks.arguments(seed=checks.SEED)
 def known_cases(x: torch.Tensor, labels: torch.Tensor, seed: int = 0) -> dict[str, torch.Tensor]:
     """Real images ``x: (n, 784)`` spoilt in ways whose order a sample scale must respect:
     every case is worse than the real images, and each corruption worse the stronger it is."""

@@ -8,6 +8,7 @@ from typing import Callable
 
 import torch
 
+from vaecore import checks
 from vaecore.checks import rows
 
 
@@ -35,6 +36,7 @@ def mahalanobis(points: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     return white.norm(dim=0).float()
 
 
+@checks.arguments(threshold=checks.AT_LEAST_ZERO)
 def active_units(mu: torch.Tensor, threshold: float = 0.01) -> torch.Tensor:
     """Which latent dimensions are in use: ``Var_x(E_q[z_j | x]) > threshold`` (Burda et al. 2016).
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import torch
 from tqdm.auto import tqdm
 
-from vaecore import settings
+from vaecore import checks, settings
 from vaecore.checks import rows
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.data.datasets import StrokeSet, dequantize
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # for the annotation only: measuring images does not import t
 
 
 @torch.no_grad()
+@checks.arguments(k=checks.COUNT, batch_size=checks.COUNT)
 def estimate_nll(
     model: LatentVariableModel,
     x: torch.Tensor,
@@ -58,6 +59,7 @@ def estimate_nll(
 
 
 @torch.no_grad()
+@checks.arguments(k=checks.COUNT, seed=checks.SEED, batch_size=checks.COUNT)
 def sequence_bounds(
     model: StrokeModel, strokes: StrokeSet, k: int = 1, seed: int = 0, batch_size: int = 100
 ) -> dict[str, torch.Tensor]:
@@ -67,8 +69,6 @@ def sequence_bounds(
     the exact ``log p``); ``iw_bound``: ``logsumexp`` of the same draws minus ``log k``. Both
     include the change of units ``-2 T log s`` and use dequantization noise drawn from ``seed``.
     """
-    if k <= 0:
-        raise ValueError(f"k must be positive, got {k}")
     rows(strokes.strokes, "strokes")
     x_all = dequantize(strokes.strokes, strokes.scale, torch.Generator().manual_seed(seed))
     device = next(model.parameters()).device

@@ -7,9 +7,11 @@ import numpy as np
 import torch
 from sklearn.decomposition import PCA
 
+from vaecore import checks
 from vaecore.checks import rows
 
 
+@checks.arguments(n_components=checks.COUNT)
 def fit_pca(x: torch.Tensor, n_components: int) -> PCA:
     """PCA of ``x: (n, d)`` with the top ``n_components`` (exact, via the covariance's eigh).
 
@@ -20,6 +22,7 @@ def fit_pca(x: torch.Tensor, n_components: int) -> PCA:
     return PCA(n_components=n_components, svd_solver="covariance_eigh").fit(x.double().numpy())
 
 
+@checks.arguments(k=checks.COUNT)
 def pca_reconstruct(pca: PCA, x: torch.Tensor, k: int) -> torch.Tensor:
     """Project ``x: (n, d)`` onto the first ``k`` principal components and back.
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaecore import checks
+
 
 class SelfAttention2d(nn.Module):
     """``x: (n, c, h, w) -> (n, c, h, w)``, eq. (ATTN): with 1 x 1 convolutions giving queries
@@ -22,6 +24,7 @@ class SelfAttention2d(nn.Module):
 
     ``gamma`` a learnt scalar that starts at 0, so that the layer starts as the identity."""
 
+    @checks.arguments(channels=checks.COUNT)
     def __init__(self, channels: int) -> None:
         super().__init__()
         if channels < 8:
@@ -46,6 +49,7 @@ class Pointwise2d(nn.Module):
     """``y_i = x_i + gamma W_v x_i``: :class:`SelfAttention2d` without the attention, each
     position on its own (``gamma`` starts at 0)."""
 
+    @checks.arguments(channels=checks.COUNT)
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.value = nn.Conv2d(channels, channels, 1)

@@ -15,6 +15,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.losses import bernoulli_nll, squared_error
 from vaecore.models.parts import check_batch, first_linear_width, mlp
 
@@ -54,11 +55,13 @@ class Autoencoder(nn.Module):
         return per_image.mean()  # eq. (AE): the batch's mean of the loss
 
 
+@checks.arguments(latent_dim=checks.COUNT, data_dim=checks.COUNT)
 def linear_autoencoder(latent_dim: int, data_dim: int = 784) -> Autoencoder:
     """``x_hat = W_d (W_e x + b_e) + b_d`` with squared error: its optimum spans PCA's subspace."""
     return Autoencoder(nn.Linear(data_dim, latent_dim), nn.Linear(latent_dim, data_dim), "gaussian")
 
 
+@checks.arguments(latent_dim=checks.COUNT, data_dim=checks.COUNT)
 def mlp_autoencoder(
     latent_dim: int,
     hidden: tuple[int, ...] = (512, 256),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from vaecore import checks
 from vaecore.losses import categorical_log_prob
 from vaecore.models.gan import Generator
 from vaecore.models.vae import VAE
@@ -33,11 +34,10 @@ class CategoricalGenerator(Generator):
     """``G: z (n, noise_dim) -> logits (n, pixels, levels)``, an MLP with ReLU; a sample is one
     draw per pixel from ``Cat(softmax(logits))``, as a one-hot row."""
 
+    @checks.arguments(noise_dim=checks.COUNT, pixels=checks.COUNT, levels=checks.whole(2))
     def __init__(
         self, noise_dim: int, pixels: int, levels: int, hidden: tuple[int, ...] = (128, 128)
     ) -> None:
-        if pixels < 1 or levels < 2:
-            raise ValueError(f"need pixels >= 1 and levels >= 2, got {pixels} and {levels}")
         super().__init__(noise_dim, pixels * levels, hidden)
         self.pixels, self.levels = pixels, levels
 
@@ -46,6 +46,7 @@ class CategoricalGenerator(Generator):
         return super().forward(z).unflatten(1, (self.pixels, self.levels))
 
     @torch.no_grad()
+    @checks.arguments(n=checks.COUNT)
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``(n, pixels * levels)`` one-hot samples on the CPU."""
         return draw_one_hot(self(self.noise(n, generator)), generator).cpu()
@@ -55,11 +56,10 @@ class CategoricalVAE(VAE):
     """The VAE of :class:`~vaecore.models.vae.VAE` on one-hot rows ``(n, pixels * levels)``, with
     the categorical decoder of eq. (CAT)."""
 
+    @checks.arguments(latent_dim=checks.COUNT, pixels=checks.COUNT, levels=checks.whole(2))
     def __init__(
         self, latent_dim: int, pixels: int, levels: int, hidden: tuple[int, ...] = (128,)
     ) -> None:
-        if pixels < 1 or levels < 2:
-            raise ValueError(f"need pixels >= 1 and levels >= 2, got {pixels} and {levels}")
         super().__init__(latent_dim, hidden, data_dim=pixels * levels)
         self.pixels, self.levels = pixels, levels
 
@@ -78,6 +78,7 @@ class CategoricalVAE(VAE):
         return torch.softmax(logits, dim=-1).flatten(-2)
 
     @torch.no_grad()
+    @checks.arguments(n=checks.COUNT)
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``(n, pixels * levels)`` one-hot draws from ``p(x | z)``, ``z ~ N(0, I)``."""
         device = next(self.parameters()).device

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.models.parts import mlp, refuse_foreign_input
 
 
@@ -21,6 +22,7 @@ class Generator(nn.Module):
     images in [0, 1], ``"linear"`` for points in the plane. With ``batchnorm`` each hidden layer
     is Linear, BatchNorm, LeakyReLU(0.2) instead (as in the common MNIST MLP-GAN recipe)."""
 
+    @checks.arguments(noise_dim=checks.COUNT, data_dim=checks.COUNT)
     def __init__(
         self,
         noise_dim: int,
@@ -30,10 +32,6 @@ class Generator(nn.Module):
         batchnorm: bool = False,
     ) -> None:
         super().__init__()
-        if noise_dim < 1 or data_dim < 1:
-            raise ValueError(
-                f"need noise_dim >= 1 and data_dim >= 1, got {noise_dim} and {data_dim}"
-            )
         if output not in ("linear", "sigmoid"):
             raise ValueError(f"output must be 'linear' or 'sigmoid', got {output!r}")
         self.noise_dim, self.data_dim, self.output = noise_dim, data_dim, output
@@ -52,12 +50,14 @@ class Generator(nn.Module):
         x = self.net(z)
         return torch.sigmoid(x) if self.output == "sigmoid" else x
 
+    @checks.arguments(n=checks.COUNT)
     def noise(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``(n, noise_dim)`` draws from ``N(0, I)``, on the generator's device."""
         device = next(self.parameters()).device
         return torch.randn(n, self.noise_dim, generator=generator).to(device)
 
     @torch.no_grad()
+    @checks.arguments(n=checks.COUNT)
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``(n, data_dim)`` samples ``G(z)``, ``z ~ N(0, I)``, on the CPU."""
         return self(self.noise(n, generator)).cpu()
@@ -69,6 +69,7 @@ class Discriminator(nn.Module):
     With ``pack > 1`` (PacGAN) consecutive groups of ``pack`` rows are concatenated and judged
     together, so ``n`` must be a multiple of ``pack``."""
 
+    @checks.arguments(data_dim=checks.COUNT, pack=checks.COUNT)
     def __init__(
         self,
         data_dim: int,
@@ -77,8 +78,6 @@ class Discriminator(nn.Module):
         spectral_norm: bool = False,
     ) -> None:
         super().__init__()
-        if data_dim < 1 or pack < 1:
-            raise ValueError(f"need data_dim >= 1 and pack >= 1, got {data_dim} and {pack}")
         self.data_dim, self.pack = data_dim, pack
         self.net = mlp([pack * data_dim, *hidden, 1], activation=lambda: nn.LeakyReLU(0.2))
         if spectral_norm:  # Miyato et al. (2018): every layer 1-Lipschitz, so D is too
@@ -122,6 +121,7 @@ class ConvGenerator(Generator):
     two transposed convolutions that double the side, batch norm and ReLU after every layer but
     the last, and a sigmoid (``Generator.forward``)."""
 
+    @checks.arguments(noise_dim=checks.COUNT)
     def __init__(self, noise_dim: int = 64, channels: tuple[int, int] = (64, 32)) -> None:
         super().__init__(noise_dim, 784, hidden=(), output="sigmoid")  # checks; the net is below
         c1, c2 = channels

@@ -37,6 +37,7 @@ import math
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.data.datasets import binarize
 from vaecore.losses import gaussian_log_prob, kl_per_dimension
 from vaecore.models.gan import Discriminator
@@ -65,6 +66,7 @@ class AveragedKLVAE(VAE):
 
 
 class CodeAsImageVAE(VAE):
+    @checks.arguments(latent_dim=checks.COUNT)
     def __init__(self, latent_dim: int, **kwargs) -> None:
         super().__init__(latent_dim, **kwargs)
         self.decoder = nn.Identity()  # WRONG: x_hat = mu + sigma * eps, the code as the image
@@ -112,6 +114,7 @@ class IgnoresCodeVAE(VAE):
         return gaussian_log_prob(x, zeros, zeros).expand(z.shape[:-1])  # WRONG: N(x; 0, I)
 
 
+@checks.arguments(epochs=checks.COUNT, seed=checks.SEED)
 def fit_in_stages(model: VAE, x_train: torch.Tensor, epochs: int, seed: int = 0) -> list[History]:
     """WRONG: train ``model``'s encoder for ``epochs // 2`` epochs against its untrained decoder,
     then its decoder for the other epochs against the fixed encoder (each stage by

@@ -10,6 +10,8 @@ from typing import Callable, Iterator
 import torch
 from torch import nn
 
+from vaecore import checks
+
 
 def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.Sequential:
     """Linear layers ``sizes[0] -> sizes[1] -> ... -> sizes[-1]`` with ``activation`` between them.
@@ -88,6 +90,7 @@ def first_linear_width(module: nn.Module) -> int | None:
     return next((m.in_features for m in module.modules() if isinstance(m, nn.Linear)), None)
 
 
+@checks.arguments(features=checks.optional(checks.COUNT))
 def check_batch(x: object, features: int | None, model: nn.Module | None, what: str = "x") -> None:
     """Refuse anything but a non-empty floating-point ``(batch, features)`` tensor with the dtype
     and on the device of ``model``'s weights.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.losses import bernoulli_nll, kl_per_dimension, reparameterize
 from vaecore.models.parts import LeadingDims, check_batch, mlp
 
@@ -22,6 +23,7 @@ from vaecore.models.parts import LeadingDims, check_batch, mlp
 class VAE(nn.Module):
     """A VAE with MLP encoder and decoder: ``data_dim -> hidden... -> 2 latent_dim`` and back."""
 
+    @checks.arguments(latent_dim=checks.COUNT, data_dim=checks.COUNT, beta=checks.AT_LEAST_ZERO)
     def __init__(
         self,
         latent_dim: int,
@@ -30,8 +32,6 @@ class VAE(nn.Module):
         beta: float = 1.0,
     ) -> None:
         super().__init__()
-        if latent_dim <= 0 or beta < 0:
-            raise ValueError(f"need latent_dim > 0 and beta >= 0, got {latent_dim} and {beta}")
         self.latent_dim, self.beta, self.data_dim = latent_dim, beta, data_dim
         self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
         self.decoder: nn.Module = mlp([latent_dim, *reversed(hidden), data_dim])
@@ -104,6 +104,7 @@ class ConvVAE(VAE):
     the sampling are the VAE's. ``middle``, if given, is a block the decoder applies to its
     ``(c1, 14, 14)`` feature maps (e.g. :class:`~vaecore.models.attention.SelfAttention2d`)."""
 
+    @checks.arguments(latent_dim=checks.COUNT, beta=checks.AT_LEAST_ZERO)
     def __init__(
         self,
         latent_dim: int = 32,
@@ -128,6 +129,7 @@ class ConvVAE(VAE):
         )
 
 
+@checks.arguments(latent_dim=checks.COUNT)
 def conv_encoder(latent_dim: int, channels: tuple[int, int] = (32, 64)) -> nn.Sequential:
     """The convolutional encoder of :class:`ConvVAE` (and of the VAE-GAN): ``x (n, 784) -> (1,
     28, 28) -> (c1, 14, 14) -> (c2, 7, 7) -> (n, 2 latent_dim)``, the mean and the log-variance
@@ -152,10 +154,9 @@ class FreeBitsVAE(VAE):
     towards the prior. It counters posterior collapse, where dimensions fall to ``KL_j = 0`` and
     carry no information."""
 
+    @checks.arguments(latent_dim=checks.COUNT, free_bits=checks.AT_LEAST_ZERO)
     def __init__(self, latent_dim: int, free_bits: float = 0.25, **kwargs) -> None:
         super().__init__(latent_dim, **kwargs)
-        if free_bits < 0:
-            raise ValueError(f"free_bits must be >= 0, got {free_bits}")
         self.free_bits = free_bits
 
     def kl_penalty(self, kl: torch.Tensor) -> torch.Tensor:

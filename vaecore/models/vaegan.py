@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import torch
 
+from vaecore import checks
 from vaecore.losses import discriminator_loss, generator_loss, kl_to_standard_normal, reparameterize
 from vaecore.models.gan import ConvGenerator, Discriminator
 from vaecore.models.parts import check_batch
@@ -42,6 +43,7 @@ class VAEGAN(ConvGenerator):
     The encoder is the conv VAE's (:func:`~vaecore.models.vae.conv_encoder`). ``gamma`` weighs
     the reconstruction against fooling D in the decoder's loss."""
 
+    @checks.arguments(latent_dim=checks.COUNT, gamma=checks.AT_LEAST_ZERO)
     def __init__(
         self,
         latent_dim: int = 32,

@@ -42,6 +42,7 @@ import math
 import torch
 from torch import nn
 
+from vaecore import checks
 from vaecore.losses import (
     gaussian_kl,
     gaussian_log_prob,
@@ -100,6 +101,10 @@ def run_steps(model: StrokeModel, x: torch.Tensor, mask: torch.Tensor) -> dict[s
     return {k: v * (mask if v.dim() == 2 else mask[..., None]) for k, v in stacked.items()}
 
 
+#: The sizes every stroke model is built with, each a whole number of at least 1.
+SIZES = dict.fromkeys(("h_dim", "feat_dim", "hidden"), checks.COUNT)
+
+
 class StrokeModel(nn.Module):
     """What the two models share: the loss and the sequence's log-weight, both built on
     ``step_terms(x, mask)``, a dict of per-step tensors ``(B, T)`` holding at least ``log_px`` and
@@ -143,12 +148,11 @@ class RNNGauss(StrokeModel):
     ``phi_x: 3 -> feat_dim -> feat_dim``; ``f``: a GRU cell ``feat_dim -> h_dim``; the output
     ``h_{t-1} -> hidden -> 5`` gives ``p(x_t | h_{t-1})``."""
 
+    @checks.arguments(**SIZES, min_std=checks.POSITIVE)
     def __init__(
         self, h_dim: int = 128, feat_dim: int = 64, hidden: int = 128, min_std: float = 1e-3
     ) -> None:
         super().__init__()
-        if min(h_dim, feat_dim, hidden) <= 0 or min_std <= 0:
-            raise ValueError("sizes and min_std must be positive")
         self.h_dim, self.min_std = h_dim, min_std
         self.phi_x = nn.Sequential(mlp([3, feat_dim, feat_dim]), nn.ReLU())
         self.rnn = nn.GRUCell(feat_dim, h_dim)
@@ -171,6 +175,7 @@ class RNNGauss(StrokeModel):
         return {"log_px": terms["log_px"], "bound": terms["log_px"]}
 
     @torch.no_grad()
+    @checks.arguments(n=checks.COUNT, steps=checks.COUNT)
     def generate(
         self, n: int, steps: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
@@ -194,6 +199,7 @@ class RNNGMM(RNNGauss):
     al. 2015, who used 20): the output layer ``h_{t-1} -> hidden -> 5 components + 1`` gives the
     weights, means and standard deviations of the components, and the pen's logit."""
 
+    @checks.arguments(components=checks.COUNT, **SIZES, min_std=checks.POSITIVE)
     def __init__(
         self,
         components: int = 20,
@@ -203,8 +209,6 @@ class RNNGMM(RNNGauss):
         min_std: float = 1e-3,
     ) -> None:
         super().__init__(h_dim, feat_dim, hidden, min_std)
-        if components < 1:
-            raise ValueError(f"components must be at least 1, got {components}")
         self.components = components
         self.output = mlp([h_dim, hidden, 5 * components + 1])
 
@@ -235,6 +239,7 @@ class VRNN(StrokeModel):
     posterior ``[phi_x(x_t), h] -> hidden -> 2 z_dim``; decoder ``[phi_z(z_t), h] -> hidden -> 5``;
     ``f``: a GRU cell ``[phi_x(x_t), phi_z(z_t)] -> h_dim``."""
 
+    @checks.arguments(z_dim=checks.COUNT, **SIZES, min_std=checks.POSITIVE)
     def __init__(
         self,
         z_dim: int = 16,
@@ -244,8 +249,6 @@ class VRNN(StrokeModel):
         min_std: float = 1e-3,
     ) -> None:
         super().__init__()
-        if min(z_dim, h_dim, feat_dim, hidden) <= 0 or min_std <= 0:
-            raise ValueError("sizes and min_std must be positive")
         self.z_dim, self.h_dim, self.min_std = z_dim, h_dim, min_std
         self.phi_x = nn.Sequential(mlp([3, feat_dim, feat_dim]), nn.ReLU())
         self.phi_z = nn.Sequential(mlp([z_dim, feat_dim]), nn.ReLU())
@@ -285,6 +288,7 @@ class VRNN(StrokeModel):
         return terms
 
     @torch.no_grad()
+    @checks.arguments(n=checks.COUNT, steps=checks.COUNT)
     def generate(
         self,
         n: int,
@@ -361,6 +365,7 @@ def _draw_from(
     return torch.cat([offsets, pen[:, None]], dim=-1)
 
 
+@checks.arguments(**SIZES, components=checks.COUNT)
 def rnn_gauss_parameters(h_dim: int, feat_dim: int, hidden: int, components: int = 1) -> int:
     """The parameter count of :class:`RNNGauss` (``components = 1``) or :class:`RNNGMM`:
     ``phi_x`` + the GRU cell ``3 h (feat + h) + 6 h`` + the output layers (checked against
@@ -371,6 +376,10 @@ def rnn_gauss_parameters(h_dim: int, feat_dim: int, hidden: int, components: int
     return phi_x + gru + h_dim * hidden + hidden + hidden * outputs + outputs
 
 
+@checks.arguments(
+    **dict.fromkeys(("n_parameters", "feat_dim", "hidden", "components"), checks.COUNT),
+    min_std=checks.POSITIVE,
+)
 def matched_rnn(
     n_parameters: int,
     feat_dim: int = 64,

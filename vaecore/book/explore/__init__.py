@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 import torch
 
+from vaecore import checks
 from vaecore.book.explore.frames import Decode, Frames, device_of, in_eval_mode, per_dim
 from vaecore.book.explore.live import LiveView
 from vaecore.book.explore.static import static_html
@@ -63,6 +64,13 @@ class LatentExplorer:
         return f"LatentExplorer({layout}, {len(f.base)} base codes, {f.steps} steps)"
 
 
+@checks.arguments(
+    latent_dim=checks.optional(checks.COUNT),
+    n_base=checks.optional(checks.COUNT),
+    span=checks.POSITIVE,
+    steps=checks.optional(checks.COUNT),
+    max_static_dims=checks.COUNT,
+)
 def explore(
     decode: Decode,
     codes: torch.Tensor | None = None,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import io
-import math
 import re
 from typing import Callable
 
@@ -14,6 +13,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from vaecore import checks
 from vaecore.book.plots import image_grid
 from vaecore.models.parts import evaluating
 
@@ -86,6 +86,12 @@ class Frames:
     ``importance``; ``static_dims`` are those the static page carries frames for.
     """
 
+    @checks.arguments(
+        n_base=checks.optional(checks.COUNT),
+        span=checks.POSITIVE,
+        steps=checks.optional(checks.COUNT),
+        max_static_dims=checks.COUNT,
+    )
     def __init__(
         self,
         decode: Decode,
@@ -112,8 +118,6 @@ class Frames:
             raise ValueError(
                 f"n_base must be between 1 and the number of codes ({len(codes)}), got {n_base}"
             )
-        if not (math.isfinite(span) and span > 0):
-            raise ValueError(f"span must be a positive number, got {span}")
         self.latent_dim = k = codes.shape[1]
         self.pad = k == 2
         steps = steps if steps is not None else (21 if self.pad else 13)
@@ -121,8 +125,6 @@ class Frames:
             raise ValueError(
                 f"steps must be odd and at least 3 (so that 0 is on the grid), got {steps}"
             )
-        if max_static_dims < 1:
-            raise ValueError(f"max_static_dims must be at least 1, got {max_static_dims}")
         self.decode_fn, self.codes, self.base = decode, codes, codes[:n_base]
         self.device = device_of(decode)  # codes live on the CPU; the decoder may not
         self.image_shape, self.title, self.steps = image_shape, title, steps
@@ -179,6 +181,7 @@ class Frames:
             raise ValueError("decode returned NaN or infinite values")
         return x.detach().cpu().reshape(len(z), h * w).clamp(0, 1).numpy()
 
+    @checks.arguments(a=checks.whole(0), b=checks.whole(0))
     def codes_at(self, a: int, b: int) -> torch.Tensor:
         """The codes decoded for a setting: the base codes with dimension ``a`` moved by offset
         ``b``, ``z[:, a] = base[:, a] + offsets[b] * scale[a]``; or on a pad the one code
@@ -190,12 +193,14 @@ class Frames:
         z[:, a] += float(self.offsets[b]) * self.scale[a]
         return z
 
+    @checks.arguments(a=checks.whole(0), b=checks.whole(0))
     def frame(self, a: int, b: int) -> bytes:
         """The PNG for one setting: the decoded images in one row, black ink on white."""
         z = self.codes_at(a, b)
         grid = image_grid(self.decoded(z), ncols=len(z), pad=2, shape=self.image_shape)
         return png(np.round(255 * (1 - grid)).astype(np.uint8))
 
+    @checks.arguments(a=checks.whole(0), b=checks.whole(0))
     def readout(self, a: int, b: int) -> str:
         """The values printed under the images for the same setting as :meth:`frame`."""
         if self.pad:
@@ -205,11 +210,13 @@ class Frames:
         offset, scale = f"{self.offsets[b]:+.2f}", f"{float(self.scale[a]):.2f}"
         return READOUT.format(d=a + 1, offset=offset, scale=scale, values=values)
 
+    @checks.arguments(d=checks.whole(0))
     def option_label(self, d: int) -> str:
         """How dimension ``d`` is listed in the chooser: its name and importance."""
         value = f"{float(self.importance[d]):.3g}"
         return OPTION.format(d=d + 1, importance=self.importance_label, value=value)
 
+    @checks.arguments(ix=checks.whole(0), iy=checks.whole(0))
     def pad_svg(self, ix: int, iy: int) -> str:
         """The 2-D pad as SVG: the codes' positions as dots, axes through the centre, and a marker
         at the setting ``(ix, iy)``."""

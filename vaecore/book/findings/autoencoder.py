@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from vaecore import checks
 from vaecore.book.messages import Message, Table, Text, say
 
 #: The chapter's three ways of coding an image, by their keys in its ``test_mse``.
@@ -119,6 +120,7 @@ def eigengap_table(checks: Sequence[Eigengap]) -> Table:
     )
 
 
+@checks.arguments(n_test=checks.COUNT)
 def mse_table(test_mse: Mapping[str, Mapping[int, float]], n_test: int) -> Table:
     """Test MSE per pixel of each of :data:`METHODS` (``test_mse[method][k]``) at each code size,
     and the MLP autoencoder's as a multiple of PCA's."""
@@ -144,6 +146,9 @@ def mse_table(test_mse: Mapping[str, Mapping[int, float]], n_test: int) -> Table
     )
 
 
+@checks.arguments(
+    squared_error=checks.AT_LEAST_ZERO, cross_entropy=checks.AT_LEAST_ZERO, k=checks.COUNT
+)
 def two_losses(squared_error: float, cross_entropy: float, k: int) -> Text:
     """The test MSE of the same network trained on each loss, one run each."""
     return Text(
@@ -165,6 +170,7 @@ def two_losses(squared_error: float, cross_entropy: float, k: int) -> Text:
     )
 
 
+@checks.arguments(k=checks.COUNT)
 def typicality_table(
     test: Sequence[float], prior: Sequence[float], fitted: Sequence[float], k: int
 ) -> Table:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
+from vaecore import checks
 from vaecore.book.findings import label
 from vaecore.book.messages import Message, Table, Text, listed, say, span
 from vaecore.book.spread import mean_sd
@@ -46,6 +47,7 @@ class ModeRuns:
         return Side(self.name, list(self.reverse_kl), self.budget)
 
 
+@checks.arguments(steps=checks.COUNT)
 def from_reports(
     name: Message, runs: Sequence[tuple[ModeReport, GANHistory]], steps: int
 ) -> ModeRuns:
@@ -79,6 +81,7 @@ def benchmark_runs(result: Mapping[str, Any], model: str) -> dict[str, ModeRuns]
     return {bench: from_benchmark(result, model, bench) for bench in BENCHES}
 
 
+@checks.arguments(steps=checks.COUNT)
 def chapter_runs(
     name: Message, runs: Mapping[tuple[Any, ...], tuple[ModeReport, GANHistory]], steps: int
 ) -> dict[str, ModeRuns]:
@@ -151,6 +154,7 @@ def compare(a: Mapping[str, ModeRuns], b: Mapping[str, ModeRuns]) -> Table:
     )
 
 
+@checks.arguments(steps=checks.COUNT)
 def plain_gan(
     plain: Mapping[str, ModeRuns],
     published: Mapping[str, Mapping[str, tuple[float, float]]],

@@ -9,6 +9,7 @@ import math
 from operator import attrgetter
 from typing import Any, Callable, Mapping, Sequence
 
+from vaecore import checks
 from vaecore.book.findings import by_seed, label, row_label
 from vaecore.book.messages import Message, Table, Text, say
 from vaecore.book.spread import mean_sd
@@ -166,6 +167,7 @@ def which_to_use(result: Mapping[str, Any]) -> tuple[Table, ...]:
     )
 
 
+@checks.arguments(k=checks.COUNT)
 def one_seed_table(rows: Sequence[Row], real: SampleScores, k: int) -> Table:
     """The chapter's table of one seed: every set of samples, then real test images."""
     cells: list[list[str | Message]] = []

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, Callable, Mapping, Sequence
 
+from vaecore import checks
 from vaecore.book.findings import by_seed, label, row_label
 from vaecore.book.findings.gan_images import BLUR, FRECHET, RAREST, RECALL, SEED_COLUMNS
 from vaecore.book.messages import Message, Table, Text, listed, say
@@ -394,6 +395,9 @@ class Seeds:
     rows: dict[str, list[Row]]
     amount: float
     unit: str
+
+    def __post_init__(self) -> None:
+        checks.fields(self, amount=checks.POSITIVE)
 
     @property
     def n(self) -> int:
@@ -856,6 +860,7 @@ def _score_side(result: Mapping[str, Any], field: str, name: Message) -> Side:
 CHANCE_SDS = 3.0
 
 
+@checks.arguments(samples=checks.COUNT)
 def chance_band(samples: int) -> float:
     """How far from 1/2 a share of ``samples`` fair coin flips may fall by chance:
     :data:`CHANCE_SDS` standard deviations, ``CHANCE_SDS * sqrt(1/4 / samples)``."""

@@ -9,6 +9,7 @@ from typing import Any, Sequence
 
 import torch
 
+from vaecore import checks
 from vaecore.book.findings import by_seed, gan_images, label, vrnn
 from vaecore.book.messages import Message, Table, Text, say, series
 from vaecore.book.spread import mean_sd
@@ -174,6 +175,7 @@ def judge_check(judge: SampleJudge, cases: dict[str, torch.Tensor], x_test: torc
     )
 
 
+@checks.arguments(pca_error=checks.AT_LEAST_ZERO, latent_dim=checks.COUNT)
 def one_seed_tables(
     scores: Sequence[Scores],
     codes: Sequence[str],
@@ -286,6 +288,7 @@ def burda_sentence(burda: dict[str, Any], published: dict[str, float]) -> Text:
     )
 
 
+@checks.arguments(k=checks.COUNT, n_nll=checks.COUNT, samples=checks.COUNT, n_test=checks.COUNT)
 def one_seed_note(
     k: int, n_nll: int, samples: int, n_test: int, sequences: dict[str, Any]
 ) -> Message:

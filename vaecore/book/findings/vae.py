@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from vaecore import checks
 from vaecore.book.messages import Message, Table, Text, say
 from vaecore.book.published import BURDA_2016
 
@@ -148,6 +149,7 @@ class SweepRow:
         )
 
 
+@checks.arguments(floor=checks.AT_LEAST_ZERO)
 def sweep_table(rows: Sequence[SweepRow], floor: float) -> Table:
     """The β sweep and the free-bits model, one run each, with the real test images' Fréchet
     distance (the ``floor``) under it."""
@@ -190,6 +192,7 @@ class SampleScores:
     fd: float
 
 
+@checks.arguments(floor=checks.AT_LEAST_ZERO)
 def three_models_table(
     autoencoder: SampleScores, kl_free: SampleScores, vae: SampleScores, floor: float
 ) -> Table:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Mapping, Sequence
 
+from vaecore import checks
 from vaecore.book.messages import Message, Table, Text, say, span
 from vaecore.book.verdicts import MIN_RUNS
 
@@ -52,6 +53,12 @@ MISTAKES: dict[str, tuple[Message, Message]] = {
 }
 
 
+@checks.arguments(
+    sigma_free=checks.AT_LEAST_ZERO,
+    sigma_vae=checks.AT_LEAST_ZERO,
+    mean_norm=checks.AT_LEAST_ZERO,
+    k=checks.COUNT,
+)
 def posterior_noise(
     sigma_free: float, sigma_vae: float, spreads: Sequence[float], mean_norm: float, k: int
 ) -> Text:
@@ -83,6 +90,7 @@ def posterior_noise(
     )
 
 
+@checks.arguments(floor=checks.AT_LEAST_ZERO)
 def two_models_table(
     kl_free: Mapping[str, float],
     vae: Mapping[str, float],
@@ -125,6 +133,7 @@ def two_models_table(
     )
 
 
+@checks.arguments(epochs=checks.COUNT, diverged_at=checks.optional(checks.whole(0)))
 def mistakes_table(
     scores: Mapping[str, Mapping[str, float]],
     epochs: int,

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
+from vaecore import checks
 from vaecore.book.findings import label
 from vaecore.book.messages import Field, Message, Table, Text, listed, say
 from vaecore.book.published import CHUNG_2015, CHUNG_2015_ESTIMATES
@@ -199,6 +200,7 @@ def mixture_share(sides: Mapping[str, Side]) -> Text:
 MOVE_BINS = ((0.0, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, math.inf))
 
 
+@checks.arguments(scale=checks.POSITIVE)
 def kl_by_move(
     terms: Mapping[str, torch.Tensor], mask: torch.Tensor, strokes: torch.Tensor, scale: float
 ) -> Table:
