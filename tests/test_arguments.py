@@ -37,6 +37,9 @@ NUMERIC = {
     "float | None": False,
 }
 
+#: Annotations of a tuple or list of whole numbers (the widths of layers, an image's shape).
+SEQUENCES = {"tuple[int, ...]", "tuple[int, int]", "list[int]"}
+
 #: Classes whose numbers are records of what was measured, not settings: NaN stands for "not
 #: measured" and the values come from the package's own runs and result files (which
 #: ``tests/test_results.py`` checks), so a constructor check would refuse real results.
@@ -66,11 +69,13 @@ RULE_MAKERS = {
     "vaecore.checks.Rule",
     "vaecore.checks.whole",
     "vaecore.checks.number",
+    "vaecore.checks.Each",
 }
 
 #: Parameters (by name) for which 0 is a legal value, and why.
 ZERO_OK = {
     "seed": "seeds start at 0",
+    "tuned_on": "seeds start at 0",
     "digits": "0 digits after the point",
     "pad": "no padding",
     "margin": "no margin",
@@ -140,9 +145,14 @@ def _public_modules() -> Iterator[Any]:
             yield importlib.import_module(info.name)
 
 
-def _numbers_of(target: Callable[..., Any]) -> dict[str, bool]:
-    """``{parameter: whole}`` for each parameter annotated as a number."""
-    found: dict[str, bool] = {}
+#: The kind of a parameter that holds a sequence of whole numbers.
+SEQUENCE = "each"
+
+
+def _numbers_of(target: Callable[..., Any]) -> dict[str, bool | str]:
+    """``{parameter: whole}`` for each parameter annotated as a number (``whole`` is
+    :data:`SEQUENCE` for a sequence of whole numbers)."""
+    found: dict[str, bool | str] = {}
     try:
         parameters = inspect.signature(target).parameters
     except ValueError:  # an exception class: no signature of its own
@@ -153,6 +163,8 @@ def _numbers_of(target: Callable[..., Any]) -> dict[str, bool]:
             annotation = annotation.__name__
         if name != "self" and annotation in NUMERIC:
             found[name] = NUMERIC[annotation]
+        elif name != "self" and annotation in SEQUENCES:
+            found[name] = SEQUENCE
     return found
 
 
@@ -198,7 +210,11 @@ def test_the_discovery_finds_the_package():
         assert expected in names
 
 
-def _bad_values(qualified: str, parameter: str, whole: bool) -> list[object]:
+def _bad_values(qualified: str, parameter: str, whole: bool | str) -> list[object]:
+    if whole == SEQUENCE:  # each entry is checked; two entries fit every such parameter
+        entries = [2.5, np.float64(1.5), -1, True, math.nan, math.inf]
+        entries += [] if parameter in ZERO_OK else [0]
+        return [(2, bad) for bad in entries] + [(2, 3, 4, 5.5), "12", 12, None]
     short = qualified.rsplit(".", 1)[-1]
     bad: list[object] = [math.nan, np.float64(math.nan), True, np.bool_(True), "2", [2]]
     if parameter not in INFINITE_OK:
@@ -225,7 +241,8 @@ def _call(qualified, target, method, parameter, value):
             kwargs[name] = value
         elif p.default is p.empty:
             if name in numbers_:
-                kwargs[name] = 2 if numbers_[name] else 0.5
+                kind = numbers_[name]
+                kwargs[name] = (2, 3) if kind == SEQUENCE else 2 if kind else 0.5
             else:
                 kwargs[name] = EXAMPLES.get((owner, name), Untouched())
     return target(*args, **kwargs)
@@ -243,7 +260,7 @@ def test_every_number_parameter_refuses_bad_values_by_name(
         with pytest.raises((ValueError, TypeError)) as caught:
             _call(qualified, target, method, parameter, value)
         message = str(caught.value)
-        assert re.search(rf"\b{parameter} must be ", message), (
+        assert re.search(rf"\b{parameter}(\[\d+\])? must (be|hold) ", message), (
             f"{qualified}({parameter}={value!r}) raised {caught.type.__name__}: {message}"
         )
 
@@ -254,13 +271,15 @@ def test_legal_edge_values_pass_the_door():
     for qualified, target, method, parameter, whole in CASES:
         short = qualified.rsplit(".", 1)[-1]
         legal: list[object] = [np.int64(3) if whole else np.float32(0.5)]
+        if whole == SEQUENCE:
+            legal = [(np.int64(3), 4)]
         if parameter in ZERO_OK or (short, parameter) in ZERO_OK_IN:
-            legal.append(0)
+            legal.append((0,) if whole == SEQUENCE else 0)
         for value in legal:
             try:
                 _call(qualified, target, method, parameter, value)
             except (ValueError, TypeError) as err:
-                assert not re.search(rf"\b{parameter} must be ", str(err)), (
+                assert not re.search(rf"\b{parameter}(\[\d+\])? must (be|hold) ", str(err)), (
                     f"{qualified} refused the legal {parameter}={value!r}: {err}"
                 )
             except Exception:  # noqa: BLE001 - past the door; the placeholders stop the body

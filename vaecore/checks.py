@@ -44,11 +44,11 @@ class Rule:
         """The rule in words: "a whole number >= 1", "None or a finite number > 0"."""
         words = "a whole number" if self.whole else "a finite number" if self.finite else "a number"
         if self.low is not None and self.high is not None:
-            words += f" from {self.low:g} to {self.high:g}"
+            words += f" from {_bound(self.low)} to {_bound(self.high)}"
         elif self.low is not None:
-            words += f" {'>' if self.strict else '>='} {self.low:g}"
+            words += f" {'>' if self.strict else '>='} {_bound(self.low)}"
         elif self.high is not None:
-            words += f" <= {self.high:g}"
+            words += f" <= {_bound(self.high)}"
         return f"None or {words}" if self.optional else words
 
     def check(self, value: object, where: str) -> Any:
@@ -78,6 +78,35 @@ class Rule:
         if self.low is not None and (number <= self.low if self.strict else number < self.low):
             return False
         return self.high is None or number <= self.high
+
+
+@dataclass(frozen=True)
+class Each:
+    """A tuple or list of numbers, each following ``rule`` (the widths of a network's layers),
+    of exactly ``length`` entries when given, else of at least ``at_least``."""
+
+    rule: Rule
+    length: int | None = None
+    at_least: int = 0
+
+    def check(self, value: object, where: str) -> tuple[Any, ...]:
+        """``value`` as a tuple of Python numbers, or an error naming ``where``, the entry and
+        what is accepted."""
+        count = (
+            f"{self.length} "
+            if self.length is not None
+            else f"at least {self.at_least} "
+            if self.at_least
+            else ""
+        )
+        if not isinstance(value, tuple | list):
+            raise TypeError(
+                f"{where} must be a tuple of {count}numbers, each {self.rule.accepted()}, "
+                f"got {value!r}"
+            )
+        if len(value) != self.length if self.length is not None else len(value) < self.at_least:
+            raise ValueError(f"{where} must hold {count}numbers, got {len(value)}: {value!r}")
+        return tuple(self.rule.check(v, f"{where}[{i}]") for i, v in enumerate(value))
 
 
 def whole(at_least: int = 1, at_most: int | None = None) -> Rule:
@@ -112,11 +141,15 @@ COUNT = whole(1)
 POSITIVE = number(above=0)
 #: A finite number at or above 0 (the weight of a term, where 0 turns it off).
 AT_LEAST_ZERO = number(at_least=0)
+#: The widths of a network's hidden layers, any number of them, each a count.
+WIDTHS = Each(COUNT)
+#: A pair of counts: the channels of two convolutional layers, an image's height and width.
+PAIR = Each(COUNT, length=2)
 #: Any seed that Python, NumPy and PyTorch all accept, a whole number from 0 to ``2**32 - 1``.
 SEED = Rule(whole=True, low=0, high=2**32 - 1)
 
 
-def arguments(**rules: Rule) -> Callable[[F], F]:
+def arguments(**rules: Rule | Each) -> Callable[[F], F]:
     """Check the named arguments of a function or method (``__init__`` for a class) against
     their rules before its body runs, and pass NumPy numbers on as Python's. Defaults are not
     checked: they are the package's own."""
@@ -144,7 +177,7 @@ def arguments(**rules: Rule) -> Callable[[F], F]:
     return decorate
 
 
-def fields(config: object, **rules: Rule | Kind) -> None:
+def fields(config: object, **rules: Rule | Each | Kind) -> None:
     """Check a config's fields against their rules (``TrainConfig.lr`` must be ...), and store
     NumPy numbers as Python's."""
     for name, rule in rules.items():
@@ -206,6 +239,11 @@ def _plain_number(value: object) -> int | float | None:
     if isinstance(value, numbers.Real):
         return float(value)
     return None
+
+
+def _bound(x: float) -> str:
+    """A rule's bound as the message writes it: ``1``, ``0.5``, ``4294967295``."""
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
 def _shown(value: object) -> str:

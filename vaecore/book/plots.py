@@ -57,7 +57,7 @@ def set_style() -> None:
     )
 
 
-@checks.arguments(ncols=checks.COUNT, pad=checks.whole(0))
+@checks.arguments(shape=checks.PAIR, ncols=checks.COUNT, pad=checks.whole(0))
 def image_grid(
     images: torch.Tensor | np.ndarray, ncols: int, pad: int = 1, shape: tuple[int, int] = (28, 28)
 ) -> np.ndarray:

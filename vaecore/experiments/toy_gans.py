@@ -89,7 +89,7 @@ class ToyRun:
             self, **dict.fromkeys(("pack", "steps", "batch_size", "n_eval"), checks.COUNT)
         )
         checks.fields(self, seed=checks.SEED, r1_gamma=checks.AT_LEAST_ZERO, lr=checks.POSITIVE)
-        checks.fields(self, snapshot_every=checks.whole(0))
+        checks.fields(self, snapshot_every=checks.whole(0), hidden=checks.WIDTHS)
 
     @property
     def label(self) -> str:

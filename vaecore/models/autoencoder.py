@@ -61,7 +61,7 @@ def linear_autoencoder(latent_dim: int, data_dim: int = 784) -> Autoencoder:
     return Autoencoder(nn.Linear(data_dim, latent_dim), nn.Linear(latent_dim, data_dim), "gaussian")
 
 
-@checks.arguments(latent_dim=checks.COUNT, data_dim=checks.COUNT)
+@checks.arguments(hidden=checks.WIDTHS, latent_dim=checks.COUNT, data_dim=checks.COUNT)
 def mlp_autoencoder(
     latent_dim: int,
     hidden: tuple[int, ...] = (512, 256),

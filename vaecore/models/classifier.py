@@ -18,7 +18,7 @@ class ConvClassifier(nn.Module):
     -> 14x14 -> 7x7), then a 128-unit ReLU layer, whose activations are the features the judge
     compares, and a linear layer to the class logits."""
 
-    @checks.arguments(n_classes=checks.COUNT, features=checks.COUNT)
+    @checks.arguments(channels=checks.PAIR, n_classes=checks.COUNT, features=checks.COUNT)
     def __init__(
         self, n_classes: int = 10, channels: tuple[int, int] = (16, 32), features: int = 128
     ) -> None:

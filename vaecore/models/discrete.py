@@ -34,7 +34,9 @@ class CategoricalGenerator(Generator):
     """``G: z (n, noise_dim) -> logits (n, pixels, levels)``, an MLP with ReLU; a sample is one
     draw per pixel from ``Cat(softmax(logits))``, as a one-hot row."""
 
-    @checks.arguments(noise_dim=checks.COUNT, pixels=checks.COUNT, levels=checks.whole(2))
+    @checks.arguments(
+        hidden=checks.WIDTHS, noise_dim=checks.COUNT, pixels=checks.COUNT, levels=checks.whole(2)
+    )
     def __init__(
         self, noise_dim: int, pixels: int, levels: int, hidden: tuple[int, ...] = (128, 128)
     ) -> None:
@@ -56,7 +58,9 @@ class CategoricalVAE(VAE):
     """The VAE of :class:`~vaecore.models.vae.VAE` on one-hot rows ``(n, pixels * levels)``, with
     the categorical decoder of eq. (CAT)."""
 
-    @checks.arguments(latent_dim=checks.COUNT, pixels=checks.COUNT, levels=checks.whole(2))
+    @checks.arguments(
+        hidden=checks.WIDTHS, latent_dim=checks.COUNT, pixels=checks.COUNT, levels=checks.whole(2)
+    )
     def __init__(
         self, latent_dim: int, pixels: int, levels: int, hidden: tuple[int, ...] = (128,)
     ) -> None:

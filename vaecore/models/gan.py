@@ -22,7 +22,7 @@ class Generator(nn.Module):
     images in [0, 1], ``"linear"`` for points in the plane. With ``batchnorm`` each hidden layer
     is Linear, BatchNorm, LeakyReLU(0.2) instead (as in the common MNIST MLP-GAN recipe)."""
 
-    @checks.arguments(noise_dim=checks.COUNT, data_dim=checks.COUNT)
+    @checks.arguments(hidden=checks.WIDTHS, noise_dim=checks.COUNT, data_dim=checks.COUNT)
     def __init__(
         self,
         noise_dim: int,
@@ -69,7 +69,7 @@ class Discriminator(nn.Module):
     With ``pack > 1`` (PacGAN) consecutive groups of ``pack`` rows are concatenated and judged
     together, so ``n`` must be a multiple of ``pack``."""
 
-    @checks.arguments(data_dim=checks.COUNT, pack=checks.COUNT)
+    @checks.arguments(hidden=checks.WIDTHS, data_dim=checks.COUNT, pack=checks.COUNT)
     def __init__(
         self,
         data_dim: int,
@@ -121,7 +121,7 @@ class ConvGenerator(Generator):
     two transposed convolutions that double the side, batch norm and ReLU after every layer but
     the last, and a sigmoid (``Generator.forward``)."""
 
-    @checks.arguments(noise_dim=checks.COUNT)
+    @checks.arguments(channels=checks.PAIR, noise_dim=checks.COUNT)
     def __init__(self, noise_dim: int = 64, channels: tuple[int, int] = (64, 32)) -> None:
         super().__init__(noise_dim, 784, hidden=(), output="sigmoid")  # checks; the net is below
         c1, c2 = channels
@@ -144,6 +144,7 @@ class ConvDiscriminator(Discriminator):
     each followed by LeakyReLU(0.2), and a linear layer; no batch norm, as in DCGAN's first
     layer, so that each image is judged on its own."""
 
+    @checks.arguments(channels=checks.PAIR)
     def __init__(self, channels: tuple[int, int] = (32, 64)) -> None:
         super().__init__(784, hidden=())  # checks; the net is below
         c1, c2 = channels

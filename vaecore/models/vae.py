@@ -23,7 +23,12 @@ from vaecore.models.parts import LeadingDims, check_batch, mlp
 class VAE(nn.Module):
     """A VAE with MLP encoder and decoder: ``data_dim -> hidden... -> 2 latent_dim`` and back."""
 
-    @checks.arguments(latent_dim=checks.COUNT, data_dim=checks.COUNT, beta=checks.AT_LEAST_ZERO)
+    @checks.arguments(
+        hidden=checks.WIDTHS,
+        latent_dim=checks.COUNT,
+        data_dim=checks.COUNT,
+        beta=checks.AT_LEAST_ZERO,
+    )
     def __init__(
         self,
         latent_dim: int,
@@ -104,7 +109,7 @@ class ConvVAE(VAE):
     the sampling are the VAE's. ``middle``, if given, is a block the decoder applies to its
     ``(c1, 14, 14)`` feature maps (e.g. :class:`~vaecore.models.attention.SelfAttention2d`)."""
 
-    @checks.arguments(latent_dim=checks.COUNT, beta=checks.AT_LEAST_ZERO)
+    @checks.arguments(channels=checks.PAIR, latent_dim=checks.COUNT, beta=checks.AT_LEAST_ZERO)
     def __init__(
         self,
         latent_dim: int = 32,
@@ -129,7 +134,7 @@ class ConvVAE(VAE):
         )
 
 
-@checks.arguments(latent_dim=checks.COUNT)
+@checks.arguments(channels=checks.PAIR, latent_dim=checks.COUNT)
 def conv_encoder(latent_dim: int, channels: tuple[int, int] = (32, 64)) -> nn.Sequential:
     """The convolutional encoder of :class:`ConvVAE` (and of the VAE-GAN): ``x (n, 784) -> (1,
     28, 28) -> (c1, 14, 14) -> (c2, 7, 7) -> (n, 2 latent_dim)``, the mean and the log-variance

@@ -43,7 +43,12 @@ class VAEGAN(ConvGenerator):
     The encoder is the conv VAE's (:func:`~vaecore.models.vae.conv_encoder`). ``gamma`` weighs
     the reconstruction against fooling D in the decoder's loss."""
 
-    @checks.arguments(latent_dim=checks.COUNT, gamma=checks.AT_LEAST_ZERO)
+    @checks.arguments(
+        channels=checks.PAIR,
+        encoder_channels=checks.PAIR,
+        latent_dim=checks.COUNT,
+        gamma=checks.AT_LEAST_ZERO,
+    )
     def __init__(
         self,
         latent_dim: int = 32,

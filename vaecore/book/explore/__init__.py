@@ -65,6 +65,7 @@ class LatentExplorer:
 
 
 @checks.arguments(
+    image_shape=checks.PAIR,
     latent_dim=checks.optional(checks.COUNT),
     n_base=checks.optional(checks.COUNT),
     span=checks.POSITIVE,

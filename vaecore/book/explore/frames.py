@@ -87,6 +87,7 @@ class Frames:
     """
 
     @checks.arguments(
+        image_shape=checks.PAIR,
         n_base=checks.optional(checks.COUNT),
         span=checks.POSITIVE,
         steps=checks.optional(checks.COUNT),

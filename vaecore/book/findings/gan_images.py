@@ -47,6 +47,7 @@ def rows_of(result: Mapping[str, Any]) -> list[list[Row]]:
     return [[Row(**row) for row in run] for run in result["runs"]]
 
 
+@checks.arguments(tuned_on=checks.Each(checks.SEED))
 def side(
     result: Mapping[str, Any],
     rows: list[Row],
