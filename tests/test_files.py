@@ -297,6 +297,37 @@ def test_apply_writes_nothing_when_any_block_is_wrong(catalogs):
     assert {p: p.read_bytes() for p in folder.rglob("*.po")} == before
 
 
+def test_check_fresh_notices_messages_a_truncated_catalog_lost(catalogs, tmp_path, monkeypatch):
+    """A catalog cut short (a write that failed half-way before writes were atomic) still has
+    every message it kept translated; `check --fresh` compares it with the English and names
+    the page and what it lost."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    translation, folder = catalogs
+    pot = tmp_path / "pot"
+    path = folder / "chapters/vae.po"
+    with path.open("rb") as f:
+        whole = read_po(f)
+    english = Catalog()
+    for message in whole:
+        if message.id:
+            english.add(message.id)
+    (pot / "chapters").mkdir(parents=True)
+    with (pot / "chapters/vae.pot").open("wb") as f:
+        write_po(f, english)
+    kept = [m for m in whole if m.id][: len(english) // 2]
+    cut = Catalog(locale="zh_CN")
+    for message in kept:
+        cut.add(message.id, message.string)
+    with path.open("wb") as f:
+        write_po(f, cut)
+    monkeypatch.setattr(translation, "POT", pot)
+    monkeypatch.setattr(translation, "_extract", lambda: None)
+    lacking, extra = translation.stale_catalogs()["chapters/vae"]
+    assert len(lacking) == len(english) - len(kept) > 0 and not extra
+
+
 @pytest.mark.parametrize("page", ["../../tools/x", "chapters/../chapters/vae", "/etc/passwd"])
 def test_only_the_book_s_catalogs_can_be_named(catalogs, page):
     translation, _ = catalogs
