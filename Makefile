@@ -17,6 +17,10 @@ ifeq ($(VAECORE_DATA_DIR),)
   endif
 endif
 
+# Every PyTorch process these targets start waits passively when idle, so that a busy machine
+# does not collapse (vaecore.runtime: importing vaecore does the same, when it comes first).
+export OMP_WAIT_POLICY ?= PASSIVE
+
 .PHONY: install book translations test lint browser-test bench-quick clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml

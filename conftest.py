@@ -6,6 +6,8 @@ import threading
 
 import pytest
 
+import vaecore  # noqa: F401 - first: it chooses PyTorch's threads before torch is loaded
+
 # Notebooks run by nbval inherit this environment: run them at their smoke-test size unless
 # the caller asked otherwise (VAECORE_QUICK=0 pytest runs the full book).
 os.environ.setdefault("VAECORE_QUICK", "1")

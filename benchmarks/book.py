@@ -5,7 +5,8 @@ Builds the book from scratch (an empty output folder, so every notebook runs) in
 then in its full setting, each with ``jupyter-book build -W -n`` and then the Chinese edition
 from the same outputs (``tools/translation.py build -W -n``, timed apart: it must add under two
 minutes), and reads from the built pages the time each chapter reports at its end ("This
-chapter ran in N s") and the size of each page with its images. Run nothing else meanwhile:
+chapter ran in N s, and its Python process held at most M MB of memory") and the size of each
+page with its images. Run nothing else meanwhile:
 two busy processes on a 2-core machine slow each other down many times over.
 
     python benchmarks/book.py --quick            # the quick build only, a few minutes (CI)
@@ -27,6 +28,8 @@ from pathlib import Path
 from _report import arguments, write
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Binder gives the server and the kernel about 2 GB together: a chapter's kernel stays under.
+MEMORY_LIMIT_MB = 2048
 
 
 def page_sizes(html_dir: Path) -> dict[str, int]:
@@ -72,17 +75,22 @@ def build(quick: bool, keep: Path | None = None) -> dict:
         )
         chinese_seconds = time.perf_counter() - start
         html = Path(out) / "_build" / "html"
-        chapters = {}
+        chapters, peaks = {}, {}
         for page in sorted((html / "chapters").glob("*.html")):
-            m = re.search(r"This chapter ran in (\d+) s", page.read_text())
+            text = page.read_text()
+            m = re.search(r"This chapter ran in (\d+) s", text)
             if m:
                 chapters[page.stem] = int(m.group(1))
+            m = re.search(r"held at most ([\d,]+) MB of memory", text)
+            if m:
+                peaks[page.stem] = int(m.group(1).replace(",", ""))
         if keep is not None:
             shutil.copytree(html, keep / ("quick" if quick else "full"), dirs_exist_ok=True)
         return {
             "build_seconds": round(seconds),
             "chinese_edition_seconds": round(chinese_seconds),
             "chapter_seconds": chapters,
+            "chapter_peak_mb": peaks,
             "page_bytes": page_sizes(html),
         }
 
@@ -99,6 +107,7 @@ def main() -> None:
             "benchmark": "book",
             "budget": {"modes": list(results), "flags": "-W -n"},
             "limits_seconds": {"autoencoder": 180, "other chapters": 360, "quick chapter": 60},
+            "limits_mb": {"chapter": MEMORY_LIMIT_MB},
             "results": results,
         },
         args.out,

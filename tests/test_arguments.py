@@ -104,6 +104,7 @@ ZERO_OK = {
     "at_least": "a set may be empty",
     "x": "a measured value",
     "y": "a measured value",
+    "start": "a clock's reading",
 }
 #: The same for one callable's parameter.
 ZERO_OK_IN = {
@@ -116,7 +117,7 @@ ZERO_OK_IN = {
     ("pad_svg", "iy"): "the first grid index",
 }
 #: Parameters for which a negative number, and infinity, are legal values.
-NEGATIVE_OK = {"x": "a measured value", "y": "a measured value"}
+NEGATIVE_OK = {"x": "a measured value", "y": "a measured value", "start": "a clock's reading"}
 INFINITE_OK = {"x": "a measured value may be infinite", "y": "a measured value may be infinite"}
 
 #: Arguments a dataclass checks before its numbers, by (class, field).

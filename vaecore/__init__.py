@@ -30,6 +30,8 @@ figure are found in one guess:
 ``checks``            refusing a wrong argument at the door, naming it (``rows``: a set
                       too small to measure)
 ``settings``          the environment: quick mode, data and cache folders, device, progress
+``runtime``           how PyTorch uses the processors: as many threads as the CPUs this
+                      process may use, sleeping when idle (chosen when vaecore is imported)
 ``book/``             the book's own helpers: ``verdicts`` (the one rule that decides every
                       "A against B"), ``messages`` (the tables and sentences that say
                       results, in words another edition can translate), ``findings`` (each
@@ -41,9 +43,13 @@ figure are found in one guess:
                       ``spread`` (mean ± standard deviation or error)
 ====================  ===============================================================
 
-The layers import downwards only: ``settings``, ``files`` and ``checks`` know nothing of the
-rest; ``data`` knows nothing of models; ``models`` use
+The layers import downwards only: ``runtime``, ``settings``, ``files`` and ``checks`` know
+nothing of the rest; ``data`` knows nothing of models; ``models`` use
 only ``losses``; ``train``, ``train_gan`` and ``metrics`` use models; ``experiments`` use all of
 them; ``book`` draws what the others compute."""
 
 __version__ = "0.2.0"
+
+from vaecore import runtime as _runtime  # noqa: E402 - the version first, for the packaging
+
+_runtime.configure()  # before anything else loads torch: its threads, for this machine

@@ -143,7 +143,7 @@ POSITIVE = number(above=0)
 AT_LEAST_ZERO = number(at_least=0)
 #: The widths of a network's hidden layers, any number of them, each a count.
 WIDTHS = Each(COUNT)
-#: A pair of counts: the channels of two convolutional layers, an image's height and width.
+#: Two counts, such as the channels of two convolutional layers or an image's height and width.
 PAIR = Each(COUNT, length=2)
 #: Any seed that Python, NumPy and PyTorch all accept, a whole number from 0 to ``2**32 - 1``.
 SEED = Rule(whole=True, low=0, high=2**32 - 1)

@@ -237,33 +237,108 @@ def vrnn_verdict(result: Result) -> Text:
 
 
 def book_table(result: Result) -> Table:
-    """``book.json``: each page's seconds in both settings and its size, then the whole build
-    and the Chinese edition."""
+    """``book.json``: each page's seconds in both settings, its kernel's peak memory in the full
+    setting and its size, then the whole build and the Chinese edition."""
     full, quick = result["results"]["full"], result["results"]["quick"]
+    peaks = full.get("chapter_peak_mb", {})
     rows: list[list[str | Message]] = [
         [
             f"`{page}`",
             str(full["chapter_seconds"].get(page, "")),
             str(quick["chapter_seconds"].get(page, "")),
+            f"{peaks[page]:,}" if page in peaks else "",
             f"{size / 1e6:.2f}",
         ]
         for page, size in full["page_bytes"].items()
     ]
     rows.append(
-        [say("**whole build**"), str(full["build_seconds"]), str(quick["build_seconds"]), ""]
+        [say("**whole build**"), str(full["build_seconds"]), str(quick["build_seconds"]), "", ""]
     )
     chinese = [str(run.get("chinese_edition_seconds", "")) for run in (full, quick)]
-    rows.append([say("**Chinese edition**, from the same outputs"), *chinese, ""])
+    rows.append([say("**Chinese edition**, from the same outputs"), *chinese, "", ""])
     return Table(
         [
             say("page"),
             say("full setting (s)"),
             say("quick mode (s)"),
+            say("peak memory, full (MB)"),
             say("page with images, full (MB)"),
         ],
         rows,
         where(result),
     )
+
+
+# --- a busy machine --------------------------------------------------------------------------
+
+#: The goal of ``benchmarks/busy_machine.py``: with vaecore's threading, CPU burners beside a run
+#: slow it down at most this many times.
+BUSY_GOAL = 1.5
+#: The threading set-ups the benchmark compares, in words.
+SETUPS = {
+    "vaecore": say("vaecore's (idle threads sleep)"),
+    "one thread": say("one thread"),
+    "torch first": say("PyTorch's own (torch imported first)"),
+}
+#: What each part of the benchmark ran, in words.
+RUNS = {"epoch": say("one epoch of the VAE"), "chapter": say("the autoencoder chapter, full")}
+
+
+def busy_table(result: Result) -> Table:
+    """``busy_machine.json``: for each run and threading set-up, its threads, its median seconds
+    idle and beside the burners, and the ratio."""
+    rows: list[list[str | Message]] = []
+    for run, setups in result["results"].items():
+        for setup, row in setups.items():
+            rows.append(
+                [
+                    RUNS[run],
+                    SETUPS[setup],
+                    str(row.get("threads", "")),
+                    f"{row['idle']['median_seconds']:.1f}",
+                    f"{row['busy']['median_seconds']:.1f}",
+                    f"{row['busy_over_idle']:.2f}",
+                ]
+            )
+    return Table(
+        [
+            say("run"),
+            say("threading"),
+            say("threads"),
+            say("idle (s)"),
+            say("busy (s)"),
+            say("busy / idle"),
+        ],
+        rows,
+        where(result),
+    )
+
+
+def busy_goal(result: Result) -> Text:
+    """vaecore's slow-down beside the burners against the goal, and PyTorch's own beside it."""
+    runs = result["results"]
+    ours = {run: setups["vaecore"]["busy_over_idle"] for run, setups in runs.items() if setups}
+    worst = max(ours.values())
+    sentences = [
+        say(
+            "Beside {burners} processes that only spin, vaecore's threading ran at most {worst} "
+            "times slower than on the idle machine; the goal, at most {goal} times, is {met}.",
+            burners=str(result["budget"]["burners"]),
+            worst=f"{worst:.2f}",
+            goal=f"{BUSY_GOAL}",
+            met=met(worst <= BUSY_GOAL),
+        )
+    ]
+    own = runs["epoch"].get("torch first")
+    if own:
+        sentences.append(
+            say(
+                "With PyTorch's own threading the epoch ran {ratio} times slower: its idle "
+                "threads spin, and take the processors from the threads with work.",
+                ratio=f"{own['busy_over_idle']:.1f}",
+            )
+        )
+    return Text([*sentences, where(result)])
 
 
 # --- the latent explorers ------------------------------------------------------------------
