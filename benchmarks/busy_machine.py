@@ -1,31 +1,34 @@
-"""PyTorch on a busy machine: one epoch and one whole chapter, on an idle machine and beside CPU
-burners, with vaecore's threading (vaecore.runtime) against one thread and against PyTorch's own.
+"""PyTorch on a busy machine: one epoch and one whole chapter, on an idle machine and beside
+another program that keeps every processor busy, with vaecore's threading (vaecore.runtime)
+against the alternatives.
 
-A busy machine is this one with ``--burners`` other processes (default: one more than its
-CPUs) that only spin, at normal priority, each stopped at a deadline. Each measurement runs in
-a fresh process, since the threading is chosen before PyTorch loads:
+The other program is one process group in a session of its own (as a program started
+elsewhere is: Linux shares the processors fairly between sessions first), running
+``--burners`` processes (default: one more than the CPUs) that only spin, at normal priority,
+until a deadline. Each measurement runs in a fresh process, since the threading is chosen
+before PyTorch loads:
 
-- ``vaecore``: vaecore imported first, as the chapters do: idle threads sleep, as many threads
-  as the CPUs this process may use;
-- ``one thread``: the same with ``OMP_NUM_THREADS=1``;
-- ``torch first``: PyTorch imported before vaecore, so OpenMP keeps its own spinning wait (what
-  every chapter did before ``vaecore.runtime``). Only the epoch is measured this way: a whole
-  chapter would take the better part of an hour.
+- ``vaecore``: vaecore imported first, as the chapters do: as many threads as the CPUs this
+  process may use, and an idle thread spins briefly before it sleeps (``GOMP_SPINCOUNT``);
+- ``passive``: the same, but idle threads sleep at once (``OMP_WAIT_POLICY=PASSIVE``);
+- ``one thread``: ``OMP_NUM_THREADS=1``;
+- ``torch first``: PyTorch imported before vaecore, so OpenMP keeps its own long spin (what
+  every chapter did before ``vaecore.runtime``).
 
 The epoch is one epoch of the book's MLP VAE (``VAE(32)``, 784-512-256-32, batch 128) on
-10,000 MNIST digits; the chapter is the autoencoder chapter in its full setting, run as the
-book runs it (nbclient, a fresh kernel). The result says, for each set-up, the seconds and
-the ratio busy / idle.
+10,000 MNIST digits, with every set-up; the chapter is the autoencoder chapter in its full
+setting, run as the book runs it (nbclient, a fresh kernel), with vaecore's threading and one
+thread. The result gives, for each, the seconds and the ratio busy / idle.
 
     python benchmarks/busy_machine.py --out vaecore/book/results/busy_machine.json  # ~20 min
-    python benchmarks/busy_machine.py --quick     # epochs only, and fewer of them (CI)
+    python benchmarks/busy_machine.py --quick     # epochs only, one of each, 2,000 digits (CI)
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -45,7 +48,7 @@ from vaecore.data.datasets import load_images
 from vaecore.models.vae import VAE
 from vaecore.train import TrainConfig, fit
 
-x = load_images("mnist", "train", limit=10_000).images.reshape(-1, 784)
+x = load_images("mnist", "train", limit=int(sys.argv[2])).images.reshape(-1, 784)
 torch.manual_seed(0)
 model = VAE(32)
 start = time.perf_counter()
@@ -54,41 +57,57 @@ print(json.dumps({"seconds": time.perf_counter() - start, "threads": torch.get_n
 """
 
 CHAPTER = ROOT / "chapters" / "autoencoder.ipynb"
-SETUPS = {"vaecore": {}, "one thread": {"OMP_NUM_THREADS": "1"}, "torch first": {}}
+SETUPS = {
+    "vaecore": {},
+    "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "one thread": {"OMP_NUM_THREADS": "1"},
+    "torch first": {},
+}
+#: The other program: ``count`` processes that spin until ``deadline``, in its own session.
+BURNERS = """
+import multiprocessing, sys, time
 
-
-def _burn(deadline: float) -> None:
+def burn(deadline):
     while time.time() < deadline:
         pass
+
+if __name__ == "__main__":
+    deadline, count = float(sys.argv[1]), int(sys.argv[2])
+    workers = [multiprocessing.Process(target=burn, args=(deadline,)) for _ in range(count)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+"""
 
 
 @contextmanager
 def burners(count: int, seconds: float) -> Iterator[None]:
-    """``count`` processes that spin until the block ends, and at most ``seconds``."""
+    """Another program, in a session of its own, keeping ``count`` processes spinning until the
+    block ends (and at most ``seconds``)."""
     deadline = time.time() + seconds
-    context = multiprocessing.get_context("spawn")
-    workers = [context.Process(target=_burn, args=(deadline,), daemon=True) for _ in range(count)]
-    for w in workers:
-        w.start()
-    time.sleep(1)  # every burner spinning before the measurement starts
+    program = subprocess.Popen(
+        [sys.executable, "-c", BURNERS, str(deadline), str(count)], start_new_session=True
+    )
+    time.sleep(1.5)  # every burner spinning before the measurement starts
     try:
         yield
     finally:
-        for w in workers:
-            w.terminate()
-            w.join()
+        os.killpg(program.pid, signal.SIGKILL)
+        program.wait()
 
 
 def _environment(setup: str) -> dict[str, str]:
     """This process's environment without any OpenMP setting, plus the set-up's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OMP_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OMP_", "GOMP_"))}
     return {**env, **SETUPS[setup], "VAECORE_PROGRESS": "0"}
 
 
-def epoch(setup: str) -> dict:
-    """One epoch in a fresh process: its seconds and PyTorch's threads."""
+def epoch(setup: str, images: int) -> dict:
+    """One epoch over ``images`` digits in a fresh process: its seconds and PyTorch's
+    threads."""
     run = subprocess.run(
-        [sys.executable, "-c", EPOCH, setup],
+        [sys.executable, "-c", EPOCH, setup, str(images)],
         env=_environment(setup),
         capture_output=True,
         text=True,
@@ -127,16 +146,16 @@ def measured(runs: list[float]) -> dict:
 
 
 def main() -> None:
-    parser = arguments(__doc__, "epochs only, two of each (CI)")
+    parser = arguments(__doc__, "epochs only, one of each on 2,000 digits (CI)")
     parser.add_argument("--burners", type=int, default=(os.cpu_count() or 1) + 1)
     parser.add_argument("--repeats", type=int, default=3, help="epochs per set-up and load")
     args = parser.parse_args()
-    repeats = 2 if args.quick else args.repeats
+    repeats, images = (1, 2_000) if args.quick else (args.repeats, 10_000)
     epochs: dict[str, dict] = {}
     for setup in SETUPS:
-        idle = [epoch(setup) for _ in range(repeats)]
+        idle = [epoch(setup, images) for _ in range(repeats)]
         with burners(args.burners, seconds=600):
-            busy = [epoch(setup) for _ in range(repeats)]
+            busy = [epoch(setup, images) for _ in range(repeats)]
         epochs[setup] = {
             "threads": idle[0]["threads"],
             "idle": measured([r["seconds"] for r in idle]),
@@ -157,7 +176,13 @@ def main() -> None:
     write(
         {
             "benchmark": "busy_machine",
-            "budget": {"burners": args.burners, "repeats": repeats, "chapter": CHAPTER.stem},
+            "budget": {
+                "burners": args.burners,
+                "repeats": repeats,
+                "epoch_images": images,
+                "chapter": None if args.quick else CHAPTER.stem,
+                "quick": args.quick,
+            },
             "results": {"epoch": epochs, "chapter": chapters},
         },
         args.out,

@@ -11,6 +11,7 @@ from vaecore.book.spread import mean_sd, mean_se
 RENDERED = (
     "book",
     "burda_nll",
+    "busy_machine",
     "explorer_update",
     "gan_modes",
     "gan_vs_vae",

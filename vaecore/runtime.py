@@ -4,19 +4,24 @@ PyTorch's CPU operations run on OpenMP threads, one per core by default, and an 
 thread spins for a while before it sleeps. On a machine where other work runs (Binder and
 Colab share their nodes; a laptop has a browser open; CI runs jobs side by side) or inside a
 CPU quota smaller than the cores it sees, the spinning threads take the CPU from the ones with
-work: one epoch of the book's VAE took 23-31 s instead of 3-5 s (``benchmarks/busy_machine.py``
-measures it). So, unless the reader chose otherwise:
+work: beside another program that kept both processors busy, one epoch of the book's VAE took
+about ten times as long (``benchmarks/busy_machine.py`` measures it). So, unless the reader chose
+otherwise:
 
-- OpenMP's threads wait *passively* (``OMP_WAIT_POLICY=PASSIVE``): they sleep when idle. This
-  must be set before PyTorch loads OpenMP, which is why the chapters, the tests and the
-  benchmarks import ``vaecore`` before ``torch``;
+- an idle OpenMP thread spins only briefly, then sleeps: ``GOMP_SPINCOUNT=2000`` busy-loop
+  turns (a few microseconds) for GNU OpenMP, PyTorch's on Linux, instead of 300,000; elsewhere
+  ``OMP_WAIT_POLICY=PASSIVE``, which sleeps at once. Sleeping at once was safe on a busy
+  machine but made an idle one's epoch half as slow again: the short spin keeps most of the
+  idle speed (the benchmark compares them). This must be in place before PyTorch loads
+  OpenMP: the chapters and the tests import ``vaecore`` before ``torch``, and ``make`` sets
+  it for everything it runs;
 - PyTorch uses as many threads as the CPUs this process may really use: the cores of its
   affinity mask, and no more than its CPU quota (cgroup v2 ``cpu.max``, v1
   ``cpu.cfs_quota_us``).
 
-A reader's ``OMP_WAIT_POLICY`` and ``OMP_NUM_THREADS`` are kept, and ``torch.set_num_threads``
-called after importing ``vaecore`` wins. The choice is said once per process (not in the
-worker processes of :mod:`vaecore.experiments.parallel`).
+A reader's ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` and ``OMP_NUM_THREADS`` are kept, and
+``torch.set_num_threads`` called after importing ``vaecore`` wins. The choice is said once per
+process (not in the worker processes of :mod:`vaecore.experiments.parallel`).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ import sys
 from pathlib import Path
 
 WAIT_ENV = "OMP_WAIT_POLICY"
+SPIN_ENV = "GOMP_SPINCOUNT"
+#: The busy-loop turns an idle GNU OpenMP thread makes before it sleeps (its own default is
+#: 300,000): measured with ``benchmarks/busy_machine.py`` against 0, 1,000, 3,000 and 10,000.
+SPIN_COUNT = 2000
 THREADS_ENV = "OMP_NUM_THREADS"
 CGROUP = Path("/sys/fs/cgroup")
 
@@ -88,8 +97,13 @@ def configure() -> str:
     global _said
     if _said is not None:
         return _said
-    if "torch" not in sys.modules:  # OpenMP reads its wait policy when PyTorch loads it
-        os.environ.setdefault(WAIT_ENV, "PASSIVE")
+    readers = {name: os.environ.get(name, "").strip() for name in (WAIT_ENV, SPIN_ENV)}
+    ours = not any(readers.values()) and "torch" not in sys.modules
+    if ours:  # OpenMP reads how to wait when PyTorch loads it
+        if sys.platform.startswith("linux"):
+            os.environ[SPIN_ENV] = str(SPIN_COUNT)
+        else:  # not GNU OpenMP: no spin count to set
+            os.environ[WAIT_ENV] = "PASSIVE"
     import torch
 
     cpus = usable_cpus()
@@ -99,11 +113,13 @@ def configure() -> str:
         if torch.get_num_threads() > cpus:
             torch.set_num_threads(cpus)
         threads = f"{_count(torch.get_num_threads(), 'thread')} ({_count(cpus, 'CPU')} usable here)"
-    policy = os.environ.get(WAIT_ENV, "").strip().upper()
-    if policy == "PASSIVE":
-        waiting = "idle threads sleep"
-    elif policy:
-        waiting = f"idle threads wait as {WAIT_ENV}={policy} says"
+    if ours and SPIN_ENV in os.environ:
+        waiting = f"idle threads spin briefly, then sleep ({SPIN_ENV}={SPIN_COUNT})"
+    elif ours:
+        waiting = f"idle threads sleep ({WAIT_ENV}=PASSIVE)"
+    elif any(readers.values()):
+        set_ = [f"{name}={value}" for name, value in readers.items() if value]
+        waiting = f"idle threads wait as {' and '.join(set_)} {'says' if len(set_) == 1 else 'say'}"
     else:
         waiting = (
             "idle threads spin, which a busy machine pays for: import vaecore before torch, "

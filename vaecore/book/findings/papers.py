@@ -276,7 +276,8 @@ def book_table(result: Result) -> Table:
 BUSY_GOAL = 1.5
 #: The threading set-ups the benchmark compares, in words.
 SETUPS = {
-    "vaecore": say("vaecore's (idle threads sleep)"),
+    "vaecore": say("vaecore's (a short spin, then sleep)"),
+    "passive": say("idle threads sleep at once"),
     "one thread": say("one thread"),
     "torch first": say("PyTorch's own (torch imported first)"),
 }
@@ -321,8 +322,9 @@ def busy_goal(result: Result) -> Text:
     worst = max(ours.values())
     sentences = [
         say(
-            "Beside {burners} processes that only spin, vaecore's threading ran at most {worst} "
-            "times slower than on the idle machine; the goal, at most {goal} times, is {met}.",
+            "Beside another program running {burners} processes that only spin, vaecore's "
+            "threading took at most {worst} times as long as on the idle machine; the goal, at "
+            "most {goal} times, is {met}.",
             burners=str(result["budget"]["burners"]),
             worst=f"{worst:.2f}",
             goal=f"{BUSY_GOAL}",
@@ -333,7 +335,7 @@ def busy_goal(result: Result) -> Text:
     if own:
         sentences.append(
             say(
-                "With PyTorch's own threading the epoch ran {ratio} times slower: its idle "
+                "With PyTorch's own threading the epoch took {ratio} times as long: its idle "
                 "threads spin, and take the processors from the threads with work.",
                 ratio=f"{own['busy_over_idle']:.1f}",
             )
