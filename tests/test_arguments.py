@@ -325,6 +325,12 @@ def test_the_issues_examples_are_refused_with_the_parameter_named():
             make()
 
 
+def test_a_whole_number_too_large_for_a_float_is_judged_not_crashed_on():
+    with pytest.raises(ValueError, match="seed must be a whole number from 0 to 4294967295"):
+        checks.SEED.check(10**400, "seed")
+    assert checks.COUNT.check(10**400, "n") == 10**400
+
+
 def test_a_rule_names_an_argument_the_function_has():
     with pytest.raises(TypeError, match="has no argument beta"):
 

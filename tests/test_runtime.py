@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
         ({"cpu,cpuacct/cpu.cfs_quota_us": "50000", "cpu,cpuacct/cpu.cfs_period_us": "100000"}, 0.5),
         ({}, None),
         ({"cpu.max": "garbage"}, None),
+        ({"cpu.max": "abc 100000"}, None),
+        ({"cpu.max": "100000 0"}, None),
+        ({"cpu/cpu.cfs_quota_us": "100000", "cpu/cpu.cfs_period_us": "0"}, None),
     ],
 )
 def test_the_cpu_quota_is_read_from_cgroup_v2_or_v1(tmp_path, files, quota):

@@ -71,9 +71,9 @@ class Rule:
         return number
 
     def _allows(self, number: int | float) -> bool:
-        if math.isnan(number) or (self.whole and not isinstance(number, int)):
-            return False
-        if self.finite and math.isinf(number):
+        if isinstance(number, float) and (
+            self.whole or math.isnan(number) or (self.finite and math.isinf(number))
+        ):
             return False
         if self.low is not None and (number <= self.low if self.strict else number < self.low):
             return False
