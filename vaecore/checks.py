@@ -92,13 +92,10 @@ class Each:
     def check(self, value: object, where: str) -> tuple[Any, ...]:
         """``value`` as a tuple of Python numbers, or an error naming ``where``, the entry and
         what is accepted."""
-        count = (
-            f"{self.length} "
-            if self.length is not None
-            else f"at least {self.at_least} "
-            if self.at_least
-            else ""
-        )
+        if self.length is not None:
+            count = f"{self.length} "
+        else:
+            count = f"at least {self.at_least} " if self.at_least else ""
         if not isinstance(value, tuple | list):
             raise TypeError(
                 f"{where} must be a tuple of {count}numbers, each {self.rule.accepted()}, "
