@@ -12,10 +12,16 @@ two busy processes on a 2-core machine slow each other down many times over.
     python benchmarks/book.py --quick            # the quick build only, a few minutes (CI)
     python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~40 minutes
     python benchmarks/book.py --keep /tmp/book   # also keep each build's pages, to read them
+    python benchmarks/book.py --quick --path-output .   # build into ./_build and leave it (CI)
+
+Each chapter's kernel also records every cell's seconds and the memory it held after it
+(``_cell_times.py``, an IPython start-up file): ``chapter_cells`` in the result, where the
+time and memory of a chapter go.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -26,6 +32,8 @@ import time
 from pathlib import Path
 
 from _report import arguments, write
+
+from vaecore import files
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Binder gives the server and the kernel about 2 GB together: a chapter's kernel stays under.
@@ -42,12 +50,63 @@ def page_sizes(html_dir: Path) -> dict[str, int]:
     return sizes
 
 
-def build(quick: bool, keep: Path | None = None) -> dict:
+def label(source: str) -> str:
+    """A cell's first line of code (not a comment), to name it in a profile."""
+    lines = [line.strip() for line in source.splitlines()]
+    return next((line for line in lines if line and not line.startswith("#")), "")[:80]
+
+
+def profiles(times: Path) -> dict[str, list[dict]]:
+    """Each chapter's cells in order, with their seconds and the kernel's peak memory after each
+    (in MB), from the files ``_cell_times.py`` wrote in the kernels, matched to the chapters by
+    their code."""
+    chapters = {}
+    for notebook in sorted((ROOT / "chapters").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text())["cells"]
+        code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+        chapters[notebook.stem] = code
+    found = {}
+    for record in times.glob("*.json"):
+        cells = json.loads(record.read_text())
+        sources = [c["source"] for c in cells]
+        for name, code in chapters.items():
+            if sources == code:
+                found[name] = [
+                    {"cell": i, "code": label(c["source"]), "seconds": c["seconds"]}
+                    | {"peak_mb": c["peak_mb"]}
+                    for i, c in enumerate(cells)
+                ]
+    return found
+
+
+def build(quick: bool, keep: Path | None = None, into: Path | None = None) -> dict:
     """Build the whole book from scratch in one mode; return its timings and page sizes. With
-    ``keep``, copy the built pages to ``keep/quick`` or ``keep/full``."""
+    ``keep``, copy the built pages to ``keep/quick`` or ``keep/full``. With ``into``, build in
+    ``into/_build`` (which must not exist) and leave the build there, as ``make book`` would
+    have: a ``make book`` after it finds every chapter in its cache (CI builds the book once)."""
     env = {**os.environ, "VAECORE_QUICK": "1" if quick else "0", "VAECORE_PROGRESS": "0"}
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    with tempfile.TemporaryDirectory() as out:
+    if into is not None and (into / "_build").exists():
+        sys.exit(f"{into / '_build'} exists: remove it, so that every chapter runs")
+    with tempfile.TemporaryDirectory() as scratch:
+        out = str(into or scratch)
+        # Record each chapter's key as `make book` does (tools/chapter_cache.py).
+        (Path(out) / "_build").mkdir(parents=True)
+        subprocess.run(
+            [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "prune"]
+            + [str(Path(out) / "_build")],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        # Every kernel reports its cells' times (IPython runs the start-up files of IPYTHONDIR).
+        startup = Path(scratch) / "ipython" / "profile_default" / "startup"
+        startup.mkdir(parents=True)
+        timer = Path(__file__).with_name("_cell_times.py")
+        files.write_text(startup / timer.name, timer.read_text())
+        times = Path(scratch) / "cell_times"
+        times.mkdir()
+        env |= {"IPYTHONDIR": str(Path(scratch) / "ipython"), "VAECORE_CELL_TIMES": str(times)}
         start = time.perf_counter()
         subprocess.run(
             [
@@ -92,14 +151,22 @@ def build(quick: bool, keep: Path | None = None) -> dict:
             "chapter_seconds": chapters,
             "chapter_peak_mb": peaks,
             "page_bytes": page_sizes(html),
+            "chapter_cells": profiles(times),
         }
 
 
 def main() -> None:
     parser = arguments(__doc__, "the quick build only (CI)")
     parser.add_argument("--keep", type=Path, help="copy each build's HTML pages into this folder")
+    parser.add_argument(
+        "--path-output",
+        type=Path,
+        help="with --quick: build in PATH/_build (it must not exist) and leave it there",
+    )
     args = parser.parse_args()
-    results = {"quick": build(quick=True, keep=args.keep)}
+    if args.path_output is not None and not args.quick:
+        parser.error("--path-output goes with --quick (two builds would share one folder)")
+    results = {"quick": build(quick=True, keep=args.keep, into=args.path_output)}
     if not args.quick:
         results["full"] = build(quick=False, keep=args.keep)
     write(

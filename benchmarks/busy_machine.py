@@ -9,11 +9,13 @@ until a deadline. Each measurement runs in a fresh process, since the threading 
 before PyTorch loads:
 
 - ``vaecore``: vaecore imported first, as the chapters do: as many threads as the CPUs this
-  process may use, and an idle thread spins briefly before it sleeps (``GOMP_SPINCOUNT``);
+  process may use, following the machine's load (one while the other program runs), and an
+  idle thread spins briefly before it sleeps (``GOMP_SPINCOUNT``);
 - ``passive``: the same, but idle threads sleep at once (``OMP_WAIT_POLICY=PASSIVE``);
 - ``one thread``: ``OMP_NUM_THREADS=1``;
-- ``torch first``: PyTorch imported before vaecore, so OpenMP keeps its own long spin (what
-  every chapter did before ``vaecore.runtime``).
+- ``torch first``: PyTorch's own threading, what every chapter did before ``vaecore.runtime``:
+  PyTorch imported before vaecore, so OpenMP keeps its own long spin, and one thread per CPU
+  set by ``OMP_NUM_THREADS``, so the threads do not follow the load.
 
 The epoch is one epoch of the book's MLP VAE (``VAE(32)``, 784-512-256-32, batch 128) on
 10,000 MNIST digits, with every set-up; the chapter is the autoencoder chapter in its full
@@ -61,7 +63,7 @@ SETUPS = {
     "vaecore": {},
     "passive": {"OMP_WAIT_POLICY": "PASSIVE"},
     "one thread": {"OMP_NUM_THREADS": "1"},
-    "torch first": {},
+    "torch first": {"OMP_NUM_THREADS": str(len(os.sched_getaffinity(0)))},
 }
 #: The other program: ``count`` processes that spin until ``deadline``, in its own session.
 BURNERS = """

@@ -39,6 +39,7 @@ CALLS: dict[str, tuple[Callable[[], dict[str, Any]], dict[str, int]]] = {
     ),
     "batched.reconstruct": (lambda: {"model": mlp_autoencoder(2), "x": _x()}, {"x": 1}),
     "batched.encode": (lambda: {"model": mlp_autoencoder(2), "x": _x()}, {"x": 1}),
+    "batched.decode": (lambda: {"model": mlp_autoencoder(2), "z": _x(10, 2)}, {"z": 1}),
     "discrete.total_variation": (lambda: {"a": _x(5, 3), "b": _x(6, 3)}, {"a": 1, "b": 1}),
     "images.mse": (lambda: {"x_hat": _x(), "x": _x()}, {"x_hat": 1, "x": 1}),
     "images.greyness": (lambda: {"x": _x()}, {"x": 1}),

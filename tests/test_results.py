@@ -1,12 +1,14 @@
 """vaecore.book.results: the committed benchmark result files and the helpers that read them."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from vaecore.book import results
 from vaecore.book.spread import mean_sd, mean_se
 
+CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
 # The files the papers appendix and the chapters render.
 RENDERED = (
     "book",
@@ -55,3 +57,20 @@ def test_spreads_are_formatted_as_they_are_named():
     assert mean_sd([4.0], digits=2) == "4.00 ± 0.00"
     with pytest.raises(ValueError, match="no values"):
         mean_sd([])
+
+
+def test_the_book_records_each_chapters_time_memory_and_profile():
+    """``book.json`` holds each chapter's seconds in both settings, and for the full setting its
+    kernel's peak memory and every cell's seconds and memory (where the time goes), for exactly
+    the chapters that report their cost."""
+    book = results.load("book")
+    full, quick = book["results"]["full"], book["results"]["quick"]
+    chapters = {p.stem for p in CHAPTERS.glob("*.ipynb") if "chapter_cost(" in p.read_text()}
+    assert set(full["chapter_peak_mb"]) == set(full["chapter_seconds"]) == chapters
+    assert set(quick["chapter_seconds"]) == chapters
+    assert book["limits_mb"]["chapter"] <= 2048  # Binder: about 2 GB, server and kernel
+    for chapter in chapters:
+        cells = full["chapter_cells"][chapter]
+        assert cells and all(c["seconds"] >= 0 and c["peak_mb"] > 0 for c in cells), chapter
+        assert abs(max(c["peak_mb"] for c in cells) - full["chapter_peak_mb"][chapter]) <= 5
+        assert sum(c["seconds"] for c in cells) <= full["chapter_seconds"][chapter] + len(cells)

@@ -87,10 +87,13 @@ def test_importing_vaecore_first_makes_idle_threads_spin_briefly_and_says_so_onc
     run = _fresh(
         "import vaecore, os, json, torch\n"
         "import vaecore.models.vae, vaecore.train\n"
-        "print(json.dumps([os.environ.get('GOMP_SPINCOUNT'), torch.get_num_threads()]))"
+        "print(json.dumps([os.environ.get(name) for name in ('GOMP_SPINCOUNT',"
+        " 'OPENBLAS_NUM_THREADS')] + [torch.get_num_threads()]))",
+        OPENBLAS_NUM_THREADS="",
     )
-    spin, threads = json.loads(run.stdout)
+    spin, blas, threads = json.loads(run.stdout)
     assert spin == str(runtime.SPIN_COUNT) and 1 <= threads <= runtime.usable_cpus()
+    assert blas == str(runtime.usable_cpus())  # NumPy's OpenBLAS: the same CPUs
     said = [line for line in run.stderr.splitlines() if line.startswith("vaecore:")]
     assert len(said) == 1 and "idle threads spin briefly, then sleep" in said[0], run.stderr
 
@@ -129,3 +132,117 @@ def test_every_chapter_imports_vaecore_before_torch():
             for alias in node.names
         ]
         assert "vaecore" in imported and "torch" not in imported, path.name
+
+
+class Machine:
+    """A clock, this process's processor seconds and the machine's idle seconds, set by hand."""
+
+    def __init__(self) -> None:
+        self.now = self.ours = self.idle = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def process_time(self) -> float:
+        return self.ours
+
+    def advance(self, seconds: float, used: float, idle: float) -> None:
+        """``seconds`` pass, in which this process used ``used`` processors and ``idle`` stayed
+        idle."""
+        self.now += seconds
+        self.ours += used * seconds
+        self.idle += idle * seconds
+
+
+@pytest.fixture
+def machine(monkeypatch):
+    """A two-CPU machine whose load the test sets; PyTorch's threads restored afterwards."""
+    before = torch.get_num_threads()
+    fake = Machine()
+    monkeypatch.setattr(runtime, "time", fake)
+    monkeypatch.setattr(runtime, "_idle_seconds", lambda: fake.idle)
+    torch.set_num_threads(2)
+    monkeypatch.setattr(runtime, "_most", 2)
+    monkeypatch.setattr(runtime, "_set", 2)
+    monkeypatch.setattr(runtime, "_look", None)
+    yield fake
+    torch.set_num_threads(before)
+
+
+def test_the_threads_follow_the_machines_load(machine):
+    assert runtime.follow_load() == 2  # the first look decides nothing
+    machine.advance(1.0, used=1.0, idle=0.0)  # another program holds the other processor
+    assert runtime.follow_load() == 1 and torch.get_num_threads() == 1
+    machine.advance(0.1, used=1.0, idle=1.0)  # too soon to look again
+    assert runtime.follow_load() == 1
+    machine.advance(1.0, used=1.0, idle=0.0)
+    assert runtime.follow_load() == 1
+    machine.advance(1.0, used=1.0, idle=0.9)  # the other program has stopped
+    assert runtime.follow_load() == 2 and torch.get_num_threads() == 2
+    machine.advance(1.0, used=1.7, idle=0.0)  # a light program beside: two threads still pay
+    assert runtime.follow_load() == 2
+
+
+def test_the_readers_threads_stop_the_following(machine, monkeypatch):
+    runtime.follow_load()
+    torch.set_num_threads(1)  # the reader's choice
+    machine.advance(1.0, used=0.0, idle=2.0)
+    assert runtime.follow_load() == 1 and runtime._most is None
+    monkeypatch.setattr(runtime, "_most", 2)
+    monkeypatch.setattr(runtime, "_set", 1)
+    monkeypatch.setattr(runtime, "_idle_seconds", lambda: None)  # the system stopped saying
+    machine.advance(1.0, used=0.0, idle=2.0)
+    assert runtime.follow_load() == 1 and runtime._most is None
+
+
+def test_the_machines_idle_seconds_are_read_where_linux_says_them():
+    idle = runtime._idle_seconds()
+    if sys.platform.startswith("linux"):
+        assert idle is not None and idle > 0
+    else:
+        assert idle is None
+
+
+def test_every_training_loop_follows_the_load(monkeypatch):
+    from vaecore.models.gan import Discriminator, Generator
+    from vaecore.models.vae import VAE
+    from vaecore.train import TrainConfig, fit
+    from vaecore.train_gan import GANConfig, train_gan
+
+    looks = []
+    monkeypatch.setattr(runtime, "follow_load", lambda: looks.append(1) or 1)
+    fit(VAE(2, (8,), data_dim=4), torch.rand(8, 4), TrainConfig(1, batch_size=4, progress=False))
+    assert len(looks) == 2  # each step
+    looks.clear()
+    config = GANConfig(steps=3, batch_size=4, progress=False)
+    train_gan(Generator(2, 4, (8,)), Discriminator(4, (8,)), torch.rand(8, 4), config)
+    assert len(looks) == 3
+
+
+def test_a_notebook_follows_the_load_before_each_cell(monkeypatch):
+    hooks = []
+
+    class Shell:
+        class events:  # noqa: N801 (IPython's name)
+            @staticmethod
+            def register(event, hook):
+                hooks.append((event, hook))
+
+    monkeypatch.setitem(sys.modules, "IPython", type(sys)("IPython"))
+    sys.modules["IPython"].get_ipython = Shell  # type: ignore[attr-defined]
+    monkeypatch.setattr(runtime, "_in_notebook", lambda: True)
+    monkeypatch.setattr(runtime, "_said", None)
+    monkeypatch.setattr(runtime, "_idle_seconds", lambda: 0.0)
+    monkeypatch.setattr(runtime, "usable_cpus", lambda root=runtime.CGROUP: 2)
+    monkeypatch.delenv(runtime.THREADS_ENV, raising=False)
+    before = torch.get_num_threads()
+    follow = []
+    monkeypatch.setattr(runtime, "follow_load", lambda: follow.append(1) or 2)
+    try:
+        torch.set_num_threads(2)
+        assert "one while other programs keep the CPUs busy" in runtime.configure()
+        assert [event for event, _ in hooks] == ["pre_run_cell"]
+        hooks[0][1](None)
+        assert len(follow) == 2  # the first look at import, then before the cell
+    finally:
+        torch.set_num_threads(before)

@@ -3,24 +3,29 @@
 PyTorch's CPU operations run on OpenMP threads, one per core by default, and an idle OpenMP
 thread spins for a while before it sleeps. On a machine where other work runs (Binder and
 Colab share their nodes; a laptop has a browser open; CI runs jobs side by side) or inside a
-CPU quota smaller than the cores it sees, the spinning threads take the CPU from the ones with
-work: beside another program that kept both processors busy, one epoch of the book's VAE took
-about ten times as long (``benchmarks/busy_machine.py`` measures it). So, unless the reader chose
-otherwise:
+CPU quota smaller than the cores it sees, threads that cannot all run wait for each other and
+spin on the processors the others need: beside another program that kept both processors
+busy, one epoch of the book's autoencoder took about sixteen times as long
+(``benchmarks/busy_machine.py`` measures it). So, unless the reader chose otherwise:
 
-- an idle OpenMP thread spins only briefly, then sleeps: ``GOMP_SPINCOUNT=2000`` busy-loop
-  turns (a few microseconds) for GNU OpenMP, PyTorch's on Linux, instead of 300,000; elsewhere
-  ``OMP_WAIT_POLICY=PASSIVE``, which sleeps at once. Sleeping at once was safe on a busy
-  machine but made an idle one's epoch half as slow again: the short spin keeps most of the
-  idle speed (the benchmark compares them). This must be in place before PyTorch loads
-  OpenMP: the chapters and the tests import ``vaecore`` before ``torch``, and ``make`` sets
-  it for everything it runs;
-- PyTorch uses as many threads as the CPUs this process may really use: the cores of its
-  affinity mask, and no more than its CPU quota (cgroup v2 ``cpu.max``, v1
-  ``cpu.cfs_quota_us``).
+- PyTorch (and NumPy's OpenBLAS) use as many threads as the CPUs this process may really use:
+  the cores of its affinity mask, and no more than its CPU quota (cgroup v2 ``cpu.max``, v1
+  ``cpu.cfs_quota_us``);
+- on Linux, the threads follow the machine's load: one thread while other programs keep the
+  processors busy, all of them again once processors are idle. :func:`follow_load`, called by
+  the training loops at each step and in a notebook before each cell, looks at most
+  :data:`LOOK_EVERY` seconds apart at how many processors this process used and how many
+  stayed idle, and takes that many threads. Beside a busy program one thread is faster than
+  two; on an idle machine two are;
+- an idle OpenMP thread spins a tenth as long as GNU OpenMP's default before it sleeps
+  (``GOMP_SPINCOUNT``, :data:`SPIN_COUNT`), which bounds what a busy moment costs before the
+  threads follow it; elsewhere ``OMP_WAIT_POLICY=PASSIVE``, as other OpenMPs have no spin
+  count. This must be in place before PyTorch loads OpenMP: the chapters and the tests import
+  ``vaecore`` before ``torch``, and ``make`` sets it for everything it runs.
 
-A reader's ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT`` and ``OMP_NUM_THREADS`` are kept, and
-``torch.set_num_threads`` called after importing ``vaecore`` wins. The choice is said once per
+A reader's ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``, ``OMP_NUM_THREADS`` and
+``OPENBLAS_NUM_THREADS`` are kept, and ``torch.set_num_threads`` called after importing
+``vaecore`` wins (the threads then stay as the reader set them). The choice is said once per
 process (not in the worker processes of :mod:`vaecore.experiments.parallel`).
 """
 
@@ -30,18 +35,32 @@ import math
 import multiprocessing
 import os
 import sys
+import time
 from pathlib import Path
 
 WAIT_ENV = "OMP_WAIT_POLICY"
 SPIN_ENV = "GOMP_SPINCOUNT"
 #: The busy-loop turns an idle GNU OpenMP thread makes before it sleeps (its own default is
-#: 300,000), chosen by timing 1,000 to 50,000 turns idle and busy; ``benchmarks/busy_machine.py``
-#: compares it with none (``OMP_WAIT_POLICY=PASSIVE``) and with GNU's default.
-SPIN_COUNT = 2000
+#: 300,000). Timed on an epoch of the autoencoder: 2,000 turns made an idle machine's epoch a
+#: quarter slower, 30,000 kept its speed; ``benchmarks/busy_machine.py`` compares it with none
+#: (``OMP_WAIT_POLICY=PASSIVE``) and with GNU's default.
+SPIN_COUNT = 30_000
 THREADS_ENV = "OMP_NUM_THREADS"
+BLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS"
 CGROUP = Path("/sys/fs/cgroup")
+#: :func:`follow_load` looks at the machine at most once per this many seconds.
+LOOK_EVERY = 0.25
+#: The processors this process could have used since the last look are those it used and those
+#: left idle; it takes that many threads, rounded to the nearest (so adding this, rounded down).
+FREE_MARGIN = 0.5
 
 _said: str | None = None
+#: What :func:`follow_load` needs: the threads it may use (``None``: it does not follow, as the
+#: reader chose the threads, or the system does not say its load), the count it set last, and the
+#: last look (time, this process's processor seconds, the machine's idle seconds).
+_most: int | None = None
+_set: int = 0
+_look: tuple[float, float, float] | None = None
 
 
 def cpu_quota(root: Path = CGROUP) -> float | None:
@@ -107,15 +126,26 @@ def configure() -> str:
             os.environ[SPIN_ENV] = str(SPIN_COUNT)
         else:  # not GNU OpenMP: no spin count to set
             os.environ[WAIT_ENV] = "PASSIVE"
+    cpus = usable_cpus()
+    if "numpy" not in sys.modules and not os.environ.get(BLAS_THREADS_ENV, "").strip():
+        os.environ[BLAS_THREADS_ENV] = str(cpus)  # OpenBLAS reads it when NumPy loads
     import torch
 
-    cpus = usable_cpus()
+    global _most, _set
     if os.environ.get(THREADS_ENV, "").strip():
         threads = f"{_count(torch.get_num_threads(), 'thread')}, as {THREADS_ENV} says"
     else:
         if torch.get_num_threads() > cpus:
             torch.set_num_threads(cpus)
         threads = f"{_count(torch.get_num_threads(), 'thread')} ({_count(cpus, 'CPU')} usable here)"
+        if cpus > 1 and _idle_seconds() is not None:
+            _most, _set = torch.get_num_threads(), torch.get_num_threads()
+            follow_load()  # the first look: the next call decides
+            threads += ", one while other programs keep the CPUs busy"
+            if _in_notebook():
+                sys.modules["IPython"].get_ipython().events.register(
+                    "pre_run_cell", lambda info: follow_load()
+                )
     if ours and SPIN_ENV in os.environ:
         waiting = f"idle threads spin briefly, then sleep ({SPIN_ENV}={SPIN_COUNT})"
     elif ours:
@@ -133,6 +163,47 @@ def configure() -> str:
         # a notebook shows stdout as plain text; a script keeps its stdout for its results
         print(_said, file=sys.stdout if _in_notebook() else sys.stderr)
     return _said
+
+
+def follow_load() -> int:
+    """Fit PyTorch's threads to the machine's load now (see the module's notes) and return how
+    many it uses. Cheap: it reads ``/proc`` at most once per :data:`LOOK_EVERY` seconds, and does
+    nothing where the reader chose the threads or the system does not say its load."""
+    global _most, _look, _set
+    import torch
+
+    if _most is None:
+        return torch.get_num_threads()
+    if torch.get_num_threads() != _set:  # the reader set them: theirs win from now on
+        _most = None
+        return torch.get_num_threads()
+    now = time.monotonic()
+    if _look is not None and now - _look[0] < LOOK_EVERY:
+        return _set
+    idle = _idle_seconds()
+    if idle is None:
+        _most = None
+        return _set
+    ours = time.process_time()
+    if _look is not None:
+        seconds = now - _look[0]
+        free = (ours - _look[1] + idle - _look[2]) / seconds  # processors we could have had
+        threads = max(1, min(_most, math.floor(free + FREE_MARGIN)))
+        if threads != _set:
+            torch.set_num_threads(threads)
+            _set = threads
+    _look = (now, ours, idle)
+    return _set
+
+
+def _idle_seconds() -> float | None:
+    """The seconds the machine's processors have been idle since boot, all added (Linux's
+    ``/proc/stat``: idle and waiting for input or output), or ``None`` where unreadable."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return (int(fields[4]) + int(fields[5])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _count(n: int, thing: str) -> str:

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from vaecore import checks, settings
+from vaecore import checks, runtime, settings
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.models.parts import evaluating
 
@@ -283,6 +283,7 @@ def fit(
                 before_epoch(epoch)
             start, sums = time.perf_counter(), dict[str, float]()
             for idx in _epoch_batches(n, lengths, config.batch_size, generator):
+                runtime.follow_load()  # one thread while the machine is busy (vaecore.runtime)
                 if config.cosine_decay:
                     lr = config.lr * cosine_factor(len(history.steps), total_steps)
                     set_learning_rate(optimiser, lr)

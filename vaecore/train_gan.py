@@ -12,7 +12,7 @@ from typing import Callable, Iterator
 import torch
 from tqdm.auto import tqdm
 
-from vaecore import checks, settings
+from vaecore import checks, runtime, settings
 from vaecore.data.batches import batch_indices
 from vaecore.losses import (
     discriminator_loss,
@@ -182,6 +182,7 @@ def train_gan(
     bar = tqdm(total=config.steps, desc="GAN", disable=not settings.show_progress(config.progress))
     try:
         for step in range(1, config.steps + 1):
+            runtime.follow_load()  # one thread while the machine is busy (vaecore.runtime)
             if config.cosine_decay:
                 decay = cosine_factor(step - 1, config.steps)
                 set_learning_rate(opt_g, config.lr_g * decay)

@@ -117,7 +117,7 @@ def encoder_model(
 
     @torch.no_grad()
     def sample(m: int, generator: torch.Generator) -> torch.Tensor:
-        return model.decode(draw(m, generator))
+        return batched.decode(model, draw(m, generator))
 
     return Trained(
         name,

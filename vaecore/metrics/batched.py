@@ -40,3 +40,14 @@ def encode(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.T
     if not callable(encoder):
         raise TypeError(f"{type(model).__name__} has no encode(x) method")
     return apply_in_batches(model, encoder, x, batch_size)
+
+
+@checks.arguments(batch_size=checks.COUNT)
+def decode(model: nn.Module, z: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
+    """Codes ``z: (n, k)`` -> ``model.decode(z): (n, d)`` on the CPU, ``batch_size`` at a time (a
+    self-attention decoder holds ``(h w)^2`` weights per image: 10,000 at once took 4 GB)."""
+    rows(z, "z")
+    decoder = getattr(model, "decode", None)
+    if not callable(decoder):
+        raise TypeError(f"{type(model).__name__} has no decode(z) method")
+    return apply_in_batches(model, decoder, z, batch_size)

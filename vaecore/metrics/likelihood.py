@@ -31,6 +31,10 @@ from vaecore.data.datasets import StrokeSet, dequantize
 from vaecore.losses import LatentVariableModel, iwae
 from vaecore.models.parts import evaluating
 
+#: The decodes :func:`estimate_nll` runs at once (samples times images): a self-attention
+#: decoder holds ``(h w)^2`` weights per image, and 10,000 at once held over 4 GB.
+DECODES_AT_ONCE = 1000
+
 if TYPE_CHECKING:  # for the annotation only: measuring images does not import the VRNN
     from vaecore.models.vrnn import StrokeModel
 
@@ -54,7 +58,8 @@ def estimate_nll(
     bar = tqdm(batches, desc=f"IWAE, k={k}", disable=not settings.show_progress(progress))
     with evaluating(model):  # type: ignore[arg-type]
         for idx in bar:
-            total += float(iwae(model, x[idx], k).sum())
+            chunk = max(1, DECODES_AT_ONCE // len(idx))  # the same draws, fewer at once
+            total += float(iwae(model, x[idx], k, chunk).sum())
     return -total / len(x)
 
 

@@ -276,7 +276,7 @@ def book_table(result: Result) -> Table:
 BUSY_GOAL = 1.5
 #: The threading set-ups the benchmark compares, in words.
 SETUPS = {
-    "vaecore": say("vaecore's (a short spin, then sleep)"),
+    "vaecore": say("vaecore's (threads follow the load)"),
     "passive": say("idle threads sleep at once"),
     "one thread": say("one thread"),
     "torch first": say("PyTorch's own (torch imported first)"),
