@@ -6,11 +6,26 @@ import threading
 
 import pytest
 
-import vaecore  # noqa: F401 - first: it chooses PyTorch's threads before torch is loaded
+from vaecore import runtime  # first: it chooses PyTorch's threads before torch is loaded
+
+# pytest-xdist's workers share the CPUs: each takes its part, so they do not wait for each other.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _workers > 1:
+    import torch
+
+    torch.set_num_threads(max(1, runtime.usable_cpus() // _workers))
 
 # Notebooks run by nbval inherit this environment: run them at their smoke-test size unless
 # the caller asked otherwise (VAECORE_QUICK=0 pytest runs the full book).
 os.environ.setdefault("VAECORE_QUICK", "1")
+
+
+@pytest.fixture(autouse=True)
+def _threads_held_still(monkeypatch):
+    """A test's numbers must not depend on what else the machine runs meanwhile (a run's numbers
+    depend on its thread count): the threads do not follow the load during a test; the tests of
+    the following start it themselves (tests/test_runtime.py)."""
+    monkeypatch.setattr(runtime, "_most", None)
 
 
 @pytest.fixture

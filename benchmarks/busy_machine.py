@@ -9,8 +9,9 @@ until a deadline. Each measurement runs in a fresh process, since the threading 
 before PyTorch loads:
 
 - ``vaecore``: vaecore imported first, as the chapters do: as many threads as the CPUs this
-  process may use, following the machine's load (one while the other program runs), and an
-  idle thread spins briefly before it sleeps (``GOMP_SPINCOUNT``);
+  process may use, following the machine's load when each training run starts (one while
+  the other program runs), and an idle thread spins briefly before it sleeps
+  (``GOMP_SPINCOUNT``);
 - ``passive``: the same, but idle threads sleep at once (``OMP_WAIT_POLICY=PASSIVE``);
 - ``one thread``: ``OMP_NUM_THREADS=1``;
 - ``torch first``: PyTorch's own threading, what every chapter did before ``vaecore.runtime``:

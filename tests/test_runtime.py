@@ -139,6 +139,7 @@ class Machine:
 
     def __init__(self) -> None:
         self.now = self.ours = self.idle = 0.0
+        self.idle_while_waiting = 2.0  # the processors other programs leave idle
 
     def monotonic(self) -> float:
         return self.now
@@ -153,24 +154,28 @@ class Machine:
         self.ours += used * seconds
         self.idle += idle * seconds
 
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds, used=0.0, idle=self.idle_while_waiting)
+
 
 @pytest.fixture
 def machine(monkeypatch):
-    """A two-CPU machine whose load the test sets; PyTorch's threads restored afterwards."""
+    """A two-CPU machine whose load the test sets, followed from a first look at time 0;
+    PyTorch's threads and ``torch.set_num_threads`` restored afterwards."""
     before = torch.get_num_threads()
     fake = Machine()
     monkeypatch.setattr(runtime, "time", fake)
     monkeypatch.setattr(runtime, "_idle_seconds", lambda: fake.idle)
+    monkeypatch.setattr(torch, "set_num_threads", torch.set_num_threads)
+    for name in ("_most", "_set", "_look", "_set_threads"):
+        monkeypatch.setattr(runtime, name, getattr(runtime, name))
     torch.set_num_threads(2)
-    monkeypatch.setattr(runtime, "_most", 2)
-    monkeypatch.setattr(runtime, "_set", 2)
-    monkeypatch.setattr(runtime, "_look", None)
+    runtime._follow(torch)
     yield fake
     torch.set_num_threads(before)
 
 
 def test_the_threads_follow_the_machines_load(machine):
-    assert runtime.follow_load() == 2  # the first look decides nothing
     machine.advance(1.0, used=1.0, idle=0.0)  # another program holds the other processor
     assert runtime.follow_load() == 1 and torch.get_num_threads() == 1
     machine.advance(0.1, used=1.0, idle=1.0)  # too soon to look again
@@ -183,16 +188,25 @@ def test_the_threads_follow_the_machines_load(machine):
     assert runtime.follow_load() == 2
 
 
-def test_the_readers_threads_stop_the_following(machine, monkeypatch):
-    runtime.follow_load()
-    torch.set_num_threads(1)  # the reader's choice
-    machine.advance(1.0, used=0.0, idle=2.0)
-    assert runtime.follow_load() == 1 and runtime._most is None
-    monkeypatch.setattr(runtime, "_most", 2)
-    monkeypatch.setattr(runtime, "_set", 1)
+def test_a_stale_look_is_taken_afresh(machine):
+    """A reader paused for a minute, and a program started just before the next cell: the
+    minute's average says idle, the last moment says busy."""
+    machine.advance(60.0, used=0.0, idle=2.0)
+    machine.idle_while_waiting = 0.0
+    assert runtime.follow_load() == 1
+    assert machine.now == pytest.approx(60.0 + runtime.SAMPLE)
+
+
+def test_the_readers_threads_stop_the_following_even_at_the_same_count(machine, monkeypatch):
+    torch.set_num_threads(2)  # the reader's choice, the count vaecore had
+    machine.advance(1.0, used=1.0, idle=0.0)
+    assert runtime.follow_load() == 2 and runtime._most is None
+    assert torch.get_num_threads() == 2
+    runtime._follow(torch)  # a second start does not wrap the wrapper
+    assert runtime._set_threads is torch.set_num_threads.__wrapped__
     monkeypatch.setattr(runtime, "_idle_seconds", lambda: None)  # the system stopped saying
-    machine.advance(1.0, used=0.0, idle=2.0)
-    assert runtime.follow_load() == 1 and runtime._most is None
+    machine.advance(1.0, used=1.0, idle=0.0)
+    assert runtime.follow_load() == 2 and runtime._most is None
 
 
 def test_the_machines_idle_seconds_are_read_where_linux_says_them():
@@ -203,20 +217,39 @@ def test_the_machines_idle_seconds_are_read_where_linux_says_them():
         assert idle is None
 
 
-def test_every_training_loop_follows_the_load(monkeypatch):
+def _threads_at_each_forward(
+    model: torch.nn.Module, machine: Machine, used: float, idle: float
+) -> list[int]:
+    """The threads in use at each forward pass of ``model``'s first linear layer; each pass
+    also lets a second pass with that load, so that a look inside the run would change them."""
+    seen: list[int] = []
+
+    def hook(*_) -> None:
+        seen.append(torch.get_num_threads())
+        machine.advance(1.0, used=used, idle=idle)
+
+    next(m for m in model.modules() if isinstance(m, torch.nn.Linear)).register_forward_hook(hook)
+    return seen
+
+
+def test_the_threads_change_between_runs_never_inside_one(machine):
+    """A run's numbers depend on its thread count, so a training loop looks once, when it
+    starts: the same seed gives the same numbers whatever the load does while it trains."""
     from vaecore.models.gan import Discriminator, Generator
     from vaecore.models.vae import VAE
     from vaecore.train import TrainConfig, fit
     from vaecore.train_gan import GANConfig, train_gan
 
-    looks = []
-    monkeypatch.setattr(runtime, "follow_load", lambda: looks.append(1) or 1)
-    fit(VAE(2, (8,), data_dim=4), torch.rand(8, 4), TrainConfig(1, batch_size=4, progress=False))
-    assert len(looks) == 2  # each step
-    looks.clear()
-    config = GANConfig(steps=3, batch_size=4, progress=False)
-    train_gan(Generator(2, 4, (8,)), Discriminator(4, (8,)), torch.rand(8, 4), config)
-    assert len(looks) == 3
+    machine.advance(1.0, used=2.0, idle=0.0)  # idle until now: two threads
+    vae = VAE(2, (8,), data_dim=4)
+    seen = _threads_at_each_forward(vae, machine, used=1.0, idle=0.0)  # a program starts
+    fit(vae, torch.rand(8, 4), TrainConfig(2, batch_size=4, progress=False))
+    assert len(seen) == 4 and set(seen) == {2}
+    machine.idle_while_waiting = 0.0  # the other program goes on after the run, then stops
+    generator = Generator(2, 4, (8,))
+    seen = _threads_at_each_forward(generator, machine, used=1.0, idle=1.0)
+    train_gan(generator, Discriminator(4, (8,)), torch.rand(8, 4), GANConfig(3, 4, progress=False))
+    assert len(seen) >= 3 and set(seen) == {1}  # the busy machine, seen when this run started
 
 
 def test_a_notebook_follows_the_load_before_each_cell(monkeypatch):
@@ -238,11 +271,14 @@ def test_a_notebook_follows_the_load_before_each_cell(monkeypatch):
     before = torch.get_num_threads()
     follow = []
     monkeypatch.setattr(runtime, "follow_load", lambda: follow.append(1) or 2)
+    monkeypatch.setattr(torch, "set_num_threads", torch.set_num_threads)
+    for name in ("_most", "_set", "_look", "_set_threads"):
+        monkeypatch.setattr(runtime, name, getattr(runtime, name))
     try:
         torch.set_num_threads(2)
         assert "one while other programs keep the CPUs busy" in runtime.configure()
         assert [event for event, _ in hooks] == ["pre_run_cell"]
         hooks[0][1](None)
-        assert len(follow) == 2  # the first look at import, then before the cell
+        assert len(follow) == 1  # before the cell
     finally:
         torch.set_num_threads(before)

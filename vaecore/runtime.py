@@ -11,12 +11,15 @@ busy, one epoch of the book's autoencoder took about sixteen times as long
 - PyTorch (and NumPy's OpenBLAS) use as many threads as the CPUs this process may really use:
   the cores of its affinity mask, and no more than its CPU quota (cgroup v2 ``cpu.max``, v1
   ``cpu.cfs_quota_us``);
-- on Linux, the threads follow the machine's load: one thread while other programs keep the
-  processors busy, all of them again once processors are idle. :func:`follow_load`, called by
-  the training loops at each step and in a notebook before each cell, looks at most
-  :data:`LOOK_EVERY` seconds apart at how many processors this process used and how many
-  stayed idle, and takes that many threads. Beside a busy program one thread is faster than
-  two; on an idle machine two are;
+- on Linux, the threads follow the machine's load from one run to the next: one thread while
+  other programs keep the processors busy, all of them again once processors are idle.
+  :func:`follow_load`, called when a training run starts and in a notebook before each cell,
+  looks at how many processors this process used and how many stayed idle since its last look
+  (or, when that look is older than :data:`RECENT`, over the next :data:`SAMPLE` seconds), and
+  takes that many threads. Beside a busy program one thread is faster than two; on an idle
+  machine two are. The count never changes while a run trains: the order in which a sum's
+  parts are added depends on it, so a run's numbers depend only on its seed, its data, its
+  settings and the threads it started with;
 - an idle OpenMP thread spins a tenth as long as GNU OpenMP's default before it sleeps
   (``GOMP_SPINCOUNT``, :data:`SPIN_COUNT`), which bounds what a busy moment costs before the
   threads follow it; elsewhere ``OMP_WAIT_POLICY=PASSIVE``, as other OpenMPs have no spin
@@ -25,17 +28,21 @@ busy, one epoch of the book's autoencoder took about sixteen times as long
 
 A reader's ``OMP_WAIT_POLICY``, ``GOMP_SPINCOUNT``, ``OMP_NUM_THREADS`` and
 ``OPENBLAS_NUM_THREADS`` are kept, and ``torch.set_num_threads`` called after importing
-``vaecore`` wins (the threads then stay as the reader set them). The choice is said once per
+``vaecore`` wins, even with the count vaecore had chosen: where the threads follow the load,
+``vaecore`` puts a wrapper in ``torch.set_num_threads``'s place that stops the following, and
+the threads stay as the reader set them. The choice is said once per
 process (not in the worker processes of :mod:`vaecore.experiments.parallel`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 WAIT_ENV = "OMP_WAIT_POLICY"
@@ -50,6 +57,10 @@ BLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS"
 CGROUP = Path("/sys/fs/cgroup")
 #: :func:`follow_load` looks at the machine at most once per this many seconds.
 LOOK_EVERY = 0.25
+#: A last look older than this says little of the load now (a reader paused; a long run ended):
+#: :func:`follow_load` then looks afresh over :data:`SAMPLE` seconds, while this process waits.
+RECENT = 2.0
+SAMPLE = 0.05
 #: The processors this process could have used since the last look are those it used and those
 #: left idle; it takes that many threads, rounded to the nearest (so adding this, rounded down).
 FREE_MARGIN = 0.5
@@ -61,6 +72,9 @@ _said: str | None = None
 _most: int | None = None
 _set: int = 0
 _look: tuple[float, float, float] | None = None
+#: PyTorch's own ``set_num_threads``, which :func:`follow_load` calls; ``torch.set_num_threads``
+#: is the reader's wrapper while the threads follow the load.
+_set_threads: Callable[[int], None] | None = None
 
 
 def cpu_quota(root: Path = CGROUP) -> float | None:
@@ -131,7 +145,6 @@ def configure() -> str:
         os.environ[BLAS_THREADS_ENV] = str(cpus)  # OpenBLAS reads it when NumPy loads
     import torch
 
-    global _most, _set
     if os.environ.get(THREADS_ENV, "").strip():
         threads = f"{_count(torch.get_num_threads(), 'thread')}, as {THREADS_ENV} says"
     else:
@@ -139,13 +152,8 @@ def configure() -> str:
             torch.set_num_threads(cpus)
         threads = f"{_count(torch.get_num_threads(), 'thread')} ({_count(cpus, 'CPU')} usable here)"
         if cpus > 1 and _idle_seconds() is not None:
-            _most, _set = torch.get_num_threads(), torch.get_num_threads()
-            follow_load()  # the first look: the next call decides
+            _follow(torch)
             threads += ", one while other programs keep the CPUs busy"
-            if _in_notebook():
-                sys.modules["IPython"].get_ipython().events.register(
-                    "pre_run_cell", lambda info: follow_load()
-                )
     if ours and SPIN_ENV in os.environ:
         waiting = f"idle threads spin briefly, then sleep ({SPIN_ENV}={SPIN_COUNT})"
     elif ours:
@@ -165,35 +173,72 @@ def configure() -> str:
     return _said
 
 
+def _follow(torch) -> None:  # noqa: ANN001 (the module, imported late on purpose)
+    """Start following the load: the first look, the reader's ``torch.set_num_threads`` wrapped,
+    and in a notebook a look before each cell."""
+    global _most, _set, _set_threads, _look
+    _most = _set = torch.get_num_threads()
+    _set_threads = getattr(torch.set_num_threads, "__wrapped__", torch.set_num_threads)
+
+    @functools.wraps(_set_threads)
+    def set_num_threads(threads: int) -> None:
+        global _most
+        _most = None  # the reader chose: theirs win from now on
+        _set_threads(threads)
+
+    torch.set_num_threads = set_num_threads
+    _look = _look_now()  # the first look: the next call decides
+    if _in_notebook():
+        sys.modules["IPython"].get_ipython().events.register(
+            "pre_run_cell", lambda info: follow_load()
+        )
+
+
 def follow_load() -> int:
     """Fit PyTorch's threads to the machine's load now (see the module's notes) and return how
-    many it uses. Cheap: it reads ``/proc`` at most once per :data:`LOOK_EVERY` seconds, and does
-    nothing where the reader chose the threads or the system does not say its load."""
-    global _most, _look, _set
+    many it uses. Called where work starts (a training run, a notebook cell), never inside a
+    run. Cheap: it reads ``/proc`` at most once per :data:`LOOK_EVERY` seconds (waiting
+    :data:`SAMPLE` seconds when its last look is older than :data:`RECENT`), and does nothing
+    where the reader chose the threads or the system does not say its load."""
+    global _most, _look
     import torch
 
-    if _most is None:
+    if _most is None or _set_threads is None:
         return torch.get_num_threads()
-    if torch.get_num_threads() != _set:  # the reader set them: theirs win from now on
+    if torch.get_num_threads() != _set:  # set behind the wrapper's back (torch._C): theirs win
         _most = None
         return torch.get_num_threads()
-    now = time.monotonic()
-    if _look is not None and now - _look[0] < LOOK_EVERY:
+    if _look is not None and time.monotonic() - _look[0] < LOOK_EVERY:
         return _set
-    idle = _idle_seconds()
-    if idle is None:
+    look = _look_now()
+    if look is None:
         _most = None
         return _set
-    ours = time.process_time()
-    if _look is not None:
-        seconds = now - _look[0]
-        free = (ours - _look[1] + idle - _look[2]) / seconds  # processors we could have had
-        threads = max(1, min(_most, math.floor(free + FREE_MARGIN)))
-        if threads != _set:
-            torch.set_num_threads(threads)
-            _set = threads
-    _look = (now, ours, idle)
+    if _look is None or look[0] - _look[0] > RECENT:
+        time.sleep(SAMPLE)
+        _look, look = look, _look_now()
+        if look is None:
+            _most = None
+            return _set
+    seconds = look[0] - _look[0]
+    free = (look[1] - _look[1] + look[2] - _look[2]) / seconds  # processors we could have had
+    _use(max(1, min(_most, math.floor(free + FREE_MARGIN))))
+    _look = look
     return _set
+
+
+def _look_now() -> tuple[float, float, float] | None:
+    """(time, this process's processor seconds, the machine's idle seconds), or ``None`` where
+    the system does not say its load."""
+    idle = _idle_seconds()
+    return None if idle is None else (time.monotonic(), time.process_time(), idle)
+
+
+def _use(threads: int) -> None:
+    global _set
+    if threads != _set and _set_threads is not None:
+        _set_threads(threads)
+        _set = threads
 
 
 def _idle_seconds() -> float | None:

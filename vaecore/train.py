@@ -276,6 +276,7 @@ def fit(
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     total_steps = config.epochs * math.ceil(n / config.batch_size)
     history = History()
+    runtime.follow_load()  # threads for this machine's load now, fixed for the run (runtime)
     bar = _progress(total_steps, type(model).__name__, config.progress)
     try:
         for epoch in range(1, config.epochs + 1):
@@ -283,7 +284,6 @@ def fit(
                 before_epoch(epoch)
             start, sums = time.perf_counter(), dict[str, float]()
             for idx in _epoch_batches(n, lengths, config.batch_size, generator):
-                runtime.follow_load()  # one thread while the machine is busy (vaecore.runtime)
                 if config.cosine_decay:
                     lr = config.lr * cosine_factor(len(history.steps), total_steps)
                     set_learning_rate(optimiser, lr)

@@ -177,12 +177,12 @@ def train_gan(
             with evaluating(generator):
                 history.snapshots.append((step, generator(fixed_noise).cpu()))
 
+    runtime.follow_load()  # threads for this machine's load now, fixed for the run (runtime)
     snapshot(0)
     start = time.perf_counter()
     bar = tqdm(total=config.steps, desc="GAN", disable=not settings.show_progress(config.progress))
     try:
         for step in range(1, config.steps + 1):
-            runtime.follow_load()  # one thread while the machine is busy (vaecore.runtime)
             if config.cosine_decay:
                 decay = cosine_factor(step - 1, config.steps)
                 set_learning_rate(opt_g, config.lr_g * decay)
