@@ -41,6 +41,7 @@ install: $(VENV)/.installed
 # outputs and the catalogs in locales/zh_CN: no chapter runs twice.
 book: install
 	$(BIN)/python tools/chapter_cache.py prune _build
+	VAECORE_PROGRESS=0 $(BIN)/python tools/chapter_cache.py execute _build $(if $(BOOK_JOBS),--jobs $(BOOK_JOBS))
 	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
 	VAECORE_PROGRESS=0 $(BIN)/python tools/translation.py build $(BOOKFLAGS)
 
@@ -72,10 +73,12 @@ browser-test: install
 # BOOK_BUILD=DIR: the book benchmark builds in DIR/_build and leaves it there, so that a
 # `make book` after it (CI's, with BOOK_BUILD=.) finds every chapter executed.
 BOOK_BUILD ?=
+# BOOK_JOBS=N: chapters run N at a time (make book: the usable CPUs; the book benchmark: 1).
+BOOK_JOBS ?=
 bench-quick: install
 	cd benchmarks && for script in train_speed gan_modes gan_vs_vae questions vae_drawbacks vaegan vrnn_vs_rnn burda_nll explorer_update side_by_side_seeds busy_machine; do \
 	  VAECORE_PROGRESS=0 $(abspath $(BIN))/python $$script.py --quick > /dev/null || exit 1; echo "$$script --quick: ok"; done
-	cd benchmarks && VAECORE_PROGRESS=0 $(abspath $(BIN))/python book.py --quick $(if $(BOOK_BUILD),--path-output $(abspath $(BOOK_BUILD))) > /dev/null
+	cd benchmarks && VAECORE_PROGRESS=0 $(abspath $(BIN))/python book.py --quick $(if $(BOOK_BUILD),--path-output $(abspath $(BOOK_BUILD))) $(if $(BOOK_JOBS),--jobs $(BOOK_JOBS)) > /dev/null
 	@echo "book --quick: ok"
 
 clean:

@@ -13,6 +13,12 @@ two busy processes on a 2-core machine slow each other down many times over.
     python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~40 minutes
     python benchmarks/book.py --keep /tmp/book   # also keep each build's pages, to read them
     python benchmarks/book.py --quick --path-output .   # build into ./_build and leave it (CI)
+    python benchmarks/book.py --quick --jobs 2   # two chapters at a time, as `make book` runs them
+
+By default the chapters run one after the other, so that each chapter's time is what a reader
+who runs that chapter alone waits; ``--jobs N`` runs them N at a time first
+(``tools/chapter_cache.py execute``), as ``make book`` does: the build's time is then what
+``make book`` takes, and each chapter's time is longer than alone.
 
 Each chapter's kernel also records every cell's seconds and the memory it held after it
 (``_cell_times.py``, an IPython start-up file): ``chapter_cells`` in the result, where the
@@ -79,11 +85,12 @@ def profiles(times: Path) -> dict[str, list[dict]]:
     return found
 
 
-def build(quick: bool, keep: Path | None = None, into: Path | None = None) -> dict:
+def build(quick: bool, keep: Path | None = None, into: Path | None = None, jobs: int = 1) -> dict:
     """Build the whole book from scratch in one mode; return its timings and page sizes. With
     ``keep``, copy the built pages to ``keep/quick`` or ``keep/full``. With ``into``, build in
     ``into/_build`` (which must not exist) and leave the build there, as ``make book`` would
-    have: a ``make book`` after it finds every chapter in its cache (CI builds the book once)."""
+    have: a ``make book`` after it finds every chapter in its cache (CI builds the book once).
+    With ``jobs`` above 1, the chapters run that many at a time before the build."""
     env = {**os.environ, "VAECORE_QUICK": "1" if quick else "0", "VAECORE_PROGRESS": "0"}
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     if into is not None and (into / "_build").exists():
@@ -108,6 +115,14 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None) -> di
         times.mkdir()
         env |= {"IPYTHONDIR": str(Path(scratch) / "ipython"), "VAECORE_CELL_TIMES": str(times)}
         start = time.perf_counter()
+        if jobs > 1:
+            subprocess.run(
+                [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "execute"]
+                + [str(Path(out) / "_build"), "--jobs", str(jobs)],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
         subprocess.run(
             [
                 str(jupyter_book),
@@ -146,6 +161,7 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None) -> di
         if keep is not None:
             shutil.copytree(html, keep / ("quick" if quick else "full"), dirs_exist_ok=True)
         return {
+            "chapters_at_a_time": jobs,
             "build_seconds": round(seconds),
             "chinese_edition_seconds": round(chinese_seconds),
             "chapter_seconds": chapters,
@@ -163,12 +179,17 @@ def main() -> None:
         type=Path,
         help="with --quick: build in PATH/_build (it must not exist) and leave it there",
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="chapters run at a time (default 1: each alone)"
+    )
     args = parser.parse_args()
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if args.path_output is not None and not args.quick:
         parser.error("--path-output goes with --quick (two builds would share one folder)")
-    results = {"quick": build(quick=True, keep=args.keep, into=args.path_output)}
+    results = {"quick": build(quick=True, keep=args.keep, into=args.path_output, jobs=args.jobs)}
     if not args.quick:
-        results["full"] = build(quick=False, keep=args.keep)
+        results["full"] = build(quick=False, keep=args.keep, jobs=args.jobs)
     write(
         {
             "benchmark": "book",

@@ -177,3 +177,41 @@ def test_a_chapter_that_shows_package_code_is_keyed_on_its_comments_too(repo):
     expected = users(repo, "vaecore.models.vae") & showing(repo)
     assert "chapters/vae.ipynb" in expected
     assert changed(before, after) == expected  # a comment is, where code is shown
+
+
+def _notebook(path: Path, code: str) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nbformat.write(nb, path)
+
+
+def test_execute_runs_the_chapters_the_cache_lacks_side_by_side_and_caches_them(
+    tmp_path, monkeypatch
+):
+    import nbformat
+    from jupyter_cache import get_cache
+
+    chapters = tmp_path / "chapters"
+    chapters.mkdir()
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    for name in "ab":
+        _notebook(chapters / f"{name}.ipynb", f"import os\nprint('{name}', os.getcwd())")
+    monkeypatch.setattr(tool, "ROOT", tmp_path)
+    monkeypatch.setattr(tool, "CHAPTERS", chapters)
+    build = tmp_path / "_build"
+    assert tool.execute(build, jobs=2, expected={"b": 9.0}) == ["b", "a"]  # the longest first
+    cache = get_cache(build / ".jupyter_cache")
+    for name in "ab":  # what the build finds: the outputs, run in the chapters' folder
+        _, merged = cache.merge_match_into_notebook(
+            nbformat.read(chapters / f"{name}.ipynb", as_version=4)
+        )
+        assert merged.cells[0].outputs[0]["text"] == f"{name} {chapters}\n"
+    assert tool.execute(build, jobs=2) == []  # every chapter cached: none runs again
+    _notebook(chapters / "c.ipynb", "raise ValueError('planted')")
+    with pytest.raises(SystemExit, match=r"chapters/c.ipynb failed:(.|\n)*planted"):
+        tool.execute(build, jobs=1)
+    with pytest.raises(KeyError):  # a failed chapter is not cached: the build runs it, and says
+        cache.match_cache_notebook(nbformat.read(chapters / "c.ipynb", as_version=4))

@@ -11,15 +11,23 @@ forgets the chapters whose key changed, so that ``make book`` re-executes those 
 
     python tools/chapter_cache.py keys            # each chapter's key and the modules it runs
     python tools/chapter_cache.py prune _build    # forget the chapters whose key changed
+    python tools/chapter_cache.py execute _build  # run the chapters the cache lacks, in parallel
     python tools/chapter_cache.py key             # one key over all chapters (the deploy cache)
 
-``keys`` and ``key`` need only the standard library; ``prune`` needs jupyter-cache (installed with
-the book's requirements)."""
+``execute`` runs the chapters the cache lacks, as many at a time as ``--jobs`` says (the usable
+CPUs by default), each in its own kernel, and caches their outputs as the build would have:
+the build that follows finds every chapter executed. Two chapters side by side on two CPUs take
+less time than one after the other with two threads each, since a kernel's Python code runs on
+one CPU and each kernel's threads follow the load (``vaecore.runtime``).
+
+``keys`` and ``key`` need only the standard library; ``prune`` and ``execute`` need jupyter-cache
+(installed with the book's requirements)."""
 
 from __future__ import annotations
 
 import argparse
 import ast
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -216,17 +224,81 @@ def prune(build: Path, quick: bool) -> list[str]:
     return stale
 
 
+def execution_timeout() -> int:
+    """The seconds a cell may take, from ``_config.yml`` (``execute: timeout``), as the build
+    reads it."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    return int(config["execute"]["timeout"])
+
+
+def _run(notebook: Path, timeout: int) -> tuple[object, float, str | None]:
+    """Execute one chapter in a fresh kernel, in its folder, as myst-nb's cache mode does;
+    return the executed notebook, the seconds it took and the error's traceback, if any."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    nb = nbformat.read(notebook, as_version=4)
+    result = single_nb_execution(
+        nb, cwd=str(notebook.parent), timeout=timeout, allow_errors=False, meta_override=True
+    )
+    return nb, result.time, None if result.err is None else result.exc_string
+
+
+def execute(build: Path, jobs: int, expected: dict[str, float] | None = None) -> list[str]:
+    """Run every chapter whose outputs the cache in ``build`` lacks, ``jobs`` at a time (the
+    longest first, by ``expected`` seconds per chapter stem), and cache each that succeeds.
+    Returns the chapters run; raises ``SystemExit`` naming each that failed, with its
+    traceback, once all have finished."""
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(build / ".jupyter_cache")
+    missing = []
+    for notebook in sorted(CHAPTERS.glob("*.ipynb")):
+        try:
+            cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
+        except KeyError:
+            missing.append(notebook)
+    missing.sort(key=lambda nb: -(expected or {}).get(nb.stem, 0.0))
+    timeout, failed = execution_timeout(), []
+    with concurrent.futures.ProcessPoolExecutor(max(1, jobs)) as pool:
+        runs = {pool.submit(_run, notebook, timeout): notebook for notebook in missing}
+        for run in concurrent.futures.as_completed(runs):
+            notebook = runs[run]
+            nb, seconds, error = run.result()
+            if error is not None:
+                failed.append(f"{notebook.relative_to(ROOT)} failed:\n{error}")
+                continue
+            cache.cache_notebook_bundle(
+                CacheBundleIn(nb, str(notebook), data={"execution_seconds": seconds}),
+                check_validity=False,
+                overwrite=True,
+            )
+            print(f"executed {notebook.stem} in {seconds:.0f} s", flush=True)
+    if failed:
+        raise SystemExit("\n\n".join(failed))
+    return [nb.stem for nb in missing]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("command", choices=("keys", "key", "prune"))
+    parser.add_argument("command", choices=("keys", "key", "prune", "execute"))
     parser.add_argument(
         "build",
         nargs="?",
         type=Path,
         default=ROOT / "_build",
-        help="the build folder that holds .jupyter_cache (prune)",
+        help="the build folder that holds .jupyter_cache (prune, execute)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, help="execute: chapters run at a time (default: the usable CPUs)"
     )
     args = parser.parse_args()
+    if args.jobs is not None and args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, got {args.jobs}")
     quick = quick_mode()
     if args.command == "keys":
         for nb in sorted(CHAPTERS.glob("*.ipynb")):
@@ -235,9 +307,18 @@ def main() -> None:
     elif args.command == "key":
         everything = json.dumps(chapter_keys(quick), sort_keys=True).encode()
         print(hashlib.sha256(everything).hexdigest()[:16])
-    else:
+    elif args.command == "prune":
         stale = prune(args.build, quick)
         print("re-executing: " + (", ".join(Path(c).stem for c in stale) or "none"))
+    else:
+        from vaecore import runtime
+        from vaecore.book import results
+
+        mode = "quick" if quick else "full"
+        expected = results.load("book")["results"].get(mode, {}).get("chapter_seconds", {})
+        jobs = args.jobs or runtime.usable_cpus()
+        ran = execute(args.build, jobs, expected)
+        print(f"executed {len(ran)} chapters, {jobs} at a time")
 
 
 if __name__ == "__main__":
