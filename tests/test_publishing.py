@@ -131,6 +131,19 @@ def test_the_deploy_workflow_is_valid_and_runs_what_ci_runs():
         assert python == ["3.11"], "the workflow's Python differs from CI's and Binder's 3.11"
 
 
+def test_ci_runs_every_benchmark_in_its_quick_setting():
+    """``make bench-quick``, which CI runs, runs every script in benchmarks/ (a new one is found,
+    not listed by hand in a test)."""
+    makefile = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^QUICK_BENCHMARKS = ((?:.*\\\n)*.*)$", makefile, re.M)
+    recipe = makefile.split("\nbench-quick:")[1].split("\n\n")[0]
+    ran = set(listed.group(1).replace("\\\n", " ").split())
+    ran |= set(re.findall(r"(\w+)\.py --quick", recipe))
+    scripts = {p.stem for p in (ROOT / "benchmarks").glob("*.py") if not p.name.startswith("_")}
+    assert ran == scripts
+    assert "make bench-quick" in (ROOT / ".ci" / "run").read_text()
+
+
 def test_the_deploy_cache_key_changes_with_the_mode():
     def key(quick: str) -> str:
         env = {**os.environ, "VAECORE_QUICK": quick}

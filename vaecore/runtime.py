@@ -57,9 +57,10 @@ BLAS_THREADS_ENV = "OPENBLAS_NUM_THREADS"
 CGROUP = Path("/sys/fs/cgroup")
 #: :func:`follow_load` looks at the machine at most once per this many seconds.
 LOOK_EVERY = 0.25
-#: A last look older than this says little of the load now (a reader paused; a long run ended):
-#: :func:`follow_load` then looks afresh over :data:`SAMPLE` seconds, while this process waits.
+#: A last look older than this many seconds says little of the load now (a reader paused; a
+#: long run ended): :func:`follow_load` then looks afresh over :data:`SAMPLE` seconds.
 RECENT = 2.0
+#: The seconds this process waits while :func:`follow_load` looks afresh at the machine.
 SAMPLE = 0.05
 #: The processors this process could have used since the last look are those it used and those
 #: left idle; it takes that many threads, rounded to the nearest (so adding this, rounded down).
