@@ -74,3 +74,14 @@ def test_the_book_records_each_chapters_time_memory_and_profile():
         assert cells and all(c["seconds"] >= 0 and c["peak_mb"] > 0 for c in cells), chapter
         assert abs(max(c["peak_mb"] for c in cells) - full["chapter_peak_mb"][chapter]) <= 5
         assert sum(c["seconds"] for c in cells) <= full["chapter_seconds"][chapter] + len(cells)
+
+
+def test_every_chapter_stays_within_the_memory_limit():
+    """Each chapter's kernel, in both settings, held at most the limit ``book.json`` records
+    (Binder gives the server and the kernel about 2 GB together)."""
+    book = results.load("book")
+    limit = book["limits_mb"]["chapter"]
+    assert limit <= 2048
+    for mode, run in book["results"].items():
+        over = {chapter: mb for chapter, mb in run["chapter_peak_mb"].items() if mb > limit}
+        assert not over, f"{mode}: over {limit:,} MB: {over}"
