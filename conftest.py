@@ -1,8 +1,11 @@
 """pytest set-up shared by tests/ and the notebooks that nbval runs from chapters/."""
 
 import http.server
+import json
 import os
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +49,93 @@ def loopback():
     for httpd in servers:
         httpd.shutdown()
         httpd.server_close()
+
+
+# CI builds the book (in quick mode) before it runs the tests, and the build has already run
+# every chapter in a fresh kernel. With VAECORE_EXECUTED=<that build's _build folder>, nbval does
+# not run them a second time: it checks the outputs the build cached, cell by cell, as it checks
+# its own (a cell that raised fails; a NBVAL_CHECK_OUTPUT cell must match its stored outputs).
+# A chapter whose cached outputs are missing or stale (its code, the modules it runs, its data
+# or the mode changed since: tools/chapter_cache.py's key) fails, saying to build the book.
+_EXECUTED = os.environ.get("VAECORE_EXECUTED")
+if _EXECUTED:
+    from jupyter_cache import get_cache
+    from nbval.plugin import IPyNbCell, IPyNbFile, coalesce_streams
+
+    sys.path.append(str(Path(__file__).parent / "tools"))  # a script, as tests/tool_modules.py says
+    import chapter_cache
+
+    class _CachedCell(IPyNbCell):
+        """A notebook cell checked against the outputs the book's build cached for it."""
+
+        def runtest(self) -> None:
+            if self.options["skip"]:
+                pytest.skip()
+            outs = self.parent.executed.cells[self.parent.code_cells[self.cell_num]].outputs
+            for out in outs:
+                if out.output_type == "error" and not self.options["check_exception"]:
+                    self.raise_cell_error(
+                        "Cell execution caused an exception", "\n".join(out.traceback)
+                    )
+            unrun = self.cell.execution_count is None
+            if unrun and self.cell.outputs:
+                self.raise_cell_error("Unrun reference cell has outputs")
+            if self.options["check"] and not unrun:
+                if not self.compare_outputs(
+                    coalesce_streams(list(outs)), coalesce_streams(self.cell.outputs)
+                ):
+                    self.raise_cell_error(
+                        "Cell outputs differ", "\n".join(self.comparison_traceback)
+                    )
+
+    class _CachedNotebook(IPyNbFile):
+        """A chapter whose cells are checked against the build's outputs: no kernel runs."""
+
+        def setup(self) -> None:
+            self.setup_sanitize_files()
+            build = Path(_EXECUTED).resolve()
+            chapter = str(self.path.resolve().relative_to(chapter_cache.ROOT))
+            keys_file = build / chapter_cache.KEYS_FILE
+            built = json.loads(keys_file.read_text()).get(chapter) if keys_file.is_file() else None
+            quick = chapter_cache.quick_mode()
+            key, _ = chapter_cache.chapter_key(self.path, quick)
+            again = f"build the book first ({'VAECORE_QUICK=1 ' if quick else ''}make book)"
+            if built != key:
+                pytest.fail(
+                    f"{build} holds no outputs of {chapter} as it is now (its key is {key}, the "
+                    f"build's {built}): {again}, or unset VAECORE_EXECUTED to run the chapter here",
+                    pytrace=False,
+                )
+            try:
+                _, self.executed = get_cache(build / ".jupyter_cache").merge_match_into_notebook(
+                    self.nb
+                )
+            except KeyError:
+                pytest.fail(
+                    f"{build} holds no executed copy of {chapter}: {again}, or unset "
+                    "VAECORE_EXECUTED to run the chapter here",
+                    pytrace=False,
+                )
+            self.code_cells = [
+                i for i, c in enumerate(self.executed.cells) if c.cell_type == "code"
+            ]
+
+        def collect(self):
+            for cell in super().collect():
+                yield _CachedCell.from_parent(
+                    self,
+                    name=cell.name,
+                    cell_num=cell.cell_num,
+                    cell=cell.cell,
+                    options=cell.options,
+                )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collect_file(file_path, parent):
+        outcome = yield
+        outcome.force_result(
+            [
+                _CachedNotebook.from_parent(parent, path=c.path) if type(c) is IPyNbFile else c
+                for c in outcome.get_result()
+            ]
+        )

@@ -16,41 +16,54 @@ let book;
 before(async () => { book = await startBook(); });
 after(async () => { await book?.close(); });
 
-for (const theme of ["light", "dark"]) {
-  test(`no page breaks WCAG 2 A or AA (${theme} theme)`, async () => {
-    const all = htmlPages({redirects: false});
-    assert.ok(all.length >= 10, `only ${all.length} pages built`);
-    const found = [];
-    for (const path of all) {
-      const {page, context} = await openPage(book, path, theme);
-      try {
-        await page.waitForFunction(() => !window.MathJax?.startup || window.MathJax.startup.promise);
-        await page.evaluate(() => window.MathJax?.startup?.promise);
-        // Judge the colours the page settles on: the theme fades some of them in (a CSS
-        // transition from the light theme's), and a colour caught mid-fade fails at random.
-        await page.addStyleTag({content: "*, *::before, *::after { transition: none !important; }"});
-        await page.evaluate(() => document.getAnimations().forEach((a) => a.finish()));
-        await page.addScriptTag({path: axePath});
-        const violations = await page.evaluate(async () => {
-          const result = await window.axe.run(document, {
-            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
-            // Only violations are read: axe then skips gathering the passes (faster, same checks).
-            resultTypes: ["violations"],
-          });
-          return result.violations.map((v) => ({
-            id: v.id,
-            help: v.help,
-            nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
-            count: v.nodes.length,
-          }));
-        });
-        for (const v of violations) {
-          found.push(`${path}: ${v.id} (${v.help}) on ${v.count} element(s), e.g. ${v.nodes.join(", ")}`);
-        }
-      } finally {
-        await context.close();
-      }
-    }
-    assert.deepEqual(found, [], "accessibility violations");
+// Each page is loaded once, judged in the light theme, then switched to the dark one as the
+// theme's own button does (the theme's colours hang on <html data-theme>) and judged again: half
+// the page loads of a load per theme, the same checks.
+async function violationsNow(page) {
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]},
+      // Only violations are read: axe then skips gathering the passes (faster, same checks).
+      resultTypes: ["violations"],
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+      count: v.nodes.length,
+    }));
   });
 }
+
+test("no page breaks WCAG 2 A or AA, in the light theme or the dark", async () => {
+  const all = htmlPages({redirects: false});
+  assert.ok(all.length >= 10, `only ${all.length} pages built`);
+  const found = [];
+  for (const path of all) {
+    const {page, context} = await openPage(book, path, "light");
+    try {
+      await page.waitForFunction(() => !window.MathJax?.startup || window.MathJax.startup.promise);
+      await page.evaluate(() => window.MathJax?.startup?.promise);
+      // Judge the colours the page settles on: the theme fades some of them in (a CSS
+      // transition from the light theme's), and a colour caught mid-fade fails at random.
+      await page.addStyleTag({content: "*, *::before, *::after { transition: none !important; }"});
+      await page.addScriptTag({path: axePath});
+      const backgrounds = [];
+      for (const theme of ["light", "dark"]) {
+        await page.evaluate((t) => {
+          document.documentElement.dataset.mode = t;
+          document.documentElement.dataset.theme = t;
+          document.getAnimations().forEach((a) => a.finish());
+        }, theme);
+        backgrounds.push(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
+        for (const v of await violationsNow(page)) {
+          found.push(`${path} (${theme} theme): ${v.id} (${v.help}) on ${v.count} element(s), e.g. ${v.nodes.join(", ")}`);
+        }
+      }
+      assert.notEqual(backgrounds[0], backgrounds[1], `${path}: the dark theme did not take`);
+    } finally {
+      await context.close();
+    }
+  }
+  assert.deepEqual(found, [], "accessibility violations");
+});
