@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import ast
 import concurrent.futures
+import functools
 import hashlib
 import json
 import os
@@ -111,9 +112,16 @@ def closure(modules: set[str]) -> set[str]:
         path = module_file(name)
         assert path is not None
         package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        for found in imported_modules(ast.parse(path.read_text()), package):
+        for found in _imports_of_text(path.read_text(), package):
             todo |= with_parents(found) - seen
     return seen
+
+
+# A module's text is parsed once per process, however many chapters run it: the memo is keyed
+# by the text itself, so an edited file is parsed afresh.
+@functools.lru_cache(maxsize=None)
+def _imports_of_text(text: str, package: str) -> frozenset[str]:
+    return frozenset(imported_modules(ast.parse(text), package))
 
 
 def _is_docstring(statement: ast.stmt) -> bool:
@@ -130,7 +138,11 @@ def code_of(path: Path, shown: bool = False) -> str:
     reformatting does not count either). For a chapter that shows package code on its pages
     (``shown``): the module's text with only its docstrings removed, since comments and layout
     are on the page."""
-    text = path.read_text()
+    return _code_of_text(path.read_text(), shown)
+
+
+@functools.lru_cache(maxsize=None)
+def _code_of_text(text: str, shown: bool) -> str:
     tree = ast.parse(text)
     if shown:
         docstring_lines = {
