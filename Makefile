@@ -23,12 +23,10 @@ export GOMP_SPINCOUNT ?= 30000
 
 .PHONY: install book translations test lint browser-test bench-quick clean
 
-# --no-compile: Python compiles a module when it is first imported (and keeps the result), so
-# the install skips compiling the many files of torch and the rest that never run (47 -> 23 s).
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install --no-compile -r requirements.txt
+	$(BIN)/pip install -r requirements.txt
 	touch $@
 
 install: $(VENV)/.installed

@@ -10,7 +10,7 @@ page with its images. Run nothing else meanwhile:
 two busy processes on a 2-core machine slow each other down many times over.
 
     python benchmarks/book.py --quick            # the quick build only, a few minutes (CI)
-    python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~40 minutes
+    python benchmarks/book.py --out vaecore/book/results/book.json   # quick + full, ~55 minutes
     python benchmarks/book.py --keep /tmp/book   # also keep each build's pages, to read them
     python benchmarks/book.py --quick --path-output .   # build into ./_build and leave it (CI)
     python benchmarks/book.py --quick --jobs 2   # two chapters at a time, as `make book` runs them
@@ -44,6 +44,17 @@ from vaecore import files
 ROOT = Path(__file__).resolve().parent.parent
 #: Binder gives the server and the kernel about 2 GB together: a chapter's kernel stays under.
 MEMORY_LIMIT_MB = 2048
+
+
+def _quietly(command: list[str], env: dict[str, str]) -> None:
+    """Run ``command`` with its output kept back; if it fails, show the end of that output and
+    stop, so that the reason is on the screen, not only "returned non-zero exit status"."""
+    run = subprocess.run(command, env=env, capture_output=True, text=True)
+    if run.returncode != 0:
+        sys.exit(
+            f"{' '.join(command)} failed (exit status {run.returncode}); its output ended:\n"
+            + (run.stdout + run.stderr)[-6000:]
+        )
 
 
 def page_sizes(html_dir: Path) -> dict[str, int]:
@@ -99,12 +110,10 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None, jobs:
         out = str(into or scratch)
         # Record each chapter's key as `make book` does (tools/chapter_cache.py).
         (Path(out) / "_build").mkdir(parents=True)
-        subprocess.run(
+        _quietly(
             [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "prune"]
             + [str(Path(out) / "_build")],
-            env=env,
-            check=True,
-            capture_output=True,
+            env,
         )
         # Every kernel reports its cells' times (IPython runs the start-up files of IPYTHONDIR).
         startup = Path(scratch) / "ipython" / "profile_default" / "startup"
@@ -116,14 +125,12 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None, jobs:
         env |= {"IPYTHONDIR": str(Path(scratch) / "ipython"), "VAECORE_CELL_TIMES": str(times)}
         start = time.perf_counter()
         if jobs > 1:
-            subprocess.run(
+            _quietly(
                 [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "execute"]
                 + [str(Path(out) / "_build"), "--jobs", str(jobs)],
-                env=env,
-                check=True,
-                capture_output=True,
+                env,
             )
-        subprocess.run(
+        _quietly(
             [
                 str(jupyter_book),
                 "build",
@@ -134,18 +141,14 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None, jobs:
                 "-n",
                 "--keep-going",
             ],
-            env=env,
-            check=True,
-            capture_output=True,
+            env,
         )
         seconds = time.perf_counter() - start
         start = time.perf_counter()
-        subprocess.run(
+        _quietly(
             [sys.executable, str(ROOT / "tools" / "translation.py"), "build"]
             + ["--path-output", out, "-W", "-n", "--keep-going"],
-            env=env,
-            check=True,
-            capture_output=True,
+            env,
         )
         chinese_seconds = time.perf_counter() - start
         html = Path(out) / "_build" / "html"
