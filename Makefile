@@ -37,13 +37,16 @@ install: $(VENV)/.installed
 # the vaecore modules it runs, their data, the pinned environment), so outputs of one setting
 # never stand in for another's and an edit re-executes only the chapters it can change.
 #
-# The Chinese edition (tools/translation.py) is built second, from the English build's executed
-# outputs and the catalogs in locales/zh_CN: no chapter runs twice.
+# The Chinese edition (tools/translation.py) is built from the same executed outputs, in the
+# Jupyter cache, and the catalogs in locales/zh_CN: no chapter runs twice. Once every chapter is
+# in the cache, the two editions are built side by side (each Sphinx build uses one CPU), the
+# Chinese edition's messages shown after the English edition's.
 book: install
 	$(BIN)/python tools/chapter_cache.py prune _build
 	VAECORE_PROGRESS=0 $(BIN)/python tools/chapter_cache.py execute _build $(if $(BOOK_JOBS),--jobs $(BOOK_JOBS))
-	VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS)
-	VAECORE_PROGRESS=0 $(BIN)/python tools/translation.py build $(BOOKFLAGS)
+	VAECORE_PROGRESS=0 $(BIN)/python tools/translation.py build $(BOOKFLAGS) > _build/zh_CN.log 2>&1 & \
+	  zh=$$!; VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS); en=$$?; \
+	  wait $$zh; zh=$$?; cat _build/zh_CN.log; test $$en -eq 0 && test $$zh -eq 0
 
 # After editing English text: bring the Chinese catalogs in step and list what to translate
 # (needs the English build's outputs: make book first). CONTRIBUTING.md, "The Chinese edition".

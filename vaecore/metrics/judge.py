@@ -36,7 +36,7 @@ from vaecore.data.datasets import ImageSet
 from vaecore.data.sources import sha256_of
 from vaecore.metrics.batched import apply_in_batches
 from vaecore.models.classifier import ConvClassifier
-from vaecore.train import TrainConfig, evaluate_loss, fit
+from vaecore.train import TrainConfig, fit
 
 #: The weights of the book's judge, written by ``tools/train_judge.py`` (its record beside).
 JUDGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_judge.pt"
@@ -193,8 +193,11 @@ class SampleJudge:
         floor and the accuracy on ``test`` (labelled)."""
         labels = _labels_of(test)
         reference = classifier_features(classifier, train.images[:n_reference])
-        floor = frechet_distance(classifier_features(classifier, test.images), reference)
-        accuracy = 100 * evaluate_loss(classifier, (test.images, labels))["accuracy"]
+        test_features = classifier_features(classifier, test.images)  # one pass serves both
+        floor = frechet_distance(test_features, reference)
+        with torch.no_grad():
+            predicted = classifier.head(test_features).argmax(dim=1)
+        accuracy = 100 * (predicted == labels).double().mean().item()
         return cls(classifier, reference, floor, accuracy)
 
     @classmethod
