@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
-import { htmlPages, openPage, startBook } from "./book.mjs";
+import { htmlPages, openPage, startBook, switchTheme } from "./book.mjs";
 
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
@@ -17,8 +17,8 @@ before(async () => { book = await startBook(); });
 after(async () => { await book?.close(); });
 
 // Each page is loaded once, judged in the light theme, then switched to the dark one as the
-// theme's own button does (the theme's colours hang on <html data-theme>) and judged again: half
-// the page loads of a load per theme, the same checks.
+// theme's own button does (book.mjs, switchTheme) and judged again: half the page loads of a
+// load per theme, the same checks.
 async function violationsNow(page) {
   return page.evaluate(async () => {
     const result = await window.axe.run(document, {
@@ -44,18 +44,12 @@ test("no page breaks WCAG 2 A or AA, in the light theme or the dark", async () =
     try {
       await page.waitForFunction(() => !window.MathJax?.startup || window.MathJax.startup.promise);
       await page.evaluate(() => window.MathJax?.startup?.promise);
-      // Judge the colours the page settles on: the theme fades some of them in (a CSS
-      // transition from the light theme's), and a colour caught mid-fade fails at random.
-      await page.addStyleTag({content: "*, *::before, *::after { transition: none !important; }"});
       await page.addScriptTag({path: axePath});
       const backgrounds = [];
       for (const theme of ["light", "dark"]) {
-        await page.evaluate((t) => {
-          document.documentElement.dataset.mode = t;
-          document.documentElement.dataset.theme = t;
-          document.getAnimations().forEach((a) => a.finish());
-        }, theme);
-        backgrounds.push(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
+        // Judge the colours the page settles on: switchTheme leaves none mid-fade, which would
+        // fail at random.
+        backgrounds.push(await switchTheme(page, theme));
         for (const v of await violationsNow(page)) {
           found.push(`${path} (${theme} theme): ${v.id} (${v.help}) on ${v.count} element(s), e.g. ${v.nodes.join(", ")}`);
         }

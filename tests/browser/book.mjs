@@ -70,6 +70,19 @@ export async function openPage(book, path, theme = "light") {
   return {page, context, problems};
 }
 
+/** Switch a loaded page to `theme`, as the theme's own button does (its colours hang on <html
+ * data-theme>), with no colour left mid-fade; returns the page's background colour then, so that
+ * a caller can check the switch took. One load then serves both themes. */
+export async function switchTheme(page, theme) {
+  await page.addStyleTag({content: "*, *::before, *::after { transition: none !important; }"});
+  return page.evaluate((t) => {
+    document.documentElement.dataset.mode = t;
+    document.documentElement.dataset.theme = t;
+    document.getAnimations().forEach((a) => a.finish());
+    return getComputedStyle(document.body).backgroundColor;
+  }, theme);
+}
+
 /** Every <img> on the page decodes (broken or missing images fail). */
 export async function assertImagesLoad(page) {
   const broken = await page.evaluate(async () => {

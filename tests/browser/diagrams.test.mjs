@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { bookDir, htmlPages, openPage, repoDir, startBook } from "./book.mjs";
+import { bookDir, htmlPages, openPage, repoDir, startBook, switchTheme } from "./book.mjs";
 
 const ZH = "zh_CN/";
 const CJK = /[\u4e00-\u9fff]/;
@@ -31,14 +31,18 @@ test("there are diagrams to test", () => {
   assert.ok(NAMES.length >= 10, `only ${NAMES.length} diagrams in chapters/diagrams`);
 });
 
+// Each page is loaded once per edition and checked in the light theme, then in the dark one
+// (book.mjs, switchTheme).
 for (const edition of ["", ZH]) {
-  for (const theme of ["light", "dark"]) {
-    test(`every diagram renders in the ${edition ? "Chinese" : "English"} edition, ${theme} theme`, async () => {
-      const seen = new Map();
-      const failures = [];
-      for (const path of CHAPTERS) {
-        const {page, context, problems} = await openPage(book, edition + path, theme);
-        try {
+  test(`every diagram renders in the ${edition ? "Chinese" : "English"} edition, light and dark theme`, async () => {
+    const seen = new Map();
+    const seenThemes = new Set();  // the page backgrounds met: one per theme
+    const failures = [];
+    for (const path of CHAPTERS) {
+      const {page, context, problems} = await openPage(book, edition + path, "light");
+      try {
+        for (const theme of ["light", "dark"]) {
+          const background = await switchTheme(page, theme);
           const found = await page.evaluate(async (names) => {
             const out = [];
             for (const img of document.querySelectorAll("article img")) {
@@ -55,7 +59,7 @@ for (const edition of ["", ZH]) {
             return out;
           }, NAMES);
           for (const d of found) {
-            const where = `${edition}${path}: ${d.name}`;
+            const where = `${edition}${path} (${theme} theme): ${d.name}`;
             seen.set(d.name, where);
             if (!d.decoded || d.natural === 0) failures.push(`${where}: does not decode`);
             if (d.shown < 300) failures.push(`${where}: shown ${d.shown} px wide`);
@@ -72,14 +76,16 @@ for (const edition of ["", ZH]) {
               failures.push(`${where}: shows ${d.file}`);
             }
           }
-          failures.push(...problems.map((p) => `${edition}${path}: ${p}`));
-        } finally {
-          await context.close();
+          seenThemes.add(background);
         }
+        failures.push(...problems.map((p) => `${edition}${path}: ${p}`));
+      } finally {
+        await context.close();
       }
-      const missing = NAMES.filter((n) => !seen.has(n));
-      assert.deepEqual(missing, [], "diagrams on no chapter's page");
-      assert.deepEqual(failures, []);
-    });
-  }
+    }
+    const missing = NAMES.filter((n) => !seen.has(n));
+    assert.deepEqual(missing, [], "diagrams on no chapter's page");
+    assert.equal(seenThemes.size, 2, "the dark theme did not take");
+    assert.deepEqual(failures, []);
+  });
 }
