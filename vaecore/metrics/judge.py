@@ -195,8 +195,8 @@ class SampleJudge:
         reference = classifier_features(classifier, train.images[:n_reference])
         test_features = classifier_features(classifier, test.images)  # one pass serves both
         floor = frechet_distance(test_features, reference)
-        with torch.no_grad():
-            predicted = classifier.head(test_features).argmax(dim=1)
+        # the classifier's head on those features, wherever the classifier is (as every judge call)
+        predicted = apply_in_batches(classifier, classifier.head, test_features, 1000).argmax(1)
         accuracy = 100 * (predicted == labels).double().mean().item()
         return cls(classifier, reference, floor, accuracy)
 
