@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from vaecore import checks, runtime, settings
 from vaecore.data.batches import batch_indices, length_batches
-from vaecore.models.parts import evaluating
+from vaecore.models.parts import evaluating, model_device
 
 
 @checks.arguments(seed=checks.SEED)
@@ -222,7 +222,7 @@ def evaluate_loss(
     mode, leaving ``model`` in the mode it was in."""
     tensors = _as_tuple(data)
     n = len(tensors[0])
-    device = device or next(model.parameters()).device
+    device = device or model_device(model)
     sums: dict[str, float] = {}
     with evaluating(model):
         for idx in batch_indices(n, batch_size, shuffle=False):
@@ -264,14 +264,17 @@ def fit(
     A non-finite loss or gradient stops training with :class:`TrainingDiverged`, before the
     optimiser step, so the model keeps its last finite weights; the error names the step and the
     terms and carries the history up to it. Ctrl-C stops cleanly, keeping the model and the
-    history of the finished epochs. The model is left on the chosen device, in evaluation mode.
+    history of the finished epochs. The model trains on the chosen device (a GPU when there is
+    one) and ends back on the device it came from, in evaluation mode, so that the caller's
+    tensors still fit it: a chapter trains on Colab's GPU and then calls ``vae.decode`` on CPU
+    codes.
     """
     config.check()
     train = _as_tuple(train_data)
     n = len(train[0])
     _check_inputs(model, train, test_data, lengths)
     generator = seed_everything(config.seed)
-    device = choose_device(config.device)
+    home, device = model_device(model), choose_device(config.device)
     model.to(device).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
     total_steps = config.epochs * math.ceil(n / config.batch_size)
@@ -308,7 +311,7 @@ def fit(
         raise
     finally:
         bar.close()
-        model.eval()
+        model.to(home).eval()
     return history
 
 

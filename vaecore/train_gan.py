@@ -22,7 +22,7 @@ from vaecore.losses import (
     r1_penalty,
 )
 from vaecore.models.gan import Discriminator, Generator
-from vaecore.models.parts import check_batch, evaluating
+from vaecore.models.parts import check_batch, evaluating, model_device
 from vaecore.models.vaegan import VAEGAN
 from vaecore.train import (
     TrainingDiverged,
@@ -141,7 +141,8 @@ def train_gan(
     ``real`` is a data tensor ``(n, d)`` or a sampler ``(batch, torch.Generator) -> (batch, d)``;
     ``transform`` is applied to each real batch (e.g. dynamic binarisation). Adam for both players.
     A non-finite loss raises :class:`~vaecore.train.TrainingDiverged` with the history so far;
-    Ctrl-C stops cleanly and keeps both players. Both are left in evaluation mode.
+    Ctrl-C stops cleanly and keeps both players. Both train on the chosen device and end back on
+    the device each came from, in evaluation mode (as :func:`~vaecore.train.fit`).
     """
     config.check()
     if config.batch_size % discriminator.pack:
@@ -156,7 +157,10 @@ def train_gan(
         )
     _check_vaegan_config(generator, config)
     rng = seed_everything(config.seed)
-    device = choose_device(config.device)
+    homes, device = (
+        [model_device(generator), model_device(discriminator)],
+        choose_device(config.device),
+    )
     generator.to(device).train()
     discriminator.to(device).train()
     opt_g = torch.optim.Adam(generator.parameters(), lr=config.lr_g, betas=config.betas)
@@ -221,8 +225,8 @@ def train_gan(
     finally:
         bar.close()
         history.seconds = time.perf_counter() - start
-        generator.eval()
-        discriminator.eval()
+        generator.to(homes[0]).eval()
+        discriminator.to(homes[1]).eval()
     return history
 
 

@@ -124,7 +124,7 @@ def load_classifier(path: Path = JUDGE_WEIGHTS) -> ConvClassifier:
 def classifier_features(
     model: ConvClassifier, x: torch.Tensor, batch_size: int = 1000
 ) -> torch.Tensor:
-    """``x: (n, 784)`` -> penultimate features ``(n, f)`` on the CPU."""
+    """``x: (n, 784)`` -> penultimate features ``(n, f)`` on ``x``'s device."""
     rows(x, "x")
     return apply_in_batches(model, model.features, x, batch_size)
 

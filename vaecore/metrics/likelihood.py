@@ -29,7 +29,7 @@ from vaecore.checks import rows
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.data.datasets import StrokeSet, dequantize
 from vaecore.losses import LatentVariableModel, iwae
-from vaecore.models.parts import evaluating
+from vaecore.models.parts import evaluating, model_device
 
 #: The decodes :func:`estimate_nll` runs at once (samples times images): a self-attention
 #: decoder holds ``(h w)^2`` weights per image, and 10,000 at once held over 4 GB.
@@ -53,13 +53,13 @@ def estimate_nll(
     ``-mean_n IWAE_k(x_n)``: an upper bound on the true NLL, tighter for larger ``k``. Runs in
     evaluation mode and leaves ``model`` in the mode it was in."""
     rows(x, "x")
-    total = 0.0
+    total, device = 0.0, model_device(model)  # type: ignore[arg-type]
     batches = list(batch_indices(len(x), batch_size, shuffle=False))
     bar = tqdm(batches, desc=f"IWAE, k={k}", disable=not settings.show_progress(progress))
     with evaluating(model):  # type: ignore[arg-type]
         for idx in bar:
             chunk = max(1, DECODES_AT_ONCE // len(idx))  # the same draws, fewer at once
-            total += float(iwae(model, x[idx], k, chunk).sum())
+            total += float(iwae(model, x[idx].to(device), k, chunk).sum())
     return -total / len(x)
 
 
@@ -76,7 +76,7 @@ def sequence_bounds(
     """
     rows(strokes.strokes, "strokes")
     x_all = dequantize(strokes.strokes, strokes.scale, torch.Generator().manual_seed(seed))
-    device = next(model.parameters()).device
+    device = model_device(model)
     bound = torch.empty(len(strokes))
     iw = torch.empty(len(strokes))
     # The latents' draws, seeded, leaving the global random state alone.

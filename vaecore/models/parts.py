@@ -1,9 +1,11 @@
-"""The building blocks every model shares: the multilayer perceptron, the parameter count,
-evaluation mode for a block of code, and the input checks that make a wrong batch fail with a
-message that says what was expected, instead of a shape error deep inside a matrix product."""
+"""The building blocks every model shares: the multilayer perceptron, the parameter count, the
+device a model computes on, evaluation mode for a block of code, and the input checks that make
+a wrong batch fail with a message that says what was expected, instead of a shape error deep
+inside a matrix product."""
 
 from __future__ import annotations
 
+import itertools
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -77,6 +79,13 @@ def evaluating(*modules: nn.Module) -> Iterator[None]:
     finally:
         for layer, mode in modes:
             layer.training = mode
+
+
+def model_device(module: nn.Module) -> torch.device:
+    """Where ``module`` computes: the device of its first parameter (or buffer); the CPU when it
+    has neither. A helper that is handed a model moves its inputs there, and its answer back."""
+    tensor = next(itertools.chain(module.parameters(), module.buffers()), None)
+    return tensor.device if tensor is not None else torch.device("cpu")
 
 
 def count_parameters(*modules: nn.Module) -> int:

@@ -164,4 +164,4 @@ def output_sensitivity(
         moved = codes.clone()
         moved[:, d] += steps[d]
         out[d] = (in_eval_mode(decode, moved.to(device)) - base).pow(2).mean().sqrt().cpu()
-    return out
+    return out.to(codes.device)

@@ -15,7 +15,7 @@ from PIL import Image
 
 from vaecore import checks
 from vaecore.book.plots import image_grid
-from vaecore.models.parts import evaluating
+from vaecore.models.parts import evaluating, model_device
 
 Decode = Callable[[torch.Tensor], torch.Tensor]
 
@@ -46,8 +46,7 @@ def module_of(decode: Decode) -> torch.nn.Module | None:
 def device_of(decode: Decode) -> torch.device:
     """Where ``decode`` wants its codes: the device of its module's parameters (CPU otherwise)."""
     module = module_of(decode)
-    param = next(module.parameters(), None) if module is not None else None
-    return param.device if param is not None else torch.device("cpu")
+    return model_device(module) if module is not None else torch.device("cpu")
 
 
 def in_eval_mode(fn: Decode, x: torch.Tensor) -> torch.Tensor:
