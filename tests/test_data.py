@@ -30,6 +30,7 @@ from vaecore.data.sources import (
     DatasetSpec,
     RemoteFile,
     download,
+    fetch_all,
     locate,
 )
 from vaecore.files import WriteError
@@ -266,6 +267,22 @@ def test_locate_downloads_into_the_cache_then_reuses_it(env, served_mnist):
     assert [p.parent for p in first] == [env / "cache" / "mnist"] * 2
     _Handler.routes = {}  # the server now knows nothing: the cached copies must be used
     assert locate("mnist", "train", progress=False) == first
+
+
+def test_fetch_all_downloads_every_dataset_once(env, served_mnist, monkeypatch):
+    for name in [n for n in DATASETS if n != "mnist"]:
+        monkeypatch.delitem(DATASETS, name)
+    first = fetch_all(progress=False)
+    assert [p.name for p in first] == [f.name for f in DATASETS["mnist"].splits["train"]]
+    _Handler.routes = {}  # nothing served now: Binder's sessions use the image's copies
+    assert fetch_all(progress=False) == first
+
+
+def test_fetch_all_finds_every_real_file():
+    """What binder/postBuild runs (``python -m vaecore.data.sources``): every file, checked."""
+    every = {f.name for spec in DATASETS.values() for fs in spec.splits.values() for f in fs}
+    found = fetch_all(progress=False)
+    assert {p.name for p in found} == every and all(p.is_file() for p in found)
 
 
 def test_real_mirror_tables_have_two_mirrors_and_valid_checksums():
