@@ -30,6 +30,11 @@
   (:class:`TranslateTocCaptions`).
 * **The page says its language** the way HTML spells it (``lang="zh-CN"``, not Sphinx's
   ``zh_CN``).
+* **The theme's buttons speak the edition's language** (:data:`THEME_LABELS`, the labels the
+  theme's own Chinese catalog lacks). On a Chinese page the launch and download buttons say
+  that the notebooks they open are in English, and the edit button edits the page's catalog
+  (``locales/zh_CN/LC_MESSAGES/<page>.po``), where its Chinese text lives, not the English
+  source.
 * **A language switch on every page** (``tools/templates/language-switch.html``, styled by
   ``tools/static/language-switch.css``) links to the same page in the other edition: English at
   the root of the site, Chinese under ``zh_CN/``.
@@ -65,6 +70,36 @@ EDITIONS = {
     "en": {"folder": "", "lang": "en", "label": "English", "title": "Read this page in English"},
     "zh_CN": {"folder": "zh_CN", "lang": "zh-CN", "label": "中文", "title": "阅读本页的中文版"},
 }
+#: The header buttons' texts and tooltips in each edition other than English, by the theme's
+#: English text: the labels sphinx-book-theme's own Chinese catalog lacks ("Launch on", "Live
+#: Code", "Suggest edit", ...) and the notes that a button opens the English notebooks.
+THEME_LABELS = {
+    "zh_CN": {
+        "Launch interactive content": "启动交互内容",
+        "Binder": "Binder（英文笔记本）",
+        "Colab": "Colab（英文笔记本）",
+        "Launch on Binder": "在Binder上运行本章的英文笔记本",
+        "Launch on Colab": "在Colab上运行本章的英文笔记本",
+        "Live Code": "在本页运行代码",
+        "Launch Thebe": "在本页运行代码（Thebe）",
+        "Download this page": "下载此页面",
+        "Download notebook file": "下载本章的英文笔记本",
+        "Download source file": "下载本章的英文源文件",
+        "Print to PDF": "打印为PDF",
+        "Repository": "源码库",
+        "Source repository": "源码库",
+        "Source repositories": "源码库",
+        "Show source": "查看源文件",
+        "Open issue": "报告问题",
+        "Open an issue": "报告问题",
+        "Suggest edit": "改进本页译文",
+        "Fullscreen mode": "全屏模式",
+        "Search": "搜索",
+    }
+}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+#: Where a page's Chinese text lives: its catalog, relative to the repository.
+CATALOG = "locales/{language}/LC_MESSAGES/{page}.po"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"  # the switch's style
 
@@ -410,6 +445,44 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
     context["metatags"] = context.get("metatags", "") + alternate
 
 
+def translate_buttons(buttons: list[dict], labels: dict[str, str], edit_url: str) -> None:
+    """The theme's header ``buttons`` (nested dicts, as sphinx-book-theme builds them) with each
+    text and tooltip in ``labels`` replaced, and the edit button pointing at ``edit_url``.
+    Raises ``ValueError`` for a label with no translation, so that a theme update that adds a
+    button cannot leave it in English unnoticed."""
+    for button in buttons:
+        for key in ("text", "tooltip"):
+            text = button.get(key, "")
+            if has_words(text) and not CJK.search(text) and not text.startswith("."):
+                if text not in labels:  # not the theme's own translation, nor ".ipynb"
+                    raise ValueError(
+                        f"the theme's button label {text!r} has no translation in THEME_LABELS "
+                        "(tools/book_i18n.py): add one"
+                    )
+                button[key] = labels[text]
+        if button.get("label") == "source-edit-button":
+            button["url"] = edit_url
+        translate_buttons(button.get("buttons", []), labels, edit_url)
+
+
+def _translate_theme(
+    app: Any, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """On a page of an edition other than English: the theme's labels in its language, and the
+    edit button at the page's catalog (runs after the theme has made its buttons)."""
+    language = app.config.language or "en"
+    if language == "en":
+        return
+    labels = THEME_LABELS[language]
+    repository = app.config.html_theme_options.get("repository_url", "").rstrip("/")
+    branch = app.config.html_theme_options.get("repository_branch", "main")
+    catalog = CATALOG.format(language=language, page=pagename)
+    translate_buttons(
+        context.get("header_buttons", []), labels, f"{repository}/edit/{branch}/{catalog}"
+    )
+    context["theme_search_bar_text"] = labels["Search"] + "..."
+
+
 def _add_switch(app: Any, config: Any) -> None:
     config.templates_path.append(str(TEMPLATES))
     config.html_static_path.append(str(STATIC))
@@ -429,5 +502,6 @@ def setup(app: Any) -> dict[str, bool]:
     app.connect("doctree-resolved", _extract_output_alt_texts)
     app.connect("config-inited", _add_switch)
     app.connect("html-page-context", _page_context)
+    app.connect("html-page-context", _translate_theme, priority=502)  # after the theme's 501
     app.add_css_file("language-switch.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

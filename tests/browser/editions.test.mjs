@@ -1,14 +1,15 @@
 // Browser test of the book's two editions: English at the root, Chinese under zh_CN/. Every page
 // of each says its language, links to the same page in the other edition (and the link, clicked,
 // gets there), loads every image, and asks nothing of any other machine. Every Chinese page reads
-// in Chinese: its title, its text and the parts of the table of contents beside it. (Links and anchors are checked on every page of both by
+// in Chinese: its title, its text and the parts of the table of contents beside it, and its search
+// finds Chinese words. (Links and anchors are checked on every page of both by
 // book.test.mjs, the explorers by explorers.test.mjs, accessibility by accessibility.test.mjs.)
 //
 // Run after building the book (make book; quick mode is enough):  cd tests/browser && npm test
 // Env: see book.mjs.
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { assertImagesLoad, bookDir, htmlPages, openPage, startBook } from "./book.mjs";
@@ -117,5 +118,45 @@ test("the Chinese edition's explorers speak Chinese, with the English edition's 
   } finally {
     await context.close();
     await en.context.close();
+  }
+});
+
+// Sphinx segments Chinese text into words with jieba (requirements.txt): without it, the Chinese
+// edition's index holds no Chinese word and a reader's search for one finds nothing.
+test("the Chinese edition's search finds Chinese words", async () => {
+  const index = readFileSync(join(bookDir, ZH, "searchindex.js"), "utf8");
+  const terms = Object.keys(JSON.parse(index.replace(/^[^(]*\(/, "").replace(/\);?\s*$/, "")).terms);
+  assert.ok(terms.filter((t) => CJK.test(t)).length >= 500, "few Chinese words in the index");
+  const {page, context, problems} = await openPage(book, `${ZH}search.html?q=${encodeURIComponent("后验")}`);
+  try {
+    const results = page.locator("#search-results ul.search li a");
+    await results.first().waitFor({timeout: 30000});
+    const found = await results.evaluateAll((links) => links.map((a) => new URL(a.href).pathname));
+    assert.ok(found.some((p) => p.endsWith(`/${ZH}chapters/vae.html`)), `found ${found}`);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+  }
+});
+
+// The theme's own Chinese catalog lacks several of its buttons' labels (tools/book_i18n.py
+// THEME_LABELS fills them in); the notebooks the buttons open are the English ones, and the edit
+// button edits the page's catalog, where its Chinese text lives.
+test("a Chinese chapter's buttons speak Chinese, say the notebooks are English, edit its catalog", async () => {
+  const {page, context, problems} = await openPage(book, `${ZH}chapters/vae.html`);
+  try {
+    const buttons = page.locator(".article-header-buttons .dropdown-item, .article-header-buttons > .btn");
+    const labels = await buttons.evaluateAll((els) => els.map((e) => [e.getAttribute("title"), e.innerText.trim()]));
+    const english = labels.flat().filter((t) => t && /[A-Za-z]{3}/.test(t.replace(/Binder|Colab|Thebe|pdf|ipynb/gi, "")) && !CJK.test(t));
+    assert.deepEqual(english, [], "buttons left in English");
+    for (const name of ["Binder", "Colab"]) {
+      const item = page.locator(".article-header-buttons .dropdown-item", {hasText: name});
+      assert.match(`${await item.getAttribute("title")} ${await item.innerText()}`, /英文/, `${name} does not say English`);
+    }
+    const edit = await page.locator(".btn-source-edit-button").getAttribute("href");
+    assert.match(edit, /\/edit\/main\/locales\/zh_CN\/LC_MESSAGES\/chapters\/vae\.po$/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
   }
 });
