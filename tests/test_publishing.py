@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
+from tool_modules import tool
 
 import vaecore
 
@@ -88,6 +89,111 @@ def test_other_mentions_of_the_repository_match_the_config():
     assert urls <= {REPO_URL}, f"the repository is named differently somewhere: {urls}"
 
 
+#: Pins Binder has and the root requirements do not, and why.
+BINDER_ONLY = {"jupyterlab-myst": "renders MyST in Binder's JupyterLab 4.4 (not 4.6, the root's)"}
+
+#: repo2docker's Jupyter server stack for Python 3.11, which mybinder.org builds every image on
+#: (jupyterhub/repo2docker, repo2docker/buildpacks/conda/environment.py-3.11-linux-64.lock,
+#: frozen 2025-10-16, unchanged in the release mybinder.org deploys in 2026): the packages that
+#: binder/requirements.txt is installed beside, into the same environment.
+SERVER_STACK = {
+    "notebook": "7.4.7",
+    "jupyterlab": "4.4.9",
+    "jupyter-server": "2.17.0",
+    "jupyterlab-server": "2.27.3",
+    "notebook-shim": "0.2.4",
+    "jupyter-lsp": "2.3.0",
+    "jupyter-resource-usage": "1.2.0",
+    "ipykernel": "7.0.1",
+    "ipython": "9.6.0",
+    "jupyter-client": "8.6.3",
+    "jupyter-core": "5.8.1",
+    "traitlets": "5.14.3",
+    "tornado": "6.5.2",
+    "pyzmq": "27.1.0",
+    "comm": "0.2.3",
+    "ipywidgets": "8.1.7",
+    "jupyterlab-widgets": "3.0.15",
+    "widgetsnbextension": "4.0.14",
+    "nbformat": "5.10.4",
+    "packaging": "25.0",
+}
+
+#: What the server stack's packages require of each other and of what Binder pins (from each
+#: package's pyproject.toml at its tag): a pin outside these breaks `pip check` (notebook 7.4.7
+#: and JupyterLab 4.6, the mistake this replaces).
+SERVER_REQUIRES = {
+    "notebook": [
+        "jupyterlab>=4.4.9,<4.5",
+        "jupyter-server>=2.4.0,<3",
+        "jupyterlab-server>=2.27.1,<3",
+        "notebook-shim>=0.2,<0.3",
+        "tornado>=6.2.0",
+    ],
+    "jupyterlab": [
+        "jupyter-server>=2.4.0,<3",
+        "jupyterlab-server>=2.27.1,<3",
+        "ipykernel>=6.5.0,!=6.30.0",
+        "jupyter-lsp>=2.0.0",
+        "notebook-shim>=0.2",
+        "tornado>=6.2.0",
+        "traitlets",
+    ],
+    "jupyter-server": [
+        "tornado>=6.2.0",
+        "traitlets>=5.6.0",
+        "jupyter-client>=7.4.4",
+        "jupyter-core>=4.12,!=5.0.*",
+        "pyzmq>=24",
+        "nbformat>=5.3.0",
+    ],
+    "jupyter-resource-usage": ["jupyter-server>=2.0", "pyzmq>=19"],
+    # a pin of Binder's own, not installed here: its pyproject.toml at v2.7.0
+    "jupyterlab-myst": ["jupyter-server>=2.0.1,<3"],
+}
+
+
+def _name(requirement: str) -> str:
+    return re.sub(r"[-_.]+", "-", requirement).lower()
+
+
+def binder_conflicts(binder: dict[str, str]) -> list[str]:
+    """What `pip check` would report after pip installs ``binder`` (name -> version) into the
+    server stack: each pin replaces the stack's version; a requirement of a pin that the stack
+    does not meet upgrades that package to the requirement's lowest version; then every
+    requirement of the stack and of the pins must hold. A pin's own requirements are read from
+    its installed metadata (the root requirements install the same versions here)."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    env = SERVER_STACK | {_name(n): v for n, v in binder.items()}
+    requires = {name: [Requirement(r) for r in rs] for name, rs in SERVER_REQUIRES.items()}
+    for name, version in binder.items():
+        if _name(name) in SERVER_REQUIRES:
+            continue
+        assert metadata.version(name) == version.split("+")[0], f"{name} here is not Binder's"
+        requires[_name(name)] = [
+            r
+            for r in map(Requirement, metadata.requires(name) or [])
+            if r.marker is None or r.marker.evaluate({"extra": ""})
+        ]
+    for name in binder:
+        for req in requires[_name(name)]:
+            dep = _name(req.name)
+            if dep in env and not req.specifier.contains(env[dep], prereleases=True):
+                lowest = [s.version for s in req.specifier if s.operator in (">=", "~=", "==")]
+                env[dep] = str(max(map(Version, lowest))) if lowest else env[dep]
+    return [
+        f"{name} {env[name]} requires {req}, but {env[_name(req.name)]} is installed"
+        for name, reqs in requires.items()
+        if name in env
+        for req in reqs
+        if _name(req.name) in env and not req.specifier.contains(env[_name(req.name)], True)
+    ]
+
+
 def test_binder_installs_the_same_pins_with_the_cpu_wheel_of_torch():
     root, binder = pins(ROOT / "requirements.txt"), pins(ROOT / "binder" / "requirements.txt")
     text = (ROOT / "binder" / "requirements.txt").read_text()
@@ -95,15 +201,32 @@ def test_binder_installs_the_same_pins_with_the_cpu_wheel_of_torch():
     assert binder.pop("torch") == root["torch"] + "+cpu"
     assert binder, "binder/requirements.txt pins nothing else"
     for name, version in binder.items():
-        assert root.get(name) == version, (
-            f"{name}: binder has {version}, requirements.txt {root.get(name)}"
-        )
-    for needed in ("ipywidgets", "ipykernel", "jupyterlab", "numpy", "matplotlib", "scipy", "tqdm"):
+        if name not in BINDER_ONLY:
+            assert root.get(name) == version, (
+                f"{name}: binder has {version}, requirements.txt {root.get(name)}"
+            )
+    for needed in ("ipywidgets", "ipykernel", "numpy", "matplotlib", "scipy", "tqdm"):
         assert needed in binder, f"Binder lacks {needed}"
     assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
     post = ROOT / "binder" / "postBuild"
     assert "pip install --no-cache-dir --no-deps -e ." in post.read_text()
+    assert "python -m vaecore.data.sources" in post.read_text(), "Binder would fetch data anew"
     assert post.stat().st_mode & stat.S_IXUSR, "postBuild must be executable"
+
+
+def test_binder_keeps_repo2dockers_server_and_passes_pip_check():
+    binder = pins(ROOT / "binder" / "requirements.txt")
+    binder.pop("torch")
+    server = {"jupyterlab", "notebook", "jupyter-server", "jupyterlab-server", "jupyterhub"}
+    assert not server & {_name(n) for n in binder}, "the Jupyter server is repo2docker's"
+    assert binder_conflicts(binder) == []
+
+
+def test_the_binder_check_finds_the_conflict_it_was_written_for():
+    binder = pins(ROOT / "binder" / "requirements.txt")
+    binder.pop("torch")
+    planted = binder_conflicts(binder | {"jupyterlab": "4.6.6"})
+    assert planted == ["notebook 7.4.7 requires jupyterlab<4.5,>=4.4.9, but 4.6.6 is installed"]
 
 
 def test_the_deploy_workflow_is_valid_and_runs_what_ci_runs():
@@ -123,6 +246,11 @@ def test_the_deploy_workflow_is_valid_and_runs_what_ci_runs():
     assert "-W" in flags.split() and "-n" in flags.split()
     assert any(u.startswith("actions/cache@") for u in uses), "no Jupyter cache between runs"
     assert any(u.startswith("actions/deploy-pages@") for u in uses)
+    # Colab opens the plain notebooks from their branch (tools/plain_notebooks.py)
+    plain = tool("plain_notebooks")
+    assert f"cd _build/html/{plain.FOLDER}" in runs and f"-b {plain.BRANCH}" in runs
+    assert re.search(rf"git push -f .*\b{plain.BRANCH}$", runs, re.M)
+    assert publish["permissions"]["contents"] == "write"
     assert publish["permissions"]["pages"] == "write"
     for job in jobs.values():
         python = [
