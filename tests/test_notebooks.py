@@ -5,6 +5,7 @@
 - Every figure has a caption, a name to refer to it by, and alt text.
 - Each chapter shows, with ``show_code``, the package code it teaches (``SHOWN``), from the
   package itself: nothing is pasted into a notebook.
+- Each chapter opens with what to read first and its run time in both settings.
 """
 
 import importlib
@@ -20,6 +21,25 @@ CHAPTERS = sorted((Path(__file__).parent.parent / "chapters").glob("*.ipynb"))
 
 def test_there_are_notebooks():
     assert CHAPTERS, "no notebooks found under chapters/"
+
+
+def test_each_chapter_opens_with_what_to_read_first_and_its_run_time():
+    """After its title and the hidden install cell: a note on what to read first, then, with its
+    code hidden, its run time in both settings, computed from ``book.json``
+    (:func:`vaecore.book.cost.chapter_runtime`), for every chapter the benchmark measures."""
+    from vaecore.book import results
+
+    measured = results.load("book")["results"]["full"]["chapter_seconds"]
+    assert set(measured) <= {p.stem for p in CHAPTERS}
+    for path in (p for p in CHAPTERS if p.stem in measured):
+        cells = nbformat.read(path, as_version=4).cells
+        assert "remove-cell" in cells[1].metadata.get("tags", []), path.name  # the install
+        note, runtime = cells[2], cells[3]
+        assert note.cell_type == "markdown", path.name
+        assert note.source.startswith("**Before you start.**"), path.name
+        assert runtime.cell_type == "code", path.name
+        assert "remove-input" in runtime.metadata.get("tags", []), path.name
+        assert f'chapter_runtime("{path.stem}")' in runtime.source, path.name
 
 
 @pytest.fixture(params=CHAPTERS, ids=lambda p: p.name)

@@ -76,6 +76,20 @@ def test_the_book_records_each_chapters_time_memory_and_profile():
         assert sum(c["seconds"] for c in cells) <= full["chapter_seconds"][chapter] + len(cells)
 
 
+def test_a_chapters_opening_note_gives_its_measured_run_times():
+    from vaecore.book.cost import chapter_runtime
+
+    book = results.load("book")
+    for chapter, seconds in book["results"]["full"]["chapter_seconds"].items():
+        [message] = chapter_runtime(chapter).sentences
+        quick = book["results"]["quick"]["chapter_seconds"][chapter]
+        assert message.fields["full"] == str(-(-seconds // 60))  # whole minutes, rounded up
+        assert message.fields["quick"] == str(quick)
+        assert message.fields["cpus"] == str(book["machine"]["cpus"])
+    with pytest.raises(ValueError, match="no run time for 'appendix-papers'"):
+        chapter_runtime("appendix-papers")
+
+
 def test_every_chapter_stays_within_the_memory_limit():
     """Each chapter's kernel, in both settings, held at most the limit ``book.json`` records
     (Binder gives the server and the kernel about 2 GB together)."""
