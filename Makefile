@@ -21,7 +21,7 @@ endif
 # a busy machine does not collapse (vaecore.runtime: importing vaecore first does the same).
 export GOMP_SPINCOUNT ?= 30000
 
-.PHONY: install book translations test lint browser-test bench-quick clean
+.PHONY: install book translations test lint browser-test pdf bench-quick clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,16 @@ browser-test: install
 	@test -f _build/html/index.html || { echo "no built book: run make book first" >&2; exit 1; }
 	@test -x "$${CHROMIUM:-$$(command -v chromium)}" || { echo "needs Debian's chromium (apt-get install chromium) or CHROMIUM=/path/to/chrome" >&2; exit 1; }
 	cd tests/browser && npm ci --no-audit --no-fund && JUPYTER=$(abspath $(BIN))/jupyter npm test
+
+# The book as one PDF per edition, book.pdf beside each edition's index.html (run `make book`
+# first): Chromium prints every page and tools/book_pdf.py binds them. Needs what browser-test
+# needs, and for the Chinese edition a font with Chinese characters (apt-get install
+# fonts-wqy-microhei).
+pdf: install
+	@test -f _build/html/index.html || { echo "no built book: run make book first" >&2; exit 1; }
+	@test -x "$${CHROMIUM:-$$(command -v chromium)}" || { echo "needs Debian's chromium (apt-get install chromium) or CHROMIUM=/path/to/chrome" >&2; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund
+	$(BIN)/python tools/book_pdf.py _build/html
 
 # Every benchmark in its --quick setting: seconds each, to show they run (CI does this).
 # Full runs are by hand; see each script's docstring and vaecore/book/results/.

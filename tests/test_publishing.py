@@ -251,6 +251,7 @@ def test_the_deploy_workflow_is_valid_and_runs_what_ci_runs():
     assert f"cd _build/html/{plain.FOLDER}" in runs and f"-b {plain.BRANCH}" in runs
     assert re.search(rf"git push -f .*\b{plain.BRANCH}$", runs, re.M)
     assert publish["permissions"]["contents"] == "write"
+    assert runs.index("make book") < runs.index("make pdf") < runs.index("git push")
     assert publish["permissions"]["pages"] == "write"
     for job in jobs.values():
         python = [

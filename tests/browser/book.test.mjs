@@ -1,5 +1,5 @@
 // Browser test of the built book as a whole: no broken internal link anywhere, the launch and
-// download buttons of every notebook page point at this repository's file, the bibliography
+// download buttons of every notebook page point at this repository's file (or its plain copy), the bibliography
 // holds every cited work, the API appendix documents every public vaecore function and class,
 // and an exercise's solution opens from its toggle.
 //
@@ -59,6 +59,8 @@ test("no internal link is broken, on any page", () => {
   assert.deepEqual(broken, [], "broken internal links");
 });
 
+// Binder opens the chapter itself (its JupyterLab renders MyST); Colab and the download button
+// give its plain copy (tools/plain_notebooks.py), from the branch `notebooks` and the site.
 test("every notebook page launches this repository's notebook in Binder and Colab, and downloads it", async () => {
   const repo = repository();
   const [, owner, name] = repo.url.match(/github\.com\/([^/]+)\/([^/]+?)\/?$/);
@@ -70,15 +72,18 @@ test("every notebook page launches this repository's notebook in Binder and Cola
     try {
       const hrefs = await page.locator("a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
       const binder = `https://mybinder.org/v2/gh/${owner}/${name}/${repo.branch}?urlpath=lab/tree/${path}`;
-      const colab = `https://colab.research.google.com/github/${owner}/${name}/blob/${repo.branch}/${path}`;
+      const colab = `https://colab.research.google.com/github/${owner}/${name}/blob/notebooks/chapters/${nb}`;
       assert.ok(hrefs.includes(binder), `${nb}: no Binder link ${binder}`);
       assert.ok(hrefs.includes(colab), `${nb}: no Colab link ${colab}`);
       assert.ok(await page.locator("button.btn-launch-thebe, .btn-launch-thebe").count() >= 1, `${nb}: no live-code button`);
       assert.ok(hrefs.some((h) => h.includes("edit/") && h.endsWith(path)), `${nb}: no edit-this-page link`);
-      const download = hrefs.find((h) => h.endsWith(`_sources/chapters/${nb}`));
+      const download = hrefs.find((h) => !h.includes(":") && h.endsWith(`notebooks/chapters/${nb}`));
       assert.ok(download, `${nb}: no .ipynb download link`);
       const response = await page.request.get(new URL(download, page.url()).href);
       assert.equal(response.status(), 200, `${nb}: the download link is broken`);
+      const plain = (await response.json()).cells.filter((c) => c.cell_type === "markdown");
+      assert.ok(plain.length > 0 && !plain.some((c) => /\{admonition\}|\{term\}`/.test(c.source)),
+        `${nb}: the downloaded notebook is not the plain copy`);
       assert.ok(existsSync(join(repoDir, "chapters", nb)), `${nb}: not in the repository`);
       assert.deepEqual(problems, [], `problems on ${nb}`);
     } finally {
