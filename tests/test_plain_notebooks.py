@@ -109,6 +109,8 @@ def test_targets_go_and_pictures_point_at_the_published_copy():
         ("```{note}\nA note.\n```", "no plain form for the directive {note}"),
         (":::{admonition} Solution\n:class: dropdown\nnever closed", "never closed"),
         ("{cite:p}`nobody2020`", "no bibliography entry 'nobody2020'"),
+        ("{term}`no such term`", "{term}`no such term` names 'no such term', which the book"),
+        ("{numref}`q-size`", "{numref}`q-size` names 'q-size', which the book does not define"),
     ],
 )
 def test_myst_without_a_rule_stops_the_build_and_says_what(text, message):

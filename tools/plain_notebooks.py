@@ -95,6 +95,15 @@ def _cite(kind: str, keys: str, book: Book, cited: list[str]) -> str:
 
 def _role(kind: str, content: str, docname: str, book: Book, cited: list[str]) -> str:
     """One role, as a Markdown link (or a citation's text and link)."""
+    try:
+        return _resolved(kind, content, docname, book, cited)
+    except KeyError as missing:
+        raise ValueError(
+            f"{docname}: {{{kind}}}`{content}` names {missing}, which the book does not define"
+        ) from None
+
+
+def _resolved(kind: str, content: str, docname: str, book: Book, cited: list[str]) -> str:
     if kind in ("cite:p", "cite:t"):
         return _cite(kind, content, book, cited)
     text, target = _text_and_target(content)
