@@ -72,7 +72,7 @@ EDITIONS = {
 }
 #: The header buttons' texts and tooltips in each edition other than English, by the theme's
 #: English text: the labels sphinx-book-theme's own Chinese catalog lacks ("Launch on", "Live
-#: Code", "Suggest edit", ...) and the notes that a button opens the English notebooks.
+#: Code", "Suggest edit", ...), with the launch buttons saying that they open English notebooks.
 THEME_LABELS = {
     "zh_CN": {
         "Launch interactive content": "启动交互内容",
@@ -82,19 +82,20 @@ THEME_LABELS = {
         "Launch on Colab": "在Colab上运行本章的英文笔记本",
         "Live Code": "在本页运行代码",
         "Launch Thebe": "在本页运行代码（Thebe）",
-        "Download this page": "下载此页面",
-        "Download notebook file": "下载本章的英文笔记本",
-        "Download source file": "下载本章的英文源文件",
-        "Print to PDF": "打印为PDF",
         "Repository": "源码库",
-        "Source repository": "源码库",
         "Source repositories": "源码库",
-        "Show source": "查看源文件",
         "Open issue": "报告问题",
-        "Open an issue": "报告问题",
         "Suggest edit": "改进本页译文",
-        "Fullscreen mode": "全屏模式",
         "Search": "搜索",
+    }
+}
+#: The tooltips of the buttons that download a chapter's notebook, by the theme's name for each
+#: button, in each edition other than English: the notebook is the English one, which the
+#: theme's own translation ("下载源文件") does not say.
+DOWNLOAD_NOTES = {
+    "zh_CN": {
+        "download-notebook-button": "下载本章的英文笔记本",
+        "download-source-button": "下载本章的英文笔记本",
     }
 }
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -445,9 +446,12 @@ def _page_context(app: Any, pagename: str, templatename: str, context: dict, doc
     context["metatags"] = context.get("metatags", "") + alternate
 
 
-def translate_buttons(buttons: list[dict], labels: dict[str, str], edit_url: str) -> None:
+def translate_buttons(
+    buttons: list[dict], labels: dict[str, str], notes: dict[str, str], edit_url: str
+) -> None:
     """The theme's header ``buttons`` (nested dicts, as sphinx-book-theme builds them) with each
-    text and tooltip in ``labels`` replaced, and the edit button pointing at ``edit_url``.
+    text and tooltip in ``labels`` replaced, each button named in ``notes`` given that tooltip,
+    and the edit button pointing at ``edit_url``.
     Raises ``ValueError`` for a label with no translation, so that a theme update that adds a
     button cannot leave it in English unnoticed."""
     for button in buttons:
@@ -460,9 +464,11 @@ def translate_buttons(buttons: list[dict], labels: dict[str, str], edit_url: str
                         "(tools/book_i18n.py): add one"
                     )
                 button[key] = labels[text]
+        if button.get("label") in notes:
+            button["tooltip"] = notes[button["label"]]
         if button.get("label") == "source-edit-button":
             button["url"] = edit_url
-        translate_buttons(button.get("buttons", []), labels, edit_url)
+        translate_buttons(button.get("buttons", []), labels, notes, edit_url)
 
 
 def _translate_theme(
@@ -478,7 +484,10 @@ def _translate_theme(
     branch = app.config.html_theme_options.get("repository_branch", "main")
     catalog = CATALOG.format(language=language, page=pagename)
     translate_buttons(
-        context.get("header_buttons", []), labels, f"{repository}/edit/{branch}/{catalog}"
+        context.get("header_buttons", []),
+        labels,
+        DOWNLOAD_NOTES[language],
+        f"{repository}/edit/{branch}/{catalog}",
     )
     context["theme_search_bar_text"] = labels["Search"] + "..."
 

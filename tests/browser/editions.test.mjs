@@ -146,13 +146,23 @@ test("a Chinese chapter's buttons speak Chinese, say the notebooks are English, 
   const {page, context, problems} = await openPage(book, `${ZH}chapters/vae.html`);
   try {
     const buttons = page.locator(".article-header-buttons .dropdown-item, .article-header-buttons > .btn");
-    const labels = await buttons.evaluateAll((els) => els.map((e) => [e.getAttribute("title"), e.innerText.trim()]));
-    const english = labels.flat().filter((t) => t && /[A-Za-z]{3}/.test(t.replace(/Binder|Colab|Thebe|pdf|ipynb/gi, "")) && !CJK.test(t));
+    // A tooltip's text moves from title to data-bs-original-title once Bootstrap sets it up.
+    const tooltip = (e) => e.getAttribute("title") || e.getAttribute("data-bs-original-title");
+    const labels = await buttons.evaluateAll(
+      (els, tip) => els.map((e) => [new Function("e", `return (${tip})(e)`)(e), e.innerText.trim()]),
+      tooltip.toString());
+    // Not yet translated (issue 35): the two sidebar toggles, hard-coded English in
+    // sphinx-book-theme's templates, not in its catalog.
+    const untranslatable = ["Toggle primary sidebar", "Toggle secondary sidebar"];
+    const english = labels.flat().filter((t) => t && !untranslatable.includes(t)
+      && /[A-Za-z]{3}/.test(t.replace(/Binder|Colab|Thebe|pdf|ipynb/gi, "")) && !CJK.test(t));
     assert.deepEqual(english, [], "buttons left in English");
     for (const name of ["Binder", "Colab"]) {
       const item = page.locator(".article-header-buttons .dropdown-item", {hasText: name});
       assert.match(`${await item.getAttribute("title")} ${await item.innerText()}`, /英文/, `${name} does not say English`);
     }
+    const download = page.locator(".article-header-buttons .btn-download-source-button");
+    assert.match(await download.evaluate(tooltip), /英文/, "the download does not say English");
     const edit = await page.locator(".btn-source-edit-button").getAttribute("href");
     assert.match(edit, /\/edit\/main\/locales\/zh_CN\/LC_MESSAGES\/chapters\/vae\.po$/);
     assert.deepEqual(problems, []);
