@@ -1,11 +1,13 @@
-"""The chapters as plain notebooks for Colab and the download button (``tools/plain_notebooks.py``;
-issue 35, item 1): no MyST left, solutions folded, every reference a link into the published book.
+"""The chapters as plain notebooks for Colab, Binder and the download button
+(``tools/plain_notebooks.py``; issue 35, item 1): no MyST left, solutions folded, every reference
+a link into the published book.
 
 The rules are checked one by one on small texts; every chapter is converted and rendered the way
 Colab and JupyterLab render Markdown (CommonMark, by markdown-it); and where the book has been
 built (CI builds it before the tests), the copies it wrote are checked against it: one per
-chapter, every link's page and anchor in the built site, the install pinned to a commit, and the
-buttons of every chapter page, in both editions, offering them.
+chapter, every link's page and anchor in the built site, the install pinned to a commit, Binder's
+folder beside them installing that commit, and the buttons of every chapter page, in both
+editions, offering them.
 """
 
 from __future__ import annotations
@@ -164,6 +166,22 @@ def test_every_chapter_converts_to_commonmark_with_its_solutions_folded(path):
     assert solutions == exercises
 
 
+def test_binder_on_the_branch_of_plain_notebooks_installs_vaecore_from_their_commit(tmp_path):
+    install = "git+https://github.com/o/r@" + "a" * 40
+    texts = plain.binder_files(ROOT / "binder", install)
+    repository = {p.name: p.read_text() for p in (ROOT / "binder").iterdir()}
+    assert texts.keys() == repository.keys()
+    assert {n: t for n, t in texts.items() if n != "postBuild"} == {
+        n: t for n, t in repository.items() if n != "postBuild"
+    }
+    assert plain.INSTALL_FROM_CHECKOUT not in texts["postBuild"]
+    assert f'--no-deps "{install}"' in texts["postBuild"]
+    assert "python -m vaecore.data.sources" in texts["postBuild"]
+    (tmp_path / "postBuild").write_text("pip install vaecore\n")
+    with pytest.raises(ValueError, match="postBuild.*does not run"):
+        plain.binder_files(tmp_path, install)
+
+
 def _built() -> Path | None:
     build = os.environ.get("VAECORE_EXECUTED")
     html = Path(build) / "html" if build else ROOT / "_build" / "html"
@@ -175,15 +193,20 @@ needs_build = pytest.mark.skipif(_built() is None, reason="no built book (make b
 
 @needs_build
 def test_the_build_wrote_a_plain_copy_of_every_chapter_whose_links_all_land():
+    """And Binder's folder beside them, installing vaecore from the commit their first cells
+    install, with a postBuild that Binder can run."""
     html = _built()
     assert html is not None
     copies = sorted((html / plain.FOLDER / "chapters").glob("*.ipynb"))
+    assert (html / plain.FOLDER / "binder" / "postBuild").stat().st_mode & 0o100
     assert [p.stem for p in copies] == [p.stem for p in CHAPTERS]
     config_url = "https://vaecore.github.io/latent-variable-book/"
     for copy in copies:
         notebook = json.loads(copy.read_text(encoding="utf-8"))
         first = next(c for c in notebook["cells"] if c["cell_type"] == "code")["source"]
-        assert re.search(r"git\+https://github\.com/\S+@[0-9a-f]{40}", first), copy.name
+        commit = re.search(r"git\+https://github\.com/\S+@[0-9a-f]{40}", first)
+        assert commit, copy.name
+        assert f'"{commit.group()}"' in (html / plain.FOLDER / "binder" / "postBuild").read_text()
         markdown = "\n".join(c["source"] for c in notebook["cells"] if c["cell_type"] == "markdown")
         assert not MYST.search(markdown), copy.name
         for target in re.findall(rf"(?:\]\(|src=\"){re.escape(config_url)}([^)\"]+)", markdown):
@@ -212,3 +235,8 @@ def test_every_chapter_page_offers_its_plain_copy(edition):
             "https://colab.research.google.com/github/vaecore/latent-variable-book/blob/"
             f"{plain.BRANCH}/chapters/{path.stem}.ipynb"
         ], f"{edition}{path.stem}: {colab}"
+        binder = re.findall(r'href="(https://mybinder\.org/[^"]+)"', page)
+        assert binder == [
+            f"https://mybinder.org/v2/gh/vaecore/latent-variable-book/{plain.BRANCH}"
+            f"?urlpath=lab/tree/chapters/{path.stem}.ipynb"
+        ], f"{edition}{path.stem}: {binder}"

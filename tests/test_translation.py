@@ -4,6 +4,7 @@ docstrings stay out of the catalogs; the explorer's phrases are translated aroun
 numbers and frames; the glossary comes from the terminology; the language switch points at
 the same page in the other edition."""
 
+import gettext
 import json
 import re
 import shutil
@@ -148,6 +149,54 @@ def test_the_switch_points_at_the_same_page_in_the_other_edition():
     assert i18n.switch_target("zh_CN", "chapters/vae") == ("../../chapters/vae.html", "English")
     with pytest.raises(ValueError, match="editions"):
         i18n.switch_target("fr", "intro")
+
+
+THEME = Path(__import__("sphinx_book_theme").__file__).parent / "theme" / "sphinx_book_theme"
+OVERRIDES = sorted((ROOT / "tools" / "templates").glob("*.html"))
+LABEL = re.compile(r"""\{\{ _\("([^"]+)"\) \}\}""")
+
+
+@pytest.mark.parametrize(
+    "override", [p for p in OVERRIDES if p.name != "language-switch.html"], ids=lambda p: p.name
+)
+def test_an_overridden_theme_component_is_the_themes_own_but_for_its_translated_labels(override):
+    """tools/templates' copy of a theme component differs from it only where a hard-coded
+    English label goes through the translations instead (the catalog ``sphinx``, which
+    ``translation.py check`` holds to the same coverage as the others), so a theme update shows
+    up here."""
+    own = override.read_text().split("\n", 1)[1]  # less the comment that says what it is
+    labels = LABEL.findall(own)
+    assert labels, "an override that translates nothing"
+    assert LABEL.sub(r"\1", own) == (THEME / "components" / override.name).read_text()
+
+
+def test_the_themes_catalog_falls_back_on_the_labels_it_lacks():
+    catalog = gettext.NullTranslations()
+    catalog.add_fallback(i18n.ThemeLabels(i18n.THEME_LABELS["zh_CN"]))
+    assert catalog.gettext("Color mode") == "配色模式"
+    copyright = catalog.gettext("© Copyright %(copyright)s.") % {"copyright": "2026"}
+    assert copyright == "© 版权所有 2026。"
+    assert catalog.gettext("Not a label") == "Not a label"
+
+
+def test_a_theme_button_with_no_translation_stops_the_build():
+    labels = i18n.THEME_LABELS["zh_CN"]
+    buttons = [
+        {
+            "label": "launch-buttons",
+            "tooltip": "Launch interactive content",
+            "buttons": [{"label": "source-edit-button", "text": "Suggest edit", "url": "x"}],
+        }
+    ]
+    i18n.translate_buttons(buttons, labels, {}, "edit/here")
+    assert buttons[0]["tooltip"] == labels["Launch interactive content"]
+    assert buttons[0]["buttons"][0] == {
+        "label": "source-edit-button",
+        "text": "改进本页译文",
+        "url": "edit/here",
+    }
+    with pytest.raises(ValueError, match="'Print to PDF'.*THEME_LABELS"):
+        i18n.translate_buttons([{"text": "Print to PDF"}], labels, {}, "edit/here")
 
 
 @pytest.fixture

@@ -30,11 +30,14 @@
   (:class:`TranslateTocCaptions`).
 * **The page says its language** the way HTML spells it (``lang="zh-CN"``, not Sphinx's
   ``zh_CN``).
-* **The theme's buttons speak the edition's language** (:data:`THEME_LABELS`, the labels the
-  theme's own Chinese catalog lacks). On a Chinese page the launch and download buttons say
-  that the notebooks they open are in English, and the edit button edits the page's catalog
-  (``locales/zh_CN/LC_MESSAGES/<page>.po``), where its Chinese text lives, not the English
-  source.
+* **The theme speaks the edition's language** (:data:`THEME_LABELS`, the labels the theme's own
+  Chinese catalog lacks). Its templates find them in :class:`ThemeLabels`, the last fallback of
+  their catalog. The few components that hard-code an English label are overridden by
+  ``tools/templates``' copies, which pass it through ``_()``: the gettext build extracts it
+  into the catalog ``sphinx``, translated like the pages' catalogs. On a Chinese page the
+  launch and download buttons say that the notebooks they open are in English, and the edit
+  button edits the page's catalog (``locales/zh_CN/LC_MESSAGES/<page>.po``), where its Chinese
+  text lives, not the English source.
 * **A language switch on every page** (``tools/templates/language-switch.html``, styled by
   ``tools/static/language-switch.css``) links to the same page in the other edition: English at
   the root of the site, Chinese under ``zh_CN/``.
@@ -87,6 +90,11 @@ THEME_LABELS = {
         "Open issue": "报告问题",
         "Suggest edit": "改进本页译文",
         "Search": "搜索",
+        # Labels the theme's templates pass through Sphinx's translations (``_()``) but its
+        # catalog lacks.
+        "Color mode": "配色模式",
+        "System Settings": "跟随系统设置",
+        "© Copyright %(copyright)s.": "© 版权所有 %(copyright)s。",
     }
 }
 #: The tooltips of the buttons that download a chapter's notebook, by the theme's name for each
@@ -492,8 +500,26 @@ def _translate_theme(
     context["theme_search_bar_text"] = labels["Search"] + "..."
 
 
+class ThemeLabels(gettext.NullTranslations):
+    """The labels of :data:`THEME_LABELS` as a catalog: the last fallback of the one Sphinx's
+    templates translate with, so a label the theme's catalog lacks is still translated."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        super().__init__()
+        self.labels = labels
+
+    def gettext(self, message: str) -> str:
+        return self.labels.get(message, message)
+
+
+def _theme_catalog(app: Any) -> None:
+    language = app.config.language or "en"
+    if language != "en":
+        app.translator.add_fallback(ThemeLabels(THEME_LABELS[language]))
+
+
 def _add_switch(app: Any, config: Any) -> None:
-    config.templates_path.append(str(TEMPLATES))
+    config.templates_path.insert(0, str(TEMPLATES))  # before the theme's own components
     config.html_static_path.append(str(STATIC))
     header = config.html_theme_options.setdefault(
         "article_header_end", ["article-header-buttons.html"]
@@ -510,6 +536,7 @@ def setup(app: Any) -> dict[str, bool]:
     app.add_transform(TranslateTocCaptions)
     app.connect("doctree-resolved", _extract_output_alt_texts)
     app.connect("config-inited", _add_switch)
+    app.connect("builder-inited", _theme_catalog)
     app.connect("html-page-context", _page_context)
     app.connect("html-page-context", _translate_theme, priority=502)  # after the theme's 501
     app.add_css_file("language-switch.css")

@@ -21,9 +21,12 @@ is kept by hand):
 Any other directive or role stops the build with a message that names it: a chapter that uses a
 new one needs a rule here first (``tests/test_plain_notebooks.py`` checks every chapter).
 
-The book's buttons then offer these copies: the download button, and Colab's launch button, which
-opens them from the branch :data:`BRANCH` that the publish workflow pushes them to. Binder opens
-the chapters themselves, in a JupyterLab that renders MyST (``binder/requirements.txt``).
+The book's buttons then offer these copies: the download button, and the launch buttons, which
+open them from the branch :data:`BRANCH` that the publish workflow pushes them to. Binder builds
+its image from that branch too, so the folder gets a ``binder/`` of its own (:func:`binder_files`):
+the repository's, installing ``vaecore`` from the same commit as the notebooks' first cell.
+(JupyterLab with jupyterlab-myst, as the repository's own ``binder/`` gives it, renders most of
+the MyST but not the citations, which it cannot find without Sphinx.)
 """
 
 from __future__ import annotations
@@ -40,9 +43,11 @@ from typing import Any
 from vaecore import files
 
 #: The folder of the built site that holds the plain notebooks, and the branch the publish
-#: workflow pushes that folder to, for Colab (which opens notebooks from GitHub only).
+#: workflow pushes that folder to, for Colab (which opens notebooks from GitHub only) and Binder.
 FOLDER = "notebooks"
 BRANCH = "notebooks"
+#: How ``binder/postBuild`` installs vaecore in the repository, from its checkout.
+INSTALL_FROM_CHECKOUT = "pip install --no-cache-dir --no-deps -e ."
 
 ROLE = re.compile(r"\{([\w:-]+)\}`([^`]*)`")
 DIRECTIVE = re.compile(
@@ -259,6 +264,30 @@ def _write(app: Any, exception: Exception | None) -> None:
         target = Path(app.outdir) / FOLDER / f"{docname}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)
         files.write_text(target, json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
+    _write_binder(Path(app.outdir), Path(app.srcdir), install)
+
+
+def binder_files(binder: Path, install: str) -> dict[str, str]:
+    """The repository's ``binder/`` folder (file name -> text) for the branch of plain notebooks,
+    which holds no package: ``postBuild`` installs vaecore from ``install`` (a pip requirement)
+    instead of the checkout. Raises ``ValueError`` where ``postBuild`` no longer installs it the
+    way :data:`INSTALL_FROM_CHECKOUT` says, rather than leave Binder without vaecore."""
+    texts = {p.name: p.read_text(encoding="utf-8") for p in sorted(binder.iterdir()) if p.is_file()}
+    if texts.get("postBuild", "").count(INSTALL_FROM_CHECKOUT) != 1:
+        raise ValueError(
+            f"{binder / 'postBuild'} does not run {INSTALL_FROM_CHECKOUT!r} once: say in "
+            "tools/plain_notebooks.py how the branch of plain notebooks installs vaecore"
+        )
+    texts["postBuild"] = texts["postBuild"].replace(
+        INSTALL_FROM_CHECKOUT, f'pip install --no-cache-dir --no-deps "{install}"'
+    )
+    return texts
+
+
+def _write_binder(outdir: Path, srcdir: Path, install: str) -> None:
+    for name, text in binder_files(srcdir / "binder", install).items():
+        files.write_text(outdir / FOLDER / "binder" / name, text)
+    (outdir / FOLDER / "binder" / "postBuild").chmod(0o755)
 
 
 def _buttons(buttons: list[dict]) -> list[dict]:
@@ -269,21 +298,26 @@ def _buttons(buttons: list[dict]) -> list[dict]:
 def _offer_plain_copies(
     app: Any, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
-    """On a chapter's page: the download button's notebook and Colab's launch button open the
-    plain copy (runs after the theme has made its buttons). Another edition than English is
-    published one folder below the site's root (``tools/book_i18n.py``) and offers the English
-    copies."""
+    """On a chapter's page: the download button's notebook and the launch buttons, Binder's and
+    Colab's, open the plain copy (runs after the theme has made its buttons). Another edition
+    than English is published one folder below the site's root (``tools/book_i18n.py``) and
+    offers the English copies."""
     if context.get("page_source_suffix") != ".ipynb":
         return
     up = "" if (app.config.language or "en") == "en" else "../"
     repository = app.config.html_theme_options.get("repository_url", "").rstrip("/")
     org, repo = repository.split("/")[-2:]
-    colab = app.config.html_theme_options["launch_buttons"]["colab_url"].rstrip("/")
+    launch = app.config.html_theme_options["launch_buttons"]
+    colab = launch["colab_url"].rstrip("/")
+    binder = f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{org}/{repo}/"
     for button in _buttons(context.get("header_buttons", [])):
+        url = str(button.get("url", ""))
         if button.get("label") in ("download-notebook-button", "download-source-button"):
             button["url"] = f"{up}{context['pathto'](FOLDER, 1)}/{pagename}.ipynb"
-        if str(button.get("url", "")).startswith(f"{colab}/github/"):
+        if url.startswith(f"{colab}/github/"):
             button["url"] = f"{colab}/github/{org}/{repo}/blob/{BRANCH}/{pagename}.ipynb"
+        if url.startswith(binder):
+            button["url"] = f"{binder}{BRANCH}?urlpath=lab/tree/{pagename}.ipynb"
 
 
 def setup(app: Any) -> dict[str, bool]:

@@ -59,8 +59,8 @@ test("no internal link is broken, on any page", () => {
   assert.deepEqual(broken, [], "broken internal links");
 });
 
-// Binder opens the chapter itself (its JupyterLab renders MyST); Colab and the download button
-// give its plain copy (tools/plain_notebooks.py), from the branch `notebooks` and the site.
+// Binder, Colab and the download button give the chapter's plain copy (tools/plain_notebooks.py),
+// from the branch `notebooks` and from the site.
 test("every notebook page launches this repository's notebook in Binder and Colab, and downloads it", async () => {
   const repo = repository();
   const [, owner, name] = repo.url.match(/github\.com\/([^/]+)\/([^/]+?)\/?$/);
@@ -71,7 +71,7 @@ test("every notebook page launches this repository's notebook in Binder and Cola
     const {page, context, problems} = await openPage(book, `chapters/${nb.replace(".ipynb", ".html")}`);
     try {
       const hrefs = await page.locator("a[href]").evaluateAll((as) => as.map((a) => a.getAttribute("href")));
-      const binder = `https://mybinder.org/v2/gh/${owner}/${name}/${repo.branch}?urlpath=lab/tree/${path}`;
+      const binder = `https://mybinder.org/v2/gh/${owner}/${name}/notebooks?urlpath=lab/tree/chapters/${nb}`;
       const colab = `https://colab.research.google.com/github/${owner}/${name}/blob/notebooks/chapters/${nb}`;
       assert.ok(hrefs.includes(binder), `${nb}: no Binder link ${binder}`);
       assert.ok(hrefs.includes(colab), `${nb}: no Colab link ${colab}`);
