@@ -21,11 +21,12 @@ from vaecore.book.explore import explore, output_sensitivity
 from vaecore.checkpoint import CheckpointError
 from vaecore.data import sources
 from vaecore.data.sources import ChecksumError, RemoteFile, download, locate
+from vaecore.loop_parts import TrainingDiverged, check_gradients, choose_device
 from vaecore.models.autoencoder import mlp_autoencoder
 from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.vae import VAE
 from vaecore.models.vrnn import VRNN, RNNGauss
-from vaecore.train import TrainConfig, TrainingDiverged, check_gradients, choose_device, fit
+from vaecore.train import TrainConfig, fit
 from vaecore.train_gan import GANConfig, fit_discriminator, train_gan
 
 

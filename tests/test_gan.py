@@ -478,3 +478,54 @@ def test_a_short_convolutional_gan_run_moves_the_samples_towards_the_data():
     before = gap()
     train_gan(gen, disc, data, GANConfig(steps=150, batch_size=32, lr_g=1e-3, progress=False))
     assert gap() < before / 3
+
+
+def _players() -> tuple[Generator, Discriminator]:
+    torch.manual_seed(0)
+    return Generator(2, 2, hidden=(8,)), Discriminator(2, hidden=(8,))
+
+
+def test_train_gan_plays_the_step_it_is_given_and_joins_what_after_step_measures():
+    g, d = _players()
+    seen = []
+
+    def step(generator, discriminator, opt_g, opt_d, real, rng):
+        seen.append((generator is g, discriminator is d, tuple(real.shape), generator.training))
+        return {"mine": float(len(seen))}
+
+    def after_step(k: int) -> dict[str, float]:  # both players judged, no gradient
+        assert not g.training and not d.training and not torch.is_grad_enabled()
+        return {"k": float(k)} if k % 2 == 0 else {}
+
+    config = GANConfig(steps=4, batch_size=16, progress=False)
+    history = train_gan(g, d, torch.randn(64, 2), config, step=step, after_step=after_step)
+    assert seen == [(True, True, (16, 2), True)] * 4
+    assert history.steps == [
+        {"mine": 1.0},
+        {"mine": 2.0, "k": 2.0},
+        {"mine": 3.0},
+        {"mine": 4.0, "k": 4.0},
+    ]
+
+
+@pytest.mark.parametrize(
+    "game", [{"saturating": True}, {"r1_gamma": 1.0}, {"loss": "least squares"}]
+)
+def test_a_step_of_its_own_refuses_the_configs_choice_of_game(game):
+    g, d = _players()
+    config = GANConfig(steps=1, batch_size=16, progress=False, **game)
+    with pytest.raises(ValueError, match="the step given plays a game of its own"):
+        train_gan(g, d, torch.randn(64, 2), config, step=lambda *args: {})
+
+
+def test_a_generator_with_a_step_of_its_own_plays_it(monkeypatch):
+    """Without a step, train_gan plays the generator's own train_step (a VAE-GAN's), never
+    gan_step, and refuses another game for it, naming the step."""
+    g, d = _players()
+    calls = []
+    g.train_step = lambda *args: calls.append(len(args)) or {"own": 1.0}
+    monkeypatch.setattr("vaecore.train_gan.gan_step", lambda *a, **k: pytest.fail("gan_step"))
+    history = train_gan(g, d, torch.randn(64, 2), GANConfig(steps=2, batch_size=16, progress=False))
+    assert calls == [5, 5] and history.steps == [{"own": 1.0}] * 2
+    with pytest.raises(ValueError, match="Generator.train_step plays a game of its own"):
+        train_gan(g, d, torch.randn(64, 2), GANConfig(steps=1, batch_size=16, saturating=True))

@@ -10,15 +10,9 @@ import torch
 
 from vaecore import train as train_module
 from vaecore.data.datasets import ImageSet
+from vaecore.loop_parts import TrainingDiverged, choose_device
 from vaecore.models.autoencoder import linear_autoencoder, mlp_autoencoder
-from vaecore.train import (
-    History,
-    TrainConfig,
-    TrainingDiverged,
-    choose_device,
-    evaluate_loss,
-    fit,
-)
+from vaecore.train import History, TrainConfig, evaluate_loss, fit
 
 QUICK = TrainConfig(epochs=3, batch_size=64, lr=3e-3, progress=False)
 

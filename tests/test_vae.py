@@ -10,7 +10,9 @@ import math
 import pytest
 import torch
 
+import vaecore.train_mistakes
 from vaecore.data.datasets import binarize, load_images
+from vaecore.loop_parts import TrainingDiverged
 from vaecore.losses import (
     bernoulli_nll,
     elbo,
@@ -27,7 +29,8 @@ from vaecore.models import mistakes
 from vaecore.models.autoencoder import mlp_autoencoder
 from vaecore.models.parts import count_parameters
 from vaecore.models.vae import VAE, ConvVAE, FreeBitsVAE
-from vaecore.train import TrainConfig, TrainingDiverged, evaluate_loss, fit
+from vaecore.train import TrainConfig, evaluate_loss, fit
+from vaecore.train_mistakes import fit_in_stages
 
 D64 = torch.float64
 
@@ -381,8 +384,8 @@ def test_training_in_stages_moves_one_network_at_a_time(monkeypatch):
         states.append({k: v.clone() for k, v in m.state_dict().items()})
         return history
 
-    monkeypatch.setattr(mistakes, "fit", fit_and_keep)
-    histories = mistakes.fit_in_stages(model, x, epochs=3)
+    monkeypatch.setattr(vaecore.train_mistakes, "fit", fit_and_keep)
+    histories = fit_in_stages(model, x, epochs=3)
     assert [len(h.epochs) for h in histories] == [1, 2]
     for name in states[0]:
         changed_first = not torch.equal(states[0][name], states[1][name])
@@ -391,7 +394,7 @@ def test_training_in_stages_moves_one_network_at_a_time(monkeypatch):
         assert changed_second == name.startswith("decoder"), name
     assert all(p.requires_grad for p in model.parameters())
     with pytest.raises(ValueError, match="at least 2 epochs"):
-        mistakes.fit_in_stages(model, x, epochs=1)
+        fit_in_stages(model, x, epochs=1)
 
 
 # ----------------------------------------------------------- free bits and active units

@@ -15,7 +15,7 @@ from vaecore.models.gan import ConvDiscriminator, ConvGenerator, Discriminator
 from vaecore.models.parts import count_parameters
 from vaecore.models.vae import ConvVAE
 from vaecore.models.vaegan import VAEGAN
-from vaecore.train_gan import GANConfig, train_gan, vaegan_step
+from vaecore.train_gan import GANConfig, train_gan
 
 
 def _pair(gamma=0.5, seed=0):
@@ -93,7 +93,7 @@ def _sgd_step(model, d, x):
     opt_g = torch.optim.SGD(model.parameters(), lr=1.0)
     opt_d = torch.optim.SGD(d.parameters(), lr=1.0)
     torch.manual_seed(5)
-    vaegan_step(model, d, opt_g, opt_d, x, torch.Generator().manual_seed(7))
+    model.train_step(d, opt_g, opt_d, x, torch.Generator().manual_seed(7))
 
 
 @pytest.mark.parametrize("gamma", [0.0, 0.5])

@@ -7,24 +7,31 @@ figure are found in one guess:
 ====================  ===============================================================
 ``models/``           the networks, one file per family: ``autoencoder``, ``vae`` (and the
                       classic ``mistakes``), ``gan`` (the two players), ``vrnn``,
-                      ``classifier`` (the sample judge's network), and ``parts`` (the MLP,
-                      the parameter count and the input checks they share)
+                      ``discrete`` (categorical data), ``attention`` (self-attention for
+                      the convolutional VAE), ``vaegan``, ``classifier`` (the sample
+                      judge's network), and ``parts`` (the MLP, the parameter count and
+                      the input checks they share)
 ``losses``            every objective: log-densities, KL divergences, ELBO and IWAE bounds,
                       the GAN's losses, the gradient estimators
 ``train``             the training loop of every model with a ``loss`` (``fit``)
 ``train_gan``         the GAN's alternating training loop
+``loop_parts``        what both loops are built from: seeding, device choice, the schedule,
+                      the checks that stop a run gone wrong, the progress bar
+``train_mistakes``    the classic VAE mistake that is a way of training (``fit_in_stages``)
 ``data/``             ``datasets`` (images and strokes as tensors), ``sources`` (mirrors,
                       checksums, downloads), ``batches``, ``mixtures`` (the 2-D toy data)
 ``metrics/``          ``images`` (reconstruction error, greyness, sharpness), ``pca``,
                       ``latents`` (active units, Mahalanobis distance), ``likelihood``
                       (importance-weighted NLL, sequence bounds), ``judge`` (the sample judge:
                       Fréchet distance, precision and recall), ``modes`` (mode coverage),
-                      ``batched`` (running a model over a data set)
+                      ``discrete`` (total variation), ``gradients`` (each layer's gradient
+                      norm), ``batched`` (running a model over a data set)
 ``experiments/``      the multi-run recipes chapters and benchmarks share (recipes only: their
                       tables and verdicts are in ``book/findings``): ``side_by_side``,
                       ``toy_gans``, ``handwriting``, ``vae_drawbacks`` (the VAE's cost,
-                      generalisation, active units, foreign inputs and copying), and
-                      ``parallel`` (runs in processes)
+                      generalisation, active units, foreign inputs and copying), the
+                      questions chapter's ``gan_vs_vae``, ``discrete``, ``attention``,
+                      ``gradients`` and ``vaegan``, and ``parallel`` (runs in processes)
 ``checkpoint``        saving and loading trained models safely
 ``files``             writing any file atomically: all of it, or the old file untouched
 ``checks``            refusing a wrong argument at the door, naming it (``rows``: a set
@@ -40,13 +47,19 @@ figure are found in one guess:
                       ``explore`` (the latent explorer, live and static), ``source`` (package
                       code shown on the page), ``results`` (the benchmarks' result files,
                       shipped with the package), ``published`` (the papers' numbers),
-                      ``spread`` (mean ± standard deviation or error)
+                      ``spread`` (mean ± standard deviation or error), ``cost`` (a
+                      chapter's run time and memory), ``exercises`` (checking a reader's
+                      code against the package's)
 ====================  ===============================================================
 
-The layers import downwards only: ``runtime``, ``settings``, ``files`` and ``checks`` know
-nothing of the rest; ``data`` knows nothing of models; ``models`` use
-only ``losses``; ``train``, ``train_gan`` and ``metrics`` use models; ``experiments`` use all of
-them; ``book`` draws what the others compute."""
+The layers import downwards only (``tests/test_layers.py`` checks it):
+``runtime``, ``settings``, ``files`` and ``checks`` know nothing of the rest; ``data``,
+``losses``, ``checkpoint`` and ``loop_parts`` know nothing of models; ``models`` use only those
+(a model with a training step of its own, the VAE-GAN, uses ``loop_parts``' checks); the training
+loops use models; ``metrics`` use the loops (the sample judge trains its classifier);
+``experiments`` use all of them; ``book`` draws what the others compute."""
+
+__all__: list[str] = []  # its modules are the API
 
 __version__ = "0.2.0"
 

@@ -37,6 +37,8 @@ from torch import nn
 
 from vaecore import files
 
+__all__ = ["FORMAT", "VERSION", "CheckpointError", "settings_of", "save", "load"]
+
 FORMAT = "vaecore-checkpoint"
 VERSION = 1
 

@@ -25,6 +25,28 @@ from typing import Any, Callable, TypeVar
 
 import torch
 
+__all__ = [
+    "F",
+    "Rule",
+    "Each",
+    "whole",
+    "number",
+    "optional",
+    "COUNT",
+    "POSITIVE",
+    "AT_LEAST_ZERO",
+    "WIDTHS",
+    "PAIR",
+    "SEED",
+    "arguments",
+    "fields",
+    "Kind",
+    "FLAG",
+    "OPTIONAL_FLAG",
+    "DEVICE",
+    "rows",
+]
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

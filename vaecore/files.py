@@ -29,6 +29,16 @@ from typing import BinaryIO, Iterator
 
 from vaecore import settings
 
+__all__ = [
+    "SUFFIXES",
+    "STALE_SECONDS",
+    "WriteError",
+    "remove_stale_temporaries",
+    "atomic_file",
+    "write_bytes",
+    "write_text",
+]
+
 try:  # POSIX: a temporary in use is locked, so that only abandoned ones are removed
     import fcntl
 except ImportError:  # Windows: only a temporary a day old is surely abandoned

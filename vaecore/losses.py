@@ -67,18 +67,53 @@ gradient in ``s``, ``s_fake - 1``, grows the further D pushes a fake from the re
   Needs only values of ``f``.
 
 Both are unbiased; each function returns the ``n`` single-sample estimates, ``(n, k)``, so their
-mean and spread can be compared."""
+mean and spread can be compared.
+
+Longer than CONTRIBUTING's 350 lines: every objective of the book in one file, the formulas a reader
+looks up next to each other, each one a few lines with its equation's label."""
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Protocol, TypeGuard
 
 import torch
 import torch.nn.functional as F
 
 from vaecore import checks
+
+__all__ = [
+    "LOG_2PI",
+    "squared_error",
+    "bernoulli_nll",
+    "bernoulli_mass_on_unit_interval",
+    "gaussian_log_prob",
+    "gaussian_kl",
+    "kl_per_dimension",
+    "kl_to_standard_normal",
+    "reparameterize",
+    "gumbel_softmax",
+    "categorical_log_prob",
+    "gaussian_params",
+    "bernoulli_log_prob",
+    "stroke_log_prob",
+    "mixture_parts",
+    "mixture_stroke_log_prob",
+    "LatentVariableModel",
+    "is_latent_variable_model",
+    "elbo",
+    "iwae",
+    "discriminator_loss",
+    "generator_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
+    "r1_penalty",
+    "optimal_discriminator",
+    "js_divergence",
+    "reparameterized_gradients",
+    "score_function_gradients",
+]
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -313,13 +348,26 @@ def mixture_stroke_log_prob(x: torch.Tensor, out: torch.Tensor, min_std: float) 
 
 
 class LatentVariableModel(Protocol):
-    """What the bounds need: a diagonal-Gaussian encoder and a decoder likelihood."""
+    """What the bounds need: a diagonal-Gaussian encoder and a decoder likelihood, for codes of
+    ``latent_dim`` numbers whose prior is ``N(0, I)``."""
+
+    latent_dim: int
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
 
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor: ...
 
     def eval(self) -> Any: ...
+
+
+def is_latent_variable_model(model: object) -> TypeGuard[LatentVariableModel]:
+    """Whether ``model`` has what the bounds need (:class:`LatentVariableModel`: an encoder's
+    ``posterior`` and a decoder's ``log_likelihood``), so that its ``-log p(x)`` can be bounded
+    and its codes drawn from its prior ``N(0, I)``: a VAE; not an autoencoder, a GAN's
+    generator, or the VAE-GAN, whose likelihood is in its discriminator's features. What
+    measuring code asks of a model, rather than its class."""
+    methods = all(callable(getattr(model, name, None)) for name in ("posterior", "log_likelihood"))
+    return methods and isinstance(getattr(model, "latent_dim", None), int)
 
 
 @checks.arguments(n_samples=checks.COUNT)

@@ -45,6 +45,23 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+__all__ = [
+    "WAIT_ENV",
+    "SPIN_ENV",
+    "SPIN_COUNT",
+    "THREADS_ENV",
+    "BLAS_THREADS_ENV",
+    "CGROUP",
+    "LOOK_EVERY",
+    "RECENT",
+    "SAMPLE",
+    "FREE_MARGIN",
+    "cpu_quota",
+    "usable_cpus",
+    "configure",
+    "follow_load",
+]
+
 WAIT_ENV = "OMP_WAIT_POLICY"
 SPIN_ENV = "GOMP_SPINCOUNT"
 #: The busy-loop turns an idle GNU OpenMP thread makes before it sleeps (its own default is

@@ -31,6 +31,21 @@ from pathlib import Path
 
 from vaecore import checks
 
+__all__ = [
+    "QUICK_ENV",
+    "DATA_DIR_ENV",
+    "CACHE_DIR_ENV",
+    "DEVICE_ENV",
+    "PROGRESS_ENV",
+    "file_mode",
+    "quick_mode",
+    "show_progress",
+    "data_dir",
+    "cache_dir",
+    "Budget",
+    "choose",
+]
+
 QUICK_ENV = "VAECORE_QUICK"
 DATA_DIR_ENV = "VAECORE_DATA_DIR"
 CACHE_DIR_ENV = "VAECORE_CACHE_DIR"

@@ -1,4 +1,7 @@
-"""One plain training loop, with seeding, device choice and a history of metrics.
+"""The training loop of every model with a ``loss``, to read top to bottom: its settings
+(:class:`TrainConfig`), what it records (:class:`History`), the loop (:func:`fit`) and one step
+of it (:func:`train_step`). What it is built from (seeding, device choice, the schedule, the
+checks that stop a run gone wrong) is in :mod:`vaecore.loop_parts`, shared with the GAN's loop.
 
 >>> model = mlp_autoencoder(8)
 >>> history = fit(model, train.images, TrainConfig(epochs=5), test_data=test.images)
@@ -11,70 +14,32 @@ terms of an ELBO, are recorded too). The data is one tensor, or a tuple of tenso
 from __future__ import annotations
 
 import math
-import os
-import random
-import re
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from vaecore import checks, runtime, settings
+from vaecore import checks, runtime
 from vaecore.data.batches import batch_indices, length_batches
+from vaecore.loop_parts import (
+    Data,
+    TrainingDiverged,
+    as_tensors,
+    attach_history,
+    check_finite_rows,
+    check_training_inputs,
+    choose_device,
+    cosine_factor,
+    progress_bar,
+    seed_everything,
+    set_learning_rate,
+)
 from vaecore.models.parts import evaluating, model_device
 
-
-@checks.arguments(seed=checks.SEED)
-def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and PyTorch; return a generator for batch order seeded the same way."""
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    return torch.Generator().manual_seed(seed)
-
-
-@checks.arguments(step=checks.whole(0), total=checks.COUNT)
-def cosine_factor(step: int, total: int) -> float:
-    """The cosine learning-rate schedule: ``(1 + cos(pi * step / total)) / 2``, from 1 at step 0
-    towards 0 at ``total``."""
-    return 0.5 * (1 + math.cos(math.pi * step / total))
-
-
-def choose_device(preferred: str | None = None) -> torch.device:
-    """``preferred``, else ``$VAECORE_DEVICE``, else CUDA, then Apple's MPS, then the CPU."""
-    env = os.environ.get(settings.DEVICE_ENV, "").strip()
-    name = preferred or env or None
-    if name is not None:
-        asked = f"device={name!r}" if preferred else f"{settings.DEVICE_ENV}={name!r}"
-        if not re.fullmatch(r"cpu|mps|cuda(:\d+)?", name):
-            raise ValueError(f"{asked} is not a device; choose cpu, cuda, cuda:N or mps")
-        _check_available(name, asked)
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
-def _check_available(name: str, asked: str) -> None:
-    """Refuse a device this machine's PyTorch cannot use, naming who asked for it."""
-    if name.startswith("cuda"):
-        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
-        if int(name.partition(":")[2] or 0) >= count:
-            raise ValueError(
-                f"{asked}, but this PyTorch sees {count} CUDA device(s); use cpu (or unset "
-                f"{settings.DEVICE_ENV} to choose automatically)"
-            )
-    elif name == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(
-            f"{asked}, but Apple's MPS is not available here; use cpu (or unset "
-            f"{settings.DEVICE_ENV} to choose automatically)"
-        )
+__all__ = ["TrainConfig", "History", "loss_terms", "evaluate_loss", "fit", "train_step"]
 
 
 @dataclass
@@ -147,49 +112,6 @@ class History:
         return "\n".join(lines)
 
 
-Data = torch.Tensor | tuple[torch.Tensor, ...]
-
-
-class TrainingDiverged(FloatingPointError):
-    """The minimised loss became NaN or infinite. ``history`` holds everything up to that step
-    (a :class:`History`, or a :class:`vaecore.train_gan.GANHistory`)."""
-
-    def __init__(self, message: str, history: object) -> None:
-        super().__init__(message)
-        self.history = history
-
-
-def _as_tuple(data: Data) -> tuple[torch.Tensor, ...]:
-    """One tensor or several of one length, as a tuple; refuse anything else, saying what to
-    pass, and an empty or ragged set."""
-    tensors = data if isinstance(data, tuple) else (data,)
-    for t in tensors:
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(_not_a_tensor(t))
-    if not tensors or len(tensors[0]) == 0:
-        raise ValueError("the data set is empty")
-    if any(len(t) != len(tensors[0]) for t in tensors):
-        raise ValueError(
-            f"tensors indexed together need one length, got {[len(t) for t in tensors]}"
-        )
-    return tensors
-
-
-def _not_a_tensor(value: object) -> str:
-    """What to pass instead of ``value``, which is not a tensor."""
-    kind = type(value).__name__
-    if hasattr(value, "images"):  # an ImageSet of vaecore.data.datasets.load_images
-        fix = "pass its images tensor, e.g. load_images(...).images (and .labels if needed)"
-    elif isinstance(value, np.ndarray):
-        fix = "convert it with torch.from_numpy(array).float()"
-    elif isinstance(value, (list, tuple)):
-        fix = "convert it with torch.tensor(values, dtype=torch.float32) (a tuple of tensors is "
-        fix += "indexed together: (x, labels))"
-    else:
-        fix = "pass an (n, d) tensor, or a tuple of tensors of one length n"
-    return f"the data must be torch tensors, got a {kind}: {fix}"
-
-
 def loss_terms(model: nn.Module, *batch: torch.Tensor) -> dict[str, torch.Tensor]:
     """``model.loss(*batch)`` as a dict of named scalar tensors, the minimised one under
     ``"loss"``; a loss of another form is refused, saying what ``loss`` must return."""
@@ -220,7 +142,7 @@ def evaluate_loss(
 ) -> dict[str, float]:
     """Mean of each term of ``model.loss`` over ``data`` (``(n, d)`` or a tuple), in evaluation
     mode, leaving ``model`` in the mode it was in."""
-    tensors = _as_tuple(data)
+    tensors = as_tensors(data)
     n = len(tensors[0])
     device = device or model_device(model)
     sums: dict[str, float] = {}
@@ -261,18 +183,19 @@ def fit(
       ``seconds``), in evaluation mode and without gradients; the dict it returns joins that
       epoch's row, e.g. an expensive test metric computed only now and then.
 
-    A non-finite loss or gradient stops training with :class:`TrainingDiverged`, before the
-    optimiser step, so the model keeps its last finite weights; the error names the step and the
-    terms and carries the history up to it. Ctrl-C stops cleanly, keeping the model and the
+    A non-finite loss or gradient stops training with
+    :class:`~vaecore.loop_parts.TrainingDiverged`, before the optimiser step, so the model keeps
+    its last finite weights; the error names the step and the terms and carries the history up to
+    it. Ctrl-C stops cleanly, keeping the model and the
     history of the finished epochs. The model trains on the chosen device (a GPU when there is
     one) and ends back on the device it came from, in evaluation mode, so that the caller's
     tensors still fit it: a chapter trains on Colab's GPU and then calls ``vae.decode`` on CPU
     codes.
     """
     config.check()
-    train = _as_tuple(train_data)
+    train = as_tensors(train_data)
     n = len(train[0])
-    _check_inputs(model, train, test_data, lengths)
+    check_training_inputs(model, train, test_data, lengths)
     generator = seed_everything(config.seed)
     home, device = model_device(model), choose_device(config.device)
     model.to(device).train()
@@ -280,7 +203,7 @@ def fit(
     total_steps = config.epochs * math.ceil(n / config.batch_size)
     history = History()
     runtime.follow_load()  # threads for this machine's load now, fixed for the run (runtime)
-    bar = _progress(total_steps, type(model).__name__, config.progress)
+    bar = progress_bar(total_steps, type(model).__name__, config.progress)
     try:
         for epoch in range(1, config.epochs + 1):
             if before_epoch is not None:
@@ -326,8 +249,9 @@ def train_step(
     """One step of gradient descent on ``model.loss(*batch)``; returns the loss terms' values.
 
     The loss and its gradient are checked before the optimiser uses them, so a non-finite one
-    raises :class:`TrainingDiverged` with the model's weights still finite. The values are
-    recorded in ``history.steps`` (if given) before any check, so a failed step is kept too.
+    raises :class:`~vaecore.loop_parts.TrainingDiverged` with the model's weights still finite.
+    The values are recorded in ``history.steps`` (if given) before any check, so a failed step is
+    kept too.
     """
     terms = loss_terms(model, *batch)  # the batch's mean loss, and its parts
     values = {k: v.item() for k, v in terms.items()}
@@ -363,78 +287,6 @@ def _show_progress(bar: tqdm, values: dict[str, float]) -> None:
     bar.set_postfix(loss=f"{values['loss']:.4g}", refresh=False)
 
 
-def _check_inputs(
-    model: nn.Module,
-    train: tuple[torch.Tensor, ...],
-    test_data: Data | None,
-    lengths: torch.Tensor | None,
-) -> None:
-    """Everything ``fit`` is given, checked before the first step: finite training data of the
-    model's dtype, test data shaped like it, and one length per training example."""
-    n = len(train[0])
-    weight = next(model.parameters(), None)
-    if weight is None:
-        raise ValueError(f"{type(model).__name__} has no parameters to train")
-    for t in train:
-        if t.is_floating_point() and t.dtype != weight.dtype:
-            raise TypeError(
-                f"the training data has dtype {t.dtype} but the model's weights are "
-                f"{weight.dtype}: convert it with .to({weight.dtype}) (torch.from_numpy keeps "
-                "NumPy's float64; .float() gives float32)"
-            )
-    if lengths is not None and lengths.shape != (n,):
-        raise ValueError(
-            f"lengths must be ({n},), one per training example, got {tuple(lengths.shape)}"
-        )
-    check_finite_rows(train, "the training data")
-    if test_data is None:
-        return
-    test = _as_tuple(test_data)
-    if _kinds(test) != _kinds(train):
-        raise ValueError(
-            f"test_data must be shaped like the training data: the training data is "
-            f"{_kinds(train)}, the test data {_kinds(test)}"
-        )
-    check_finite_rows(test, "the test data")
-
-
-def _kinds(data: tuple[torch.Tensor, ...]) -> list[str]:
-    """Per tensor its dimensions and dtype, and the data's (the first tensor's) features: what
-    test data must share with the training data (a padded length may differ)."""
-    return [
-        f"{t.dim()}-D {t.dtype}" + (f", {t.shape[-1]} features" if i == 0 else "")
-        for i, t in enumerate(data)
-    ]
-
-
-def check_finite_rows(tensors: tuple[torch.Tensor, ...], what: str) -> None:
-    """Refuse NaN or infinite values in floating-point ``tensors`` (each ``(n, ...)``), naming
-    the first rows that hold them."""
-    for i, t in enumerate(tensors):
-        if not t.is_floating_point():
-            continue
-        bad = (~torch.isfinite(t)).reshape(len(t), -1).any(dim=1).nonzero().flatten()
-        if len(bad):
-            which = f" (tensor {i} of {len(tensors)})" if len(tensors) > 1 else ""
-            rows = ", ".join(str(int(r)) for r in bad[:5]) + (", ..." if len(bad) > 5 else "")
-            raise ValueError(
-                f"{what}{which} contains NaN or infinite values in {len(bad)} row(s): {rows}. "
-                "Drop or repair those rows before training."
-            )
-
-
-def attach_history(err: BaseException, history: object) -> None:
-    """Attach what training recorded to an error raised during it, as ``err.history`` (a
-    :class:`TrainingDiverged` may carry it already)."""
-    if getattr(err, "history", None) is None:
-        setattr(err, "history", history)  # noqa: B010 (an attribute exceptions do not declare)
-    err.add_note("The history recorded until this error is in its .history attribute.")
-
-
-def _progress(total: int, desc: str, asked: bool | None) -> tqdm:
-    return tqdm(total=total, desc=desc, disable=not settings.show_progress(asked))
-
-
 def _epoch_batches(
     n: int, lengths: torch.Tensor | None, batch_size: int, generator: torch.Generator
 ) -> Iterator[torch.Tensor]:
@@ -442,13 +294,6 @@ def _epoch_batches(
     if lengths is None:
         return batch_indices(n, batch_size, generator=generator)
     return length_batches(lengths, batch_size, generator=generator)
-
-
-@checks.arguments(lr=checks.AT_LEAST_ZERO)
-def set_learning_rate(optimiser: torch.optim.Optimizer, lr: float) -> None:
-    """Set every parameter group of ``optimiser`` to the learning rate ``lr``."""
-    for group in optimiser.param_groups:
-        group["lr"] = lr
 
 
 def _add(sums: dict[str, float], values: dict[str, float], weight: int) -> None:
@@ -473,19 +318,6 @@ def _check_loss(
             f"{_where(history)}the loss became {values['loss']} ({terms}); lower the learning "
             "rate or clip gradients",
             history,
-        )
-
-
-def check_gradients(module: nn.Module, loss: torch.Tensor, what: str) -> None:
-    """Raise :class:`TrainingDiverged` when ``loss`` or a gradient of ``module`` is not finite.
-    Called between ``backward()`` and the optimiser's step, it keeps the weights finite."""
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    norm = float(nn.utils.get_total_norm(grads)) if grads else 0.0
-    if not (math.isfinite(loss.item()) and math.isfinite(norm)):
-        raise TrainingDiverged(
-            f"{what}'s loss is {loss.item():.4g} and its gradient's norm {norm:.4g}; its weights "
-            "are kept from before this step. Lower the learning rate or check the data",
-            None,
         )
 
 

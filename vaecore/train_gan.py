@@ -1,19 +1,34 @@
 """The GAN's training loop: one discriminator step and one generator step, alternating, with the
 losses of :mod:`vaecore.losses` (Goodfellow et al., 2014), and a loop that trains a
-discriminator alone against a fixed fake distribution, whose optimum is known."""
+discriminator alone against a fixed fake distribution, whose optimum is known.
+
+Longer than CONTRIBUTING's 350 lines: one game in one file, its settings, its loop, its round
+(gan_step) and the discriminator trained alone, which the GAN chapter reads together; what it shares
+with fit is in loop_parts."""
 
 from __future__ import annotations
 
+import functools
 import numbers
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 import torch
-from tqdm.auto import tqdm
 
-from vaecore import checks, runtime, settings
+from vaecore import checks, runtime
 from vaecore.data.batches import batch_indices
+from vaecore.loop_parts import (
+    TrainingDiverged,
+    attach_history,
+    check_finite_rows,
+    check_gradients,
+    choose_device,
+    cosine_factor,
+    progress_bar,
+    seed_everything,
+    set_learning_rate,
+)
 from vaecore.losses import (
     discriminator_loss,
     generator_loss,
@@ -23,19 +38,32 @@ from vaecore.losses import (
 )
 from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.parts import check_batch, evaluating, model_device
-from vaecore.models.vaegan import VAEGAN
-from vaecore.train import (
-    TrainingDiverged,
-    attach_history,
-    check_finite_rows,
-    check_gradients,
-    choose_device,
-    cosine_factor,
-    seed_everything,
-    set_learning_rate,
-)
+
+__all__ = [
+    "Sampler",
+    "Step",
+    "GAN_LOSSES",
+    "GANConfig",
+    "GANHistory",
+    "train_gan",
+    "gan_step",
+    "fit_discriminator",
+]
 
 Sampler = Callable[[int, torch.Generator], torch.Tensor]
+#: One round of the game on a real batch, ``step(generator, discriminator, opt_g, opt_d, real,
+#: rng)``, returning its values by name (:func:`gan_step` is the GAN's).
+Step = Callable[
+    [
+        Generator,
+        Discriminator,
+        torch.optim.Optimizer,
+        torch.optim.Optimizer,
+        torch.Tensor,
+        torch.Generator,
+    ],
+    dict[str, float],
+]
 
 #: The losses :func:`gan_step` can train with (:mod:`vaecore.losses`).
 GAN_LOSSES = ("logistic", "least squares")
@@ -95,7 +123,8 @@ _ADAM_BETAS = checks.Kind(_adam_betas, "two numbers in [0, 1), e.g. (0.5, 0.999)
 @dataclass
 class GANHistory:
     """``steps``: one dict per step (``d_loss``, ``g_loss``, ``d_real`` and ``d_fake``, the mean
-    of D on the real and the fake batch; for a VAE-GAN, what :func:`vaegan_step` returns);
+    of D on the real and the fake batch; another step's own values, such as a VAE-GAN's
+    :meth:`~vaecore.models.vaegan.VAEGAN.train_step`; and what ``after_step`` added);
     ``snapshots``: ``(step, samples)`` pairs, G (in evaluation mode) on one fixed noise batch,
     step 0 being before training; ``seconds`` of training."""
 
@@ -135,12 +164,25 @@ def train_gan(
     real: torch.Tensor | Sampler,
     config: GANConfig,
     transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    step: Step | None = None,
+    after_step: Callable[[int], dict[str, float]] | None = None,
 ) -> GANHistory:
-    """Alternate one discriminator step and one generator step, ``config.steps`` times.
+    """Play ``config.steps`` rounds of the game, each one discriminator step and one generator
+    step (:func:`gan_step`), with Adam for both players.
 
     ``real`` is a data tensor ``(n, d)`` or a sampler ``(batch, torch.Generator) -> (batch, d)``;
-    ``transform`` is applied to each real batch (e.g. dynamic binarisation). Adam for both players.
-    A non-finite loss raises :class:`~vaecore.train.TrainingDiverged` with the history so far;
+    ``transform`` is applied to each real batch (e.g. dynamic binarisation).
+
+    - ``step``: another round instead of :func:`gan_step` (a :data:`Step`). Without it, a
+      generator that has a game of its own plays it: its ``train_step(discriminator, opt_g,
+      opt_d, real, rng)`` (the VAE-GAN's, Larsen et al.'s Algorithm 1). Another step ignores
+      ``config``'s choice of game, which must then be the default (logistic, non-saturating,
+      no R1).
+    - ``after_step(step)``: runs after each round (counted from 1), with both players in
+      evaluation mode and without gradients; its time is not in ``seconds``, and the dict it
+      returns joins that round's row, e.g. a measurement taken now and then.
+
+    A non-finite loss raises :class:`~vaecore.loop_parts.TrainingDiverged` with the history so far;
     Ctrl-C stops cleanly and keeps both players. Both train on the chosen device and end back on
     the device each came from, in evaluation mode (as :func:`~vaecore.train.fit`).
     """
@@ -155,7 +197,7 @@ def train_gan(
             f"G makes {generator.data_dim}-dimensional samples but D judges "
             f"{discriminator.data_dim}-dimensional ones"
         )
-    _check_vaegan_config(generator, config)
+    play = _the_step(generator, config, step)
     rng = seed_everything(config.seed)
     homes, device = (
         [model_device(generator), model_device(discriminator)],
@@ -184,34 +226,26 @@ def train_gan(
     runtime.follow_load()  # threads for this machine's load now, fixed for the run (runtime)
     snapshot(0)
     start = time.perf_counter()
-    bar = tqdm(total=config.steps, desc="GAN", disable=not settings.show_progress(config.progress))
+    bar = progress_bar(config.steps, "GAN", config.progress)
     try:
-        for step in range(1, config.steps + 1):
+        for k in range(1, config.steps + 1):  # the k-th round
             if config.cosine_decay:
-                decay = cosine_factor(step - 1, config.steps)
+                decay = cosine_factor(k - 1, config.steps)
                 set_learning_rate(opt_g, config.lr_g * decay)
                 set_learning_rate(opt_d, config.lr_d * decay)
             x = next_real().to(device)
             if transform is not None:
                 x = transform(x)
             check_batch(x, discriminator.data_dim, discriminator, "the real batch")
-            check_finite_rows((x,), f"at step {step}, the real batch (after any transform)")
-            if isinstance(generator, VAEGAN):  # an encoder too, and its own three objectives
-                row = vaegan_step(generator, discriminator, opt_g, opt_d, x, rng)
-            else:
-                row = gan_step(
-                    generator,
-                    discriminator,
-                    opt_g,
-                    opt_d,
-                    x,
-                    rng,
-                    config.saturating,
-                    config.r1_gamma,
-                    config.loss,
-                )
+            check_finite_rows((x,), f"at step {k}, the real batch (after any transform)")
+            row = play(generator, discriminator, opt_g, opt_d, x, rng)
+            if after_step is not None:
+                began = time.perf_counter()
+                with evaluating(generator), evaluating(discriminator), torch.no_grad():
+                    row |= after_step(k)
+                start += time.perf_counter() - began  # not training time
             history.steps.append(row)
-            snapshot(step)
+            snapshot(k)
             bar.update()
     except KeyboardInterrupt:
         history.interrupted = True
@@ -228,6 +262,34 @@ def train_gan(
         generator.to(homes[0]).eval()
         discriminator.to(homes[1]).eval()
     return history
+
+
+def _the_step(generator: Generator, config: GANConfig, step: Step | None) -> Step:
+    """The round :func:`train_gan` plays: ``step``, else the generator's own ``train_step``,
+    else :func:`gan_step` with ``config``'s game."""
+    whose = "the step given" if step is not None else f"{type(generator).__name__}.train_step"
+    step = step or _own_step(generator)
+    if step is None:
+        return functools.partial(
+            gan_step, saturating=config.saturating, r1_gamma=config.r1_gamma, loss=config.loss
+        )
+    if config.saturating or config.r1_gamma or config.loss != "logistic":
+        raise ValueError(
+            f"{whose} plays a game of its own: leave GANConfig's saturating=False, r1_gamma=0 "
+            "and loss='logistic'"
+        )
+    return step
+
+
+def _own_step(generator: Generator) -> Step | None:
+    """The generator's own ``train_step(discriminator, opt_g, opt_d, real, rng)``, as a
+    :data:`Step`; None where it has none."""
+    own = getattr(generator, "train_step", None)
+    if own is None:
+        return None
+    return lambda _generator, discriminator, opt_g, opt_d, real, rng: own(
+        discriminator, opt_g, opt_d, real, rng
+    )
 
 
 @checks.arguments(r1_gamma=checks.AT_LEAST_ZERO)
@@ -280,54 +342,6 @@ def gan_step(
         "d_real": judged(real_logits).mean().item(),
         "d_fake": judged(fake_logits).mean().item(),
     }
-
-
-def vaegan_step(
-    model: VAEGAN,
-    discriminator: Discriminator,
-    opt_g: torch.optim.Optimizer,
-    opt_d: torch.optim.Optimizer,
-    real: torch.Tensor,
-    rng: torch.Generator,
-) -> dict[str, float]:
-    """One step of the VAE-GAN (Larsen et al., 2016, Algorithm 1) on a batch of ``real`` data:
-    the three objectives from one forward pass, then each network's gradient of its own
-    objective only, then one step of both optimisers (``opt_g`` holds the encoder and the
-    decoder, ``opt_d`` the discriminator). Returns every value of
-    :meth:`~vaecore.models.vaegan.VAEGAN.losses`."""
-    losses = model.losses(real, discriminator, rng)
-    for objective, network in (
-        ("encoder", model.encoder),
-        ("decoder", model.net),
-        ("discriminator", discriminator),
-    ):
-        weights = list(network.parameters())
-        grads = torch.autograd.grad(losses[objective], weights, retain_graph=True)
-        for weight, grad in zip(weights, grads):
-            weight.grad = grad
-    _check_vaegan_gradients(model, discriminator, losses)
-    opt_g.step()
-    opt_d.step()
-    return {name: loss.item() for name, loss in losses.items()}
-
-
-def _check_vaegan_config(generator: Generator, config: GANConfig) -> None:
-    """A VAE-GAN plays its own game (:func:`vaegan_step`): refuse the settings of another."""
-    if isinstance(generator, VAEGAN) and (
-        config.saturating or config.r1_gamma or config.loss != "logistic"
-    ):
-        raise ValueError(
-            "a VAE-GAN trains with its own objectives (vaegan_step): leave saturating=False, "
-            "r1_gamma=0 and loss='logistic'"
-        )
-
-
-def _check_vaegan_gradients(
-    model: VAEGAN, discriminator: Discriminator, losses: dict[str, torch.Tensor]
-) -> None:
-    check_gradients(model.encoder, losses["encoder"], "the encoder")
-    check_gradients(model.net, losses["decoder"], "the decoder")
-    check_gradients(discriminator, losses["discriminator"], "the discriminator")
 
 
 @checks.arguments(steps=checks.COUNT, batch_size=checks.COUNT, lr=checks.POSITIVE, seed=checks.SEED)

@@ -17,6 +17,8 @@ from vaecore import checks, settings
 from vaecore.book import results
 from vaecore.book.messages import Text, say
 
+__all__ = ["peak_memory_bytes", "chapter_cost", "chapter_runtime"]
+
 
 def peak_memory_bytes() -> int | None:
     """The most resident memory this process has held so far, in bytes (the kernel's, in a

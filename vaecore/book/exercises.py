@@ -15,6 +15,17 @@ import torch
 
 from vaecore import checks
 
+__all__ = [
+    "Inputs",
+    "check",
+    "gaussian_codes",
+    "logits_and_pixels",
+    "real_and_fake_logits",
+    "feature_sets",
+    "grey_images",
+    "one_hot_pixels",
+]
+
 #: Makes one set of arguments for both functions from a seeded generator.
 Inputs = Callable[[torch.Generator], tuple[Any, ...]]
 

@@ -18,6 +18,22 @@ from typing import Any, Callable, Mapping, Sequence, Union
 
 from vaecore import checks
 
+__all__ = [
+    "Field",
+    "Message",
+    "say",
+    "listed",
+    "series",
+    "span",
+    "Cell",
+    "Translate",
+    "inline_html",
+    "Table",
+    "Text",
+    "computed_html",
+    "from_json",
+]
+
 Field = Union[str, int, float, "Message"]
 
 

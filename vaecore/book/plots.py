@@ -19,6 +19,19 @@ from matplotlib.animation import Animation
 
 from vaecore import checks
 
+__all__ = [
+    "OKABE_ITO",
+    "CLASS_COLOURS",
+    "set_style",
+    "image_grid",
+    "show_images",
+    "show_rows",
+    "latent_scatter",
+    "prior_contours",
+    "animation_html",
+    "draw_strokes",
+]
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 # Ten distinguishable colours for the ten classes of MNIST-like data.
 CLASS_COLOURS = (

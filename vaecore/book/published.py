@@ -6,6 +6,15 @@ book quotes has one source (a test checks that no page types them again).
 
 from __future__ import annotations
 
+__all__ = [
+    "MODE_COVERAGE",
+    "BURDA_2016",
+    "CHUNG_2015",
+    "CHUNG_2015_ESTIMATES",
+    "PACGAN4_REVERSE_KL",
+    "MNIST_FID",
+]
+
 #: Mode coverage on the 2-D benchmarks (``vaecore.data.mixtures``): ``(modes captured,
 #: % high-quality samples)`` as printed in Table 1 of VEEGAN (Srivastava et al., 2017) and of
 #: PacGAN (Lin et al., 2018), on 2,500 samples; the ring has 8 modes, the grid 25.

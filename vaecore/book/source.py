@@ -24,6 +24,8 @@ from pygments.lexers import PythonLexer
 
 import vaecore
 
+__all__ = ["Listing", "show_code"]
+
 #: Colours by token kind (Pygments' short class names), light then dark: keywords, strings,
 #: comments, numbers, names being defined, built-ins and decorators, operators.
 _PALETTE = {

@@ -8,6 +8,8 @@ from typing import Any, Sequence
 
 from vaecore import checks
 
+__all__ = ["mean_sd", "mean_se"]
+
 
 @checks.arguments(digits=checks.whole(0))
 def mean_sd(values: Sequence[float], digits: int = 1) -> str:

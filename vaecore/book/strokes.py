@@ -13,6 +13,8 @@ import torch
 
 from vaecore import checks
 
+__all__ = ["polylines", "render"]
+
 
 @checks.arguments(length=checks.optional(checks.COUNT))
 def polylines(strokes: torch.Tensor | np.ndarray, length: int | None = None) -> list[np.ndarray]:

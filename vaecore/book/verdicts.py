@@ -22,7 +22,10 @@ probability ``2 / C(n + m, n)`` (:func:`chance_of_separation`): 1 in 10 for 3 ru
 A verdict's sentence is a :class:`~vaecore.book.messages.Message`, so that another edition can
 print the same numbers in its own words. Nothing else in the package or on a page decides an
 order between two models: each chapter's tables and verdicts (:mod:`vaecore.book.findings`) are
-made with this rule."""
+made with this rule.
+
+Longer than CONTRIBUTING's 350 lines: it is the one rule that decides every comparison in the book,
+with the words that say its verdicts; split, a second place could decide."""
 
 from __future__ import annotations
 
@@ -33,6 +36,26 @@ from typing import Sequence
 from vaecore import checks
 from vaecore.book.messages import Field, Message, Table, Text, listed, say
 from vaecore.book.spread import mean_sd
+
+__all__ = [
+    "MIN_RUNS",
+    "SAME_TIME",
+    "KINDS",
+    "UNITS",
+    "Measure",
+    "Budget",
+    "Side",
+    "chance_of_separation",
+    "CAVEATS",
+    "the_rule",
+    "Verdict",
+    "same_budget",
+    "budget_difference",
+    "decide",
+    "verdict_table",
+    "Ranking",
+    "rank",
+]
 
 #: A verdict needs at least this many runs (seeds) on each side, since one seed ranks nothing.
 MIN_RUNS = 3

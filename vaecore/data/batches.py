@@ -10,6 +10,8 @@ import torch
 
 from vaecore import checks
 
+__all__ = ["batch_indices", "length_batches"]
+
 
 @checks.arguments(n=checks.whole(0), batch_size=checks.COUNT)
 def batch_indices(

@@ -21,6 +21,20 @@ import torch
 from vaecore import checks, files, settings
 from vaecore.data.sources import ChecksumError, dataset_spec, locate
 
+__all__ = [
+    "parse_idx",
+    "read_idx",
+    "ImageSet",
+    "load_images",
+    "StrokeSet",
+    "FLAT_STROKES",
+    "FLAT_STROKES_SHA256",
+    "STROKE_SPLITS",
+    "load_strokes",
+    "dequantize",
+    "binarize",
+]
+
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 

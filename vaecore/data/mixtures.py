@@ -12,6 +12,8 @@ import torch
 
 from vaecore import checks
 
+__all__ = ["ring_modes", "grid_modes", "Mixture", "ring", "grid", "BENCHMARKS"]
+
 
 @checks.arguments(n_modes=checks.COUNT, radius=checks.POSITIVE)
 def ring_modes(n_modes: int = 8, radius: float = 1.0) -> torch.Tensor:

@@ -17,6 +17,8 @@ from vaecore.models.attention import Pointwise2d, SelfAttention2d
 from vaecore.models.vae import ConvVAE
 from vaecore.settings import Budget
 
+__all__ = ["MODELS", "BENCHMARK", "FULL", "QUICK", "train_models"]
+
 #: The two VAEs compared, ``K = 32``, channels (32, 64); the block sits on the 32 channels.
 MODELS: dict[str, Callable[[], ConvVAE]] = {
     "conv VAE, pointwise block": lambda: ConvVAE(32, middle=Pointwise2d(32)),

@@ -19,14 +19,15 @@ between distributions can be measured exactly from samples (:mod:`vaecore.metric
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from torch import Tensor
+from torch.optim import Optimizer
 
-from vaecore import checks, settings
+from vaecore import checks
+from vaecore.loop_parts import check_gradients
 from vaecore.losses import (
     categorical_log_prob,
     discriminator_loss,
@@ -35,10 +36,33 @@ from vaecore.losses import (
 )
 from vaecore.metrics.discrete import total_variation
 from vaecore.models.discrete import CategoricalGenerator, CategoricalVAE, draw_one_hot
-from vaecore.models.gan import Discriminator
+from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.parts import count_parameters
 from vaecore.settings import Budget
-from vaecore.train import TrainConfig, fit, seed_everything
+from vaecore.train import TrainConfig, fit
+from vaecore.train_gan import GANConfig, train_gan
+
+__all__ = [
+    "PIXELS",
+    "ESTIMATORS",
+    "TAU",
+    "MODELS",
+    "GAN_BATCH",
+    "FULL",
+    "QUICK",
+    "coarse_digits",
+    "coarse_images",
+    "mean_images",
+    "one_hot_rows",
+    "generator_loss_of",
+    "Score",
+    "DiscreteRun",
+    "train_models",
+    "real_floor",
+    "gan_run",
+    "vae_run",
+    "check_one_hot",
+]
 
 #: The image side after shrinking, and the grey levels per pixel.
 SIZE, LEVELS = 4, 3
@@ -187,37 +211,51 @@ def gan_run(
     _check_estimator(estimator)
     check_one_hot(x_train, "x_train")
     check_one_hot(x_test, "x_test")
-    steps, batch, m = budget.sizes["gan_steps"], GAN_BATCH, budget.sizes["samples"]
+    steps, m = budget.sizes["gan_steps"], budget.sizes["samples"]
+    every = max(steps // budget.sizes["curve_points"], 1)
     torch.manual_seed(seed)
-    rng = seed_everything(seed)
     generator = CategoricalGenerator(16, x_train.shape[1] // LEVELS, LEVELS)
     discriminator = Discriminator(x_train.shape[1])
-    opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    every = max(steps // budget.sizes["curve_points"], 1)
-    run = DiscreteRun(f"GAN, {estimator}", 0.0, 0, 0.0)
     test = _values(x_test)
-    start, measuring = time.perf_counter(), 0.0
-    for step in tqdm(range(steps + 1), desc=run.model, disable=not settings.show_progress()):
-        if step % every == 0:  # with its own noise, so that measuring changes nothing
-            began = time.perf_counter()
-            samples = generator.sample(m, torch.Generator().manual_seed(step))
-            run.curve.append((step, total_variation(_values(samples), test)))
-            measuring += time.perf_counter() - began
-        if step == steps:
-            break
-        real = x_train[torch.randint(len(x_train), (batch,), generator=rng)]
-        fake = draw_one_hot(generator(generator.noise(batch, rng)), rng)
+
+    def draw_real(n: int, rng: torch.Generator) -> torch.Tensor:  # n rows, with replacement
+        return x_train[torch.randint(len(x_train), (n,), generator=rng)]
+
+    def step(
+        _g: Generator,
+        _d: Discriminator,
+        opt_g: Optimizer,
+        opt_d: Optimizer,
+        real: Tensor,
+        rng: torch.Generator,
+    ) -> dict[str, float]:  # a round of this run's players
+        fake = draw_one_hot(generator(generator.noise(len(real), rng)), rng)  # no gradient
         d_loss = discriminator_loss(discriminator(real), discriminator(fake))
         opt_d.zero_grad(set_to_none=True)
         d_loss.backward()
+        check_gradients(discriminator, d_loss, "the discriminator")
         opt_d.step()
-        g_loss = generator_loss_of(estimator, generator, discriminator, batch, rng)
+        g_loss = generator_loss_of(estimator, generator, discriminator, len(real), rng)
         opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
-        run.grad_norms.append(_gradient_norm(generator))
+        check_gradients(generator, g_loss, "the generator")
+        norm = _gradient_norm(generator)
         opt_g.step()
-    run.seconds = time.perf_counter() - start - measuring  # training alone, as fit counts it
+        return {"d_loss": d_loss.item(), "g_loss": g_loss.item(), "grad_norm": norm}
+
+    def distance(k: int) -> dict[str, float]:  # now and then, with noise of its own
+        if k % every:
+            return {}
+        samples = generator.sample(m, torch.Generator().manual_seed(k))
+        return {"tv": total_variation(_values(samples), test)}
+
+    run = DiscreteRun(f"GAN, {estimator}", 0.0, 0, 0.0)
+    run.curve.append((0, distance(0)["tv"]))
+    config = GANConfig(steps=steps, batch_size=GAN_BATCH, seed=seed)  # Adam, 2e-4, beta1 0.5
+    history = train_gan(generator, discriminator, draw_real, config, step=step, after_step=distance)
+    run.curve += [(k, row["tv"]) for k, row in enumerate(history.steps, 1) if "tv" in row]
+    run.grad_norms = [row["grad_norm"] for row in history.steps]
+    run.seconds = history.seconds  # training alone, as fit counts it
     run.samples = _values(generator.sample(m, torch.Generator().manual_seed(seed + 3)))
     run.tv = total_variation(run.samples, test)
     run.parameters = count_parameters(generator, discriminator)

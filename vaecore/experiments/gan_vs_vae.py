@@ -39,6 +39,7 @@ from vaecore.experiments.side_by_side import (
     gan_model,
     score_samples,
 )
+from vaecore.losses import is_latent_variable_model
 from vaecore.metrics.judge import SampleJudge
 from vaecore.metrics.likelihood import estimate_nll
 from vaecore.models.gan import (
@@ -51,6 +52,22 @@ from vaecore.models.gan import (
 from vaecore.models.vae import VAE, ConvVAE
 from vaecore.settings import Budget
 from vaecore.train_gan import GANConfig
+
+__all__ = [
+    "GANS",
+    "PLAYERS",
+    "VAES",
+    "MODELS",
+    "TRAINED_ON",
+    "GAN_BATCH",
+    "FULL",
+    "QUICK",
+    "train_model",
+    "train_models",
+    "Row",
+    "sample_sets",
+    "measure",
+]
 
 #: The players of each GAN, built from torch's current random state.
 GANS: dict[str, Callable[[], tuple[Generator, Discriminator]]] = {
@@ -153,7 +170,7 @@ def sample_sets(trained: Trained, n: int, seed: int = 3) -> dict[str, torch.Tens
     p(x | z)"`` (Bernoulli draws from those means, seed ``seed + 1``)."""
     trained.model.eval()
     means = trained.sample(n, torch.Generator().manual_seed(seed))
-    if not isinstance(trained.model, VAE):
+    if not is_latent_variable_model(trained.model):
         return {"G(z)": means}
     draws = torch.bernoulli(means, generator=torch.Generator().manual_seed(seed + 1))
     return {"decoder means": means, "draws from p(x | z)": draws}
@@ -177,7 +194,7 @@ def measure(
     ``test_share: (10,)``: the test set's digit shares; ``reference: (m, 784)``: real grey
     digits, the reference of sharpness."""
     model, nll = trained.model, None
-    if isinstance(model, VAE):  # a GAN has no density to evaluate
+    if is_latent_variable_model(model):  # a GAN has no density to evaluate
         nll = estimate_nll(model, x_test_binary, k=k, progress=False)
     return [
         Row(

@@ -22,14 +22,27 @@ from torch import nn
 
 from vaecore import checks
 from vaecore.data.datasets import binarize
+from vaecore.loop_parts import TrainingDiverged
 from vaecore.metrics.gradients import GradientNorms
 from vaecore.models.autoencoder import mlp_autoencoder
 from vaecore.models.gan import mnist_players
 from vaecore.models.mistakes import WrongSignKLVAE
 from vaecore.models.vae import VAE
 from vaecore.settings import Budget
-from vaecore.train import TrainConfig, TrainingDiverged, fit
+from vaecore.train import TrainConfig, fit
 from vaecore.train_gan import GANConfig, train_gan
+
+__all__ = [
+    "ENCODER_MODELS",
+    "GAN_LOSSES",
+    "MODELS",
+    "FULL",
+    "QUICK",
+    "Watched",
+    "watch",
+    "Spread",
+    "spread",
+]
 
 #: The encoder models watched, each built from torch's current random state, are the MLP
 #: autoencoder (Bernoulli reconstruction loss), the MLP VAE (minus the ELBO), and the VAE whose

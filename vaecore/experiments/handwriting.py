@@ -18,6 +18,18 @@ from vaecore.models.vrnn import VRNN, StrokeModel, matched_rnn
 from vaecore.settings import Budget
 from vaecore.train import History, TrainConfig, fit
 
+__all__ = [
+    "FULL",
+    "QUICK",
+    "MODELS",
+    "StrokeRun",
+    "StrokeResult",
+    "build_stroke_model",
+    "train_stroke_model",
+    "train_stroke_models",
+    "load_trained",
+]
+
 #: The VRNN chapter's sizes in its full setting; ``benchmarks/vrnn_vs_rnn.py`` repeats it.
 FULL = Budget(
     n_train=None,

@@ -11,6 +11,8 @@ from tqdm.auto import tqdm
 
 from vaecore import checks, settings
 
+__all__ = ["Item", "Result", "map_in_processes"]
+
 Item = TypeVar("Item")
 
 

@@ -46,6 +46,7 @@ from torch import nn
 
 from vaecore import checks
 from vaecore.data.datasets import binarize
+from vaecore.losses import is_latent_variable_model
 from vaecore.metrics import batched
 from vaecore.metrics.images import class_kl, class_shares, greyness, mse, sharpness
 from vaecore.metrics.judge import SampleJudge
@@ -58,6 +59,22 @@ from vaecore.models.vae import VAE
 from vaecore.settings import Budget
 from vaecore.train import History, TrainConfig, fit
 from vaecore.train_gan import GANConfig, GANHistory, Sampler, train_gan
+
+__all__ = [
+    "FULL",
+    "QUICK",
+    "MODELS",
+    "LATENT_DIM",
+    "Trained",
+    "encoder_model",
+    "gan_model",
+    "train_models",
+    "SampleScores",
+    "score_samples",
+    "Scores",
+    "measure",
+    "interpolations",
+]
 
 #: The chapter's sizes in its full setting; ``benchmarks/side_by_side_seeds.py`` repeats it over
 #: seeds.
@@ -109,7 +126,7 @@ def encoder_model(
     784)``, dynamically binarised, and sampled from the prior (a VAE) or from a Gaussian fitted
     to its training codes (an autoencoder)."""
     history = fit(model, x_train, TrainConfig(epochs=epochs, seed=seed), transform=binarize)
-    if isinstance(model, VAE):
+    if is_latent_variable_model(model):
         latent_dim = model.latent_dim
         codes, draw = "prior", (lambda m, g: torch.randn(m, latent_dim, generator=g))
     else:
@@ -253,7 +270,9 @@ def measure(
         reconstructions = batched.apply_in_batches(model, lambda x: decode(encode(x)), x_test, 1000)
         reconstruction_mse = mse(reconstructions, x_test)
     nll = (
-        estimate_nll(model, x_test_binary, k=k, progress=False) if isinstance(model, VAE) else None
+        estimate_nll(model, x_test_binary, k=k, progress=False)
+        if is_latent_variable_model(model)
+        else None
     )
     samples = trained.sample(n_samples, torch.Generator().manual_seed(seed))
     return Scores(

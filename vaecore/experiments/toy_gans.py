@@ -18,6 +18,19 @@ from vaecore.models.gan import Discriminator, Generator
 from vaecore.models.mistakes import SigmoidOutputDiscriminator
 from vaecore.train_gan import GAN_LOSSES, GANConfig, GANHistory, train_gan
 
+__all__ = [
+    "GENERATORS",
+    "DISCRIMINATORS",
+    "R1_GAMMA",
+    "TOY_MODELS",
+    "ToyRun",
+    "recipe",
+    "toy_players",
+    "run_toy_gan",
+    "run_toy_gans",
+    "dirac_gan",
+]
+
 #: The generators a :class:`ToyRun` can train, by name, and what each is.
 GENERATORS = {
     "plain": "plain generator: hidden layers Linear, ReLU",

@@ -33,6 +33,17 @@ from vaecore.models.vae import VAE
 from vaecore.settings import Budget
 from vaecore.train import TrainConfig, fit
 
+__all__ = [
+    "LATENT_DIM",
+    "FULL",
+    "QUICK",
+    "Drawbacks",
+    "scores",
+    "share_ahead",
+    "closer_to_train",
+    "measure",
+]
+
 #: The code size, as in the side-by-side comparison.
 LATENT_DIM = 32
 

@@ -11,6 +11,8 @@ from vaecore.models.gan import ConvDiscriminator
 from vaecore.models.vaegan import VAEGAN
 from vaecore.settings import Budget
 
+__all__ = ["GAMMA", "LATENT_DIM", "FULL", "QUICK", "players", "reconstructions"]
+
 #: The weight of the reconstruction in the decoder's loss, eq. (VAEGAN), the value with the
 #: lowest Fréchet distance in a sweep on seed 0 (0.1 and 1 at the full budget; 0.01, 0.1 and 1
 #: at one pass). One seed ranks nothing, so this is a setting, not a finding; and seed 0 is also

@@ -13,6 +13,8 @@ from vaecore.checks import rows
 from vaecore.data.batches import batch_indices
 from vaecore.models.parts import evaluating, model_device
 
+__all__ = ["apply_in_batches", "reconstruct", "encode", "decode"]
+
 
 @checks.arguments(batch_size=checks.COUNT)
 def apply_in_batches(

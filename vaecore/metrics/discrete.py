@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+__all__ = ["total_variation"]
+
 
 def total_variation(a: torch.Tensor, b: torch.Tensor) -> float:
     """``TV`` between the empirical distributions of the rows of ``a: (n, d)`` and ``b: (m, d)``

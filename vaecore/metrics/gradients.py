@@ -14,6 +14,8 @@ from functools import partial
 import torch
 from torch import nn
 
+__all__ = ["GradientNorms"]
+
 
 class GradientNorms:
     """``with GradientNorms(module) as norms: train(...)``; then ``norms.norms[layer]`` holds one

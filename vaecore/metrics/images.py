@@ -11,6 +11,8 @@ import torch
 from vaecore import checks
 from vaecore.checks import rows
 
+__all__ = ["mse", "greyness", "laplacian_energy", "sharpness", "class_shares", "class_kl"]
+
 
 def mse(x_hat: torch.Tensor, x: torch.Tensor) -> float:
     """Mean squared error per pixel between ``x_hat`` and ``x``, both ``(n, d)``."""

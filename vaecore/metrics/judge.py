@@ -38,6 +38,20 @@ from vaecore.metrics.batched import apply_in_batches
 from vaecore.models.classifier import ConvClassifier
 from vaecore.train import TrainConfig, fit
 
+__all__ = [
+    "JUDGE_WEIGHTS",
+    "frechet_distance",
+    "train_classifier",
+    "load_classifier",
+    "classifier_features",
+    "precision_recall",
+    "SampleJudge",
+    "mean_filtered",
+    "noised",
+    "shuffled_pixels",
+    "known_cases",
+]
+
 #: The weights of the book's judge, written by ``tools/train_judge.py`` (its record beside).
 JUDGE_WEIGHTS = Path(__file__).resolve().parent / "weights" / "mnist_judge.pt"
 

@@ -11,6 +11,8 @@ import torch
 from vaecore import checks
 from vaecore.checks import rows
 
+__all__ = ["mahalanobis", "active_units", "fitted_gaussian"]
+
 
 def mahalanobis(points: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
     """How typical each point is under the Gaussian fitted to ``codes``.

@@ -31,6 +31,8 @@ from vaecore.data.datasets import StrokeSet, dequantize
 from vaecore.losses import LatentVariableModel, iwae
 from vaecore.models.parts import evaluating, model_device
 
+__all__ = ["DECODES_AT_ONCE", "estimate_nll", "sequence_bounds"]
+
 #: The decodes :func:`estimate_nll` runs at once (samples times images): a self-attention
 #: decoder holds ``(h w)^2`` weights per image, and 10,000 at once held over 4 GB.
 DECODES_AT_ONCE = 1000

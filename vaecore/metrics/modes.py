@@ -20,6 +20,8 @@ import torch
 from vaecore.checks import rows
 from vaecore.data.mixtures import Mixture
 
+__all__ = ["ModeReport", "mode_metrics"]
+
 
 @dataclass(frozen=True)
 class ModeReport:

@@ -10,6 +10,8 @@ from sklearn.decomposition import PCA
 from vaecore import checks
 from vaecore.checks import rows
 
+__all__ = ["fit_pca", "ROWS_AT_ONCE", "pca_reconstruct", "principal_angles"]
+
 
 @checks.arguments(n_components=checks.COUNT)
 def fit_pca(x: torch.Tensor, n_components: int) -> PCA:

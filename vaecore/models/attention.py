@@ -14,6 +14,8 @@ from torch import nn
 
 from vaecore import checks
 
+__all__ = ["SelfAttention2d", "Pointwise2d"]
+
 
 class SelfAttention2d(nn.Module):
     """``x: (n, c, h, w) -> (n, c, h, w)``, eq. (ATTN): with 1 x 1 convolutions giving queries

@@ -19,6 +19,8 @@ from vaecore import checks
 from vaecore.losses import bernoulli_nll, squared_error
 from vaecore.models.parts import check_batch, first_linear_width, mlp
 
+__all__ = ["Likelihood", "Autoencoder", "linear_autoencoder", "mlp_autoencoder"]
+
 Likelihood = Literal["gaussian", "bernoulli"]
 
 

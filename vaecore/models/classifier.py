@@ -10,6 +10,8 @@ from torch import nn
 
 from vaecore import checks
 
+__all__ = ["ConvClassifier"]
+
 
 class ConvClassifier(nn.Module):
     """``x: (batch, 784) -> features (batch, 128) -> logits (batch, n_classes)``.

@@ -19,6 +19,8 @@ from vaecore.losses import categorical_log_prob
 from vaecore.models.gan import Generator
 from vaecore.models.vae import VAE
 
+__all__ = ["draw_one_hot", "CategoricalGenerator", "CategoricalVAE"]
+
 
 def draw_one_hot(logits: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """One draw per pixel from ``Cat(softmax(logits))``: ``logits: (n, pixels, levels)`` ->

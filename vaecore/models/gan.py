@@ -16,6 +16,8 @@ from torch import nn
 from vaecore import checks
 from vaecore.models.parts import mlp, refuse_foreign_input
 
+__all__ = ["Generator", "Discriminator", "mnist_players", "ConvGenerator", "ConvDiscriminator"]
+
 
 class Generator(nn.Module):
     """``G: z (n, noise_dim) -> x (n, data_dim)``, an MLP with ReLU; ``output="sigmoid"`` for

@@ -20,8 +20,9 @@ They exist to be trained and looked at (the "VAE without its KL term" chapter), 
 * :class:`SharedHeadVAE`: the mean and the log-variance are the same outputs of the encoder,
   not two halves of its last layer.
 * :class:`IgnoresCodeVAE`: the likelihood is ``p(x | z) = N(x; 0, I)``, which never reads ``z``.
-* :func:`fit_in_stages`: the encoder trained first against a fixed, untrained decoder, then the
-  decoder with the encoder fixed, instead of both together.
+
+A mistake in how a VAE is trained rather than in the model, training it in stages, is
+:func:`vaecore.train_mistakes.fit_in_stages`.
 
 And one GAN mistake, for the GAN chapter:
 
@@ -38,11 +39,22 @@ import torch
 from torch import nn
 
 from vaecore import checks
-from vaecore.data.datasets import binarize
 from vaecore.losses import gaussian_log_prob, kl_per_dimension
 from vaecore.models.gan import Discriminator
 from vaecore.models.vae import VAE
-from vaecore.train import History, TrainConfig, fit
+
+__all__ = [
+    "NoMeanVAE",
+    "SoftmaxCodeVAE",
+    "WrongSignKLVAE",
+    "AveragedKLVAE",
+    "CodeAsImageVAE",
+    "LogVarPenaltyVAE",
+    "BrokenKLFormulaVAE",
+    "SharedHeadVAE",
+    "IgnoresCodeVAE",
+    "SigmoidOutputDiscriminator",
+]
 
 
 class NoMeanVAE(VAE):
@@ -112,26 +124,6 @@ class IgnoresCodeVAE(VAE):
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         zeros = torch.zeros_like(x)
         return gaussian_log_prob(x, zeros, zeros).expand(z.shape[:-1])  # WRONG: N(x; 0, I)
-
-
-@checks.arguments(epochs=checks.COUNT, seed=checks.SEED)
-def fit_in_stages(model: VAE, x_train: torch.Tensor, epochs: int, seed: int = 0) -> list[History]:
-    """WRONG: train ``model``'s encoder for ``epochs // 2`` epochs against its untrained decoder,
-    then its decoder for the other epochs against the fixed encoder (each stage by
-    :func:`vaecore.train.fit` on dynamically binarised ``x_train``), instead of both together.
-    Returns the two stages' histories."""
-    if epochs < 2:
-        raise ValueError(f"two stages need at least 2 epochs, got {epochs}")
-    histories = []
-    for trained, frozen, n in (
-        (model.encoder, model.decoder, epochs // 2),
-        (model.decoder, model.encoder, epochs - epochs // 2),
-    ):
-        trained.requires_grad_(True)
-        frozen.requires_grad_(False)  # this stage leaves it as it is
-        histories.append(fit(model, x_train, TrainConfig(epochs=n, seed=seed), transform=binarize))
-    model.requires_grad_(True)
-    return histories
 
 
 class SigmoidOutputDiscriminator(Discriminator):

@@ -14,6 +14,17 @@ from torch import nn
 
 from vaecore import checks
 
+__all__ = [
+    "mlp",
+    "refuse_foreign_input",
+    "LeadingDims",
+    "evaluating",
+    "model_device",
+    "count_parameters",
+    "first_linear_width",
+    "check_batch",
+]
+
 
 @checks.arguments(sizes=checks.Each(checks.COUNT, at_least=2))
 def mlp(sizes: list[int], activation: Callable[[], nn.Module] = nn.ReLU) -> nn.Sequential:

@@ -19,6 +19,8 @@ from vaecore import checks
 from vaecore.losses import bernoulli_nll, kl_per_dimension, reparameterize
 from vaecore.models.parts import LeadingDims, check_batch, mlp
 
+__all__ = ["VAE", "ConvVAE", "conv_encoder", "FreeBitsVAE"]
+
 
 class VAE(nn.Module):
     """A VAE with MLP encoder and decoder: ``data_dim -> hidden... -> 2 latent_dim`` and back."""

@@ -28,10 +28,13 @@ from __future__ import annotations
 import torch
 
 from vaecore import checks
+from vaecore.loop_parts import check_gradients
 from vaecore.losses import discriminator_loss, generator_loss, kl_to_standard_normal, reparameterize
 from vaecore.models.gan import ConvGenerator, Discriminator
 from vaecore.models.parts import check_batch
 from vaecore.models.vae import conv_encoder
+
+__all__ = ["VAEGAN"]
 
 
 class VAEGAN(ConvGenerator):
@@ -39,7 +42,8 @@ class VAEGAN(ConvGenerator):
 
     The decoder is the conv GAN's generator: this class is a
     :class:`~vaecore.models.gan.ConvGenerator`, ``z (n, K) -> x (n, 784)``, so it trains with
-    :func:`~vaecore.train_gan.train_gan` beside a discriminator and samples like any generator.
+    :func:`~vaecore.train_gan.train_gan` beside a discriminator, playing its own game
+    (:meth:`train_step`), and samples like any generator.
     The encoder is the conv VAE's (:func:`~vaecore.models.vae.conv_encoder`). ``gamma`` weighs
     the reconstruction against fooling D in the decoder's loss."""
 
@@ -107,6 +111,32 @@ class VAEGAN(ConvGenerator):
             "d_real": torch.sigmoid(real_logits).mean(),
             "d_fake": torch.sigmoid(fake_logits).mean(),
         }
+
+    def train_step(
+        self,
+        discriminator: Discriminator,
+        opt_g: torch.optim.Optimizer,
+        opt_d: torch.optim.Optimizer,
+        real: torch.Tensor,
+        rng: torch.Generator,
+    ) -> dict[str, float]:
+        """One step of the VAE-GAN (Larsen et al., 2016, Algorithm 1) on a batch of ``real``
+        data: the three objectives from one forward pass, then each network's gradient of its
+        own objective only, then one step of both optimisers (``opt_g`` holds the encoder and
+        the decoder, ``opt_d`` the discriminator). Returns every value of :meth:`losses`.
+        :func:`~vaecore.train_gan.train_gan` plays this step instead of the GAN's."""
+        losses = self.losses(real, discriminator, rng)
+        networks = {"encoder": self.encoder, "decoder": self.net, "discriminator": discriminator}
+        for objective, network in networks.items():
+            weights = list(network.parameters())
+            grads = torch.autograd.grad(losses[objective], weights, retain_graph=True)
+            for weight, grad in zip(weights, grads):
+                weight.grad = grad
+        for objective, network in networks.items():
+            check_gradients(network, losses[objective], f"the {objective}")  # finite, or no step
+        opt_g.step()
+        opt_d.step()
+        return {name: loss.item() for name, loss in losses.items()}
 
 
 def _check_unpacked(discriminator: Discriminator) -> None:

@@ -33,7 +33,10 @@ in closed form). ``log_weights`` gives the whole sequence's importance weight
 
 Every per-step term is multiplied by the mask, so padded steps count for nothing; a batch is cut to
 its longest sequence before the loop. ``h`` is never detached: gradients reach the first step
-through the recurrence."""
+through the recurrence.
+
+Longer than CONTRIBUTING's 350 lines: the VRNN and its two baselines are one comparison, built from
+the same recurrence, output densities and input checks, and read side by side in their chapter."""
 
 from __future__ import annotations
 
@@ -52,6 +55,17 @@ from vaecore.losses import (
     stroke_log_prob,
 )
 from vaecore.models.parts import mlp
+
+__all__ = [
+    "run_steps",
+    "SIZES",
+    "StrokeModel",
+    "RNNGauss",
+    "RNNGMM",
+    "VRNN",
+    "rnn_gauss_parameters",
+    "matched_rnn",
+]
 
 
 def _check_batch(x: torch.Tensor, mask: torch.Tensor) -> int:

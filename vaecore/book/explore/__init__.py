@@ -37,6 +37,8 @@ from vaecore.book.explore.frames import Decode, Frames, device_of, in_eval_mode,
 from vaecore.book.explore.live import LiveView
 from vaecore.book.explore.static import static_html
 
+__all__ = ["LatentExplorer", "explore", "output_sensitivity"]
+
 
 class LatentExplorer:
     """One explorer, two faces over the same :class:`~vaecore.book.explore.frames.Frames`:

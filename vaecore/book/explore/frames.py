@@ -17,6 +17,19 @@ from vaecore import checks
 from vaecore.book.plots import image_grid
 from vaecore.models.parts import evaluating, model_device
 
+__all__ = [
+    "Decode",
+    "READOUT",
+    "READOUT_PAD",
+    "OPTION",
+    "png",
+    "module_of",
+    "device_of",
+    "in_eval_mode",
+    "per_dim",
+    "Frames",
+]
+
 Decode = Callable[[torch.Tensor], torch.Tensor]
 
 #: The templates of the readouts and of the chooser's entries. The static page of the Chinese

@@ -10,6 +10,8 @@ import ipywidgets as widgets
 
 from vaecore.book.explore.frames import Frames
 
+__all__ = ["LiveView"]
+
 
 class LiveView:
     """Widgets over ``frames``: ``dim_select`` and ``slider`` (``K != 2``) or ``sliders``

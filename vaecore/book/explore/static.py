@@ -11,6 +11,8 @@ from importlib import resources
 
 from vaecore.book.explore.frames import OPTION, READOUT, Frames
 
+__all__ = ["PHRASES", "static_html"]
+
 #: Every phrase the static explorer shows, as a template whose fields are numbers or the
 #: explorer's own phrases (its title and importance label, listed in its ``vx-phrases``). Each
 #: stands alone between tags or quotes, so that the Chinese edition can find it in a built page

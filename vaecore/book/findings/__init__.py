@@ -19,6 +19,8 @@ from typing import Any, Callable, Sequence
 
 from vaecore.book.messages import Message
 
+__all__ = ["label", "row_label", "by_seed"]
+
 
 def label(name: str) -> Message:
     """``name``, a name from the data, as a message (translated like any other: it must be

@@ -16,6 +16,17 @@ import numpy as np
 from vaecore import checks
 from vaecore.book.messages import Message, Table, Text, say
 
+__all__ = [
+    "METHODS",
+    "LinearFit",
+    "linear_table",
+    "Eigengap",
+    "eigengap_table",
+    "mse_table",
+    "two_losses",
+    "typicality_table",
+]
+
 #: The chapter's three ways of coding an image, by their keys in its ``test_mse``.
 METHODS: dict[str, Message] = {
     "PCA": say("PCA"),

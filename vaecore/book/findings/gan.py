@@ -17,6 +17,23 @@ from vaecore.experiments.toy_gans import recipe
 from vaecore.metrics.modes import ModeReport
 from vaecore.train_gan import GANHistory
 
+__all__ = [
+    "BENCHES",
+    "CAPTURED",
+    "HIGH_QUALITY",
+    "REVERSE_KL",
+    "ModeRuns",
+    "from_reports",
+    "from_benchmark",
+    "benchmark_runs",
+    "chapter_runs",
+    "table",
+    "compare",
+    "plain_gan",
+    "beside_published",
+    "every_mode",
+]
+
 #: The chapter's own runs, by name.
 PLAIN, R1 = say("plain GAN"), say("GAN + R1")
 #: The two benchmarks, in the order of the tables.

@@ -17,6 +17,23 @@ from vaecore.book.verdicts import Budget, Measure, Ranking, Side, decide, rank, 
 from vaecore.experiments.gan_vs_vae import GANS, Row
 from vaecore.experiments.side_by_side import SampleScores
 
+__all__ = [
+    "SEED_COLUMNS",
+    "FRECHET",
+    "RECALL",
+    "RAREST",
+    "BLUR",
+    "by_label",
+    "rows_of",
+    "side",
+    "closest_samples",
+    "seed_table",
+    "closest_verdict",
+    "MATCHED",
+    "which_to_use",
+    "one_seed_table",
+]
+
 #: The columns of :func:`seed_table`: ``(header, Row field, digits)``.
 SEED_COLUMNS: tuple[tuple[Message, str, int], ...] = (
     (say("Fréchet distance"), "frechet", 1),

@@ -21,6 +21,8 @@ from vaecore.book.published import CHUNG_2015, MNIST_FID, MODE_COVERAGE
 from vaecore.data.mixtures import BENCHMARKS
 from vaecore.metrics.judge import known_cases
 
+__all__ = ["SAMPLE_KINDS", "JUDGE_CASES", "LABELS"]
+
 #: What a set of samples is, beside its model's name (``Row.samples``), and where a model of
 #: the side-by-side chapter draws its codes from (``Trained.codes``).
 SAMPLE_KINDS = ("decoder means", "draws from p(x | z)", "prior", "fitted Gaussian")

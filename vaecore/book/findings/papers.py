@@ -30,6 +30,35 @@ from vaecore.experiments.handwriting import MODELS as STROKE_MODELS
 from vaecore.experiments.handwriting import StrokeRun
 from vaecore.experiments.toy_gans import recipe
 
+__all__ = [
+    "Result",
+    "met",
+    "LOOPS",
+    "speed_table",
+    "speed_goals",
+    "MODE_PAIRS",
+    "mode_table",
+    "mode_models",
+    "mode_verdicts",
+    "images_table",
+    "images_verdict",
+    "vrnn_table",
+    "vrnn_verdict",
+    "book_table",
+    "BUSY_GOAL",
+    "SETUPS",
+    "RUNS",
+    "busy_table",
+    "busy_goal",
+    "EXPLORER_GOAL_MS",
+    "explorer_table",
+    "explorer_goal",
+    "BURDA_VAE",
+    "burda_table",
+    "burda_differences",
+    "burda_goal",
+]
+
 Result = Mapping[str, Any]
 
 

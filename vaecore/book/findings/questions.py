@@ -38,6 +38,43 @@ from vaecore.book.verdicts import (
 )
 from vaecore.experiments.gan_vs_vae import Row
 
+__all__ = [
+    "EXPLODES",
+    "headline",
+    "TV",
+    "STUCK",
+    "ESTIMATOR_NAMES",
+    "discrete_table",
+    "discrete_verdict",
+    "discrete_headline",
+    "GENERATOR_GRADIENT",
+    "gradient_table",
+    "gradient_verdict",
+    "gradient_headline",
+    "TUNED_ON",
+    "Seeds",
+    "conv_seeds",
+    "vaegan_seeds",
+    "attention_seeds",
+    "dcgan_verdict",
+    "size_table",
+    "size_verdict",
+    "ATTENTION_MEASURES",
+    "attention_table",
+    "attention_verdict",
+    "attention_headline",
+    "VAEGAN",
+    "VAEGAN_RIVALS",
+    "vaegan_table",
+    "vaegan_verdict",
+    "vaegan_headline",
+    "SCORE",
+    "CHANCE_SDS",
+    "chance_band",
+    "drawbacks_table",
+    "drawbacks_headline",
+]
+
 #: A layer's gradient norm that changes by this factor or more, between the first and the last
 #: tenth of training, is said to vanish or explode (two orders of magnitude).
 EXPLODES = 100.0

@@ -18,6 +18,20 @@ from vaecore.experiments.side_by_side import Scores
 from vaecore.metrics.images import greyness, sharpness
 from vaecore.metrics.judge import SampleJudge
 
+__all__ = [
+    "NEEDS",
+    "COLUMNS",
+    "runs_from_result",
+    "sides",
+    "seed_table",
+    "evidence",
+    "recommendations",
+    "judge_check",
+    "one_seed_tables",
+    "burda_sentence",
+    "one_seed_note",
+]
+
 #: The needs the table decides, each with the field of
 #: :class:`~vaecore.experiments.side_by_side.Scores` that measures it.
 NEEDS: tuple[tuple[Message, str, Measure], ...] = (

@@ -15,6 +15,17 @@ from vaecore import checks
 from vaecore.book.messages import Message, Table, Text, say
 from vaecore.book.published import BURDA_2016
 
+__all__ = [
+    "BURDA_ROW",
+    "Likelihood",
+    "published_table",
+    "beside_published",
+    "SweepRow",
+    "sweep_table",
+    "SampleScores",
+    "three_models_table",
+]
+
 #: The row of Burda et al. (2016), Table 1, that the chapter sets its VAE beside.
 BURDA_ROW = "VAE, k=1 training, k=5000 test"
 

@@ -13,6 +13,8 @@ from vaecore import checks
 from vaecore.book.messages import Message, Table, Text, say, span
 from vaecore.book.verdicts import MIN_RUNS
 
+__all__ = ["MISTAKES", "posterior_noise", "two_models_table", "mistakes_table"]
+
 #: The chapter's trained models, by their keys in its ``trained``: each one's name (code in
 #: backticks, which reads the same in every language) and what is wrong with it. The mistakes
 #: themselves are :mod:`vaecore.models.mistakes`.

@@ -4,7 +4,11 @@ against the two RNNs without latent variables, by the rule of :mod:`vaecore.book
 The VRNN's log-likelihood is known only from below (its importance-weighted bound, the tighter of
 its two bounds); the RNNs' exactly. So the VRNN can be found ahead of an RNN (its bound above the
 RNN's log-likelihood on every run), but never behind one: where an RNN's log-likelihood is above
-the bound, the VRNN's true value may still be higher."""
+the bound, the VRNN's true value may still be higher.
+
+Longer than CONTRIBUTING's 350 lines: one chapter's findings, a table and the verdict that reads it
+side by side, kept together so that the layout says where a page's tables live (one module per
+page)."""
 
 from __future__ import annotations
 
@@ -20,6 +24,26 @@ from vaecore.book.published import CHUNG_2015, CHUNG_2015_ESTIMATES
 from vaecore.book.spread import mean_sd, mean_se
 from vaecore.book.verdicts import Budget, Measure, Ranking, Side, Verdict, decide, rank
 from vaecore.experiments.handwriting import MODELS
+
+__all__ = [
+    "NAMES",
+    "LOG_LIKELIHOOD",
+    "sequence_sides",
+    "sides_from_benchmark",
+    "against_rnns",
+    "sequence_choice",
+    "verdict",
+    "QUALIFIED",
+    "benchmark_table",
+    "chapter_sides",
+    "chapter_table",
+    "mixture_share",
+    "MOVE_BINS",
+    "kl_by_move",
+    "published_shares",
+    "chung_table",
+    "chung_direction",
+]
 
 #: The models' names in a sentence, by their keys in :data:`vaecore.experiments.handwriting.MODELS`.
 NAMES = {"vrnn": say("the VRNN"), "rnn": say("RNN-Gauss"), "rnn_gmm": say("RNN-GMM")}

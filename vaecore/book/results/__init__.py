@@ -14,6 +14,8 @@ from typing import Any, Mapping
 
 from vaecore.book.messages import Message, say
 
+__all__ = ["RESULTS_DIR", "load", "names", "where"]
+
 #: The folder of the result files, beside this module (they ship as package data).
 RESULTS_DIR = Path(__file__).resolve().parent
 
