@@ -2,7 +2,8 @@
 :func:`vaecore.train.fit` (every model with a ``loss``) and :func:`vaecore.train_gan.train_gan`
 (the GAN's two players).
 
-* **The run's set-up**: :func:`seed_everything` (Python, NumPy and PyTorch, and the generator
+* **The run's set-up**: what every run's settings share (:class:`RunConfig`: seed, device,
+  progress), :func:`seed_everything` (Python, NumPy and PyTorch, and the generator
   that orders the batches) and :func:`choose_device` (the device asked for, else a GPU, else the
   CPU). How many threads the CPU runs is :mod:`vaecore.runtime`'s choice.
 * **The schedule**: :func:`cosine_factor` and :func:`set_learning_rate`.
@@ -21,6 +22,7 @@ import math
 import os
 import random
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -30,6 +32,7 @@ from tqdm.auto import tqdm
 from vaecore import checks, settings
 
 __all__ = [
+    "RunConfig",
     "seed_everything",
     "cosine_factor",
     "choose_device",
@@ -43,6 +46,25 @@ __all__ = [
     "as_tensors",
     "check_training_inputs",
 ]
+
+
+@dataclass(kw_only=True)
+class RunConfig:
+    """What the settings of every training run share, whichever the loop: its seed, its device
+    and its progress bar (keyword-only, after each loop's own fields). Each field is checked
+    when the config is made and again when the loop starts; a loop's config adds the checks of
+    its own fields to :meth:`check`."""
+
+    seed: int = 0
+    device: str | None = None  # None: choose_device()
+    progress: bool | None = None  # None: settings.show_progress() (VAECORE_PROGRESS)
+
+    def __post_init__(self) -> None:
+        self.check()
+
+    def check(self) -> None:
+        """Raise :class:`ValueError` naming the first field outside its accepted range."""
+        checks.fields(self, seed=checks.SEED, device=checks.DEVICE, progress=checks.OPTIONAL_FLAG)
 
 
 @checks.arguments(seed=checks.SEED)

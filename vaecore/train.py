@@ -26,6 +26,7 @@ from vaecore import checks, runtime
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.loop_parts import (
     Data,
+    RunConfig,
     TrainingDiverged,
     as_tensors,
     attach_history,
@@ -43,28 +44,23 @@ __all__ = ["TrainConfig", "History", "loss_terms", "evaluate_loss", "fit", "trai
 
 
 @dataclass
-class TrainConfig:
-    """Everything ``fit`` needs to know besides the model and the data. Each field is checked
-    when the config is made and again when ``fit`` starts."""
+class TrainConfig(RunConfig):
+    """Everything ``fit`` needs to know besides the model and the data: these fields, and the
+    ``seed``, ``device`` and ``progress`` of every run (:class:`~vaecore.loop_parts.RunConfig`).
+    Each field is checked when the config is made and again when ``fit`` starts."""
 
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
     cosine_decay: bool = True  # anneal the learning rate to 0 over the run
     clip_grad_norm: float | None = None
-    seed: int = 0
-    device: str | None = None  # None: choose_device()
-    progress: bool | None = None  # None: settings.show_progress() (VAECORE_PROGRESS)
-
-    def __post_init__(self) -> None:
-        self.check()
 
     def check(self) -> None:
         """Raise :class:`ValueError` naming the first field outside its accepted range."""
-        checks.fields(self, epochs=checks.COUNT, batch_size=checks.COUNT, seed=checks.SEED)
-        checks.fields(self, lr=checks.POSITIVE, clip_grad_norm=checks.optional(checks.POSITIVE))
-        checks.fields(self, cosine_decay=checks.FLAG, device=checks.DEVICE)
-        checks.fields(self, progress=checks.OPTIONAL_FLAG)
+        super().check()
+        checks.fields(self, epochs=checks.COUNT, batch_size=checks.COUNT, lr=checks.POSITIVE)
+        checks.fields(self, clip_grad_norm=checks.optional(checks.POSITIVE))
+        checks.fields(self, cosine_decay=checks.FLAG)
 
 
 @dataclass

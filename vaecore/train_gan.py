@@ -19,6 +19,7 @@ import torch
 from vaecore import checks, runtime
 from vaecore.data.batches import batch_indices
 from vaecore.loop_parts import (
+    RunConfig,
     TrainingDiverged,
     attach_history,
     check_finite_rows,
@@ -70,8 +71,10 @@ GAN_LOSSES = ("logistic", "least squares")
 
 
 @dataclass
-class GANConfig:
-    """Everything :func:`train_gan` needs besides the players and the data."""
+class GANConfig(RunConfig):
+    """Everything :func:`train_gan` needs besides the players and the data: these fields, and
+    the ``seed``, ``device`` and ``progress`` of every run
+    (:class:`~vaecore.loop_parts.RunConfig`)."""
 
     steps: int = 2000
     batch_size: int = 128  # samples per player per step; a multiple of D's pack
@@ -82,24 +85,18 @@ class GANConfig:
     saturating: bool = False  # True: the minimax generator loss
     loss: str = "logistic"  # or "least squares": LSGAN (Mao et al., 2017), D gives raw scores
     r1_gamma: float = 0.0  # > 0: add the R1 gradient penalty on real data (Mescheder et al., 2018)
-    seed: int = 0
     snapshot_every: int = 0  # > 0: record G on fixed noise every so many steps
     snapshot_size: int = 500
-    device: str | None = None
-    progress: bool | None = None  # None: settings.show_progress()
-
-    def __post_init__(self) -> None:
-        self.check()
 
     def check(self) -> None:
         """Raise :class:`ValueError` naming the first field outside its accepted range."""
-        checks.fields(self, steps=checks.COUNT, batch_size=checks.COUNT, seed=checks.SEED)
+        super().check()
+        checks.fields(self, steps=checks.COUNT, batch_size=checks.COUNT)
         checks.fields(self, lr_g=checks.POSITIVE, lr_d=checks.POSITIVE, betas=_ADAM_BETAS)
         checks.fields(self, loss=checks.Kind(GAN_LOSSES.__contains__, f"one of {GAN_LOSSES}"))
         checks.fields(self, cosine_decay=checks.FLAG, saturating=checks.FLAG)
         checks.fields(self, r1_gamma=checks.AT_LEAST_ZERO)  # 0: no penalty
         checks.fields(self, snapshot_every=checks.whole(0), snapshot_size=checks.COUNT)  # 0: none
-        checks.fields(self, device=checks.DEVICE, progress=checks.OPTIONAL_FLAG)
         if self.saturating and self.loss != "logistic":
             raise ValueError(
                 f"saturating=True is a variant of the logistic loss; the {self.loss} loss has "
