@@ -37,13 +37,22 @@ def arguments(doc: str, quick: str) -> argparse.ArgumentParser:
     return parser
 
 
+#: Seeds of a ``--quick`` run: two, enough to run every step a verdict over seeds takes (the
+#: spread needs two values) in CI, where a quick run only shows that the benchmark runs.
+QUICK_SEEDS = 2
+
+
 def seed_arguments(doc: str) -> argparse.Namespace:
     """The options of a benchmark that repeats a chapter over seeds, parsed: :func:`arguments`
     (``--quick`` runs the chapter's quick budget) and ``--seeds``, how many (default
-    :data:`vaecore.book.verdicts.MIN_RUNS`)."""
+    :data:`vaecore.book.verdicts.MIN_RUNS`, the book's rule; :data:`QUICK_SEEDS` with
+    ``--quick``)."""
     parser = arguments(doc, "the chapter's quick budget (CI)")
-    parser.add_argument("--seeds", type=int, default=MIN_RUNS)
-    return parser.parse_args()
+    parser.add_argument("--seeds", type=int, help=f"default {MIN_RUNS}; {QUICK_SEEDS} with --quick")
+    args = parser.parse_args()
+    if args.seeds is None:
+        args.seeds = QUICK_SEEDS if args.quick else MIN_RUNS
+    return args
 
 
 def environment() -> dict:

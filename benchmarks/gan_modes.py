@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from _report import arguments, command, mean_se, write
+from _report import QUICK_SEEDS, arguments, command, mean_se, write
 
 from vaecore.book.published import MODE_COVERAGE, PACGAN4_REVERSE_KL
 from vaecore.data.mixtures import BENCHMARKS
@@ -52,7 +52,7 @@ def main() -> None:
     unknown = sorted(set(models) - set(TOY_MODELS))
     if unknown:
         parser.error(f"unknown models {unknown}; choose from {sorted(TOY_MODELS)}")
-    seeds = 2 if args.quick else args.seeds
+    seeds = QUICK_SEEDS if args.quick else args.seeds
     runs = {
         (model, bench, s): ToyRun(
             bench, seed=s, **{**TOY_MODELS[model], **({"steps": 100} if args.quick else {})}

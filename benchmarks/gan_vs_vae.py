@@ -21,8 +21,8 @@ import torch
 from _report import seed_arguments, seeded_runs, write
 
 from vaecore.data.datasets import binarize, load_images
-from vaecore.experiments.gan_vs_vae import FULL, QUICK, measure, train_models
-from vaecore.experiments.side_by_side import Trained
+from vaecore.experiments.gan_vs_vae import FULL, QUICK, train_models
+from vaecore.experiments.image_models import Trained, measure
 from vaecore.metrics.images import class_shares
 from vaecore.metrics.judge import SampleJudge
 from vaecore.settings import Budget

@@ -20,7 +20,7 @@ import torch
 from _report import seed_arguments, write
 
 from vaecore.data.datasets import binarize, load_images
-from vaecore.experiments import attention, discrete, gan_vs_vae, gradients
+from vaecore.experiments import attention, discrete, gradients, image_models
 from vaecore.metrics.images import class_shares
 from vaecore.metrics.judge import SampleJudge
 
@@ -52,7 +52,9 @@ def main() -> None:
         spreads.append([dataclasses.asdict(gradients.spread(w)) for w in watched])
         measured = []
         for model in attention.train_models(train_set.images[: a.n_train], a, seed).values():
-            measured += gan_vs_vae.measure(model, judge, x_test_binary, test_share, reference, k, n)
+            measured += image_models.measure(
+                model, judge, x_test_binary, test_share, reference, k, n
+            )
         rows.append([dataclasses.asdict(row) for row in measured])
     report = {
         "benchmark": "questions",

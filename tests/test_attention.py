@@ -8,7 +8,7 @@ import torch
 
 from vaecore.book.findings import questions
 from vaecore.experiments import attention
-from vaecore.experiments.gan_vs_vae import Row
+from vaecore.experiments.image_models import Row
 from vaecore.models.attention import Pointwise2d, SelfAttention2d
 from vaecore.models.parts import count_parameters
 from vaecore.models.vae import ConvVAE

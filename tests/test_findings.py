@@ -9,7 +9,7 @@ import json
 from vaecore.book.findings import gan, gan_images, label, row_label, side_by_side, vrnn
 from vaecore.book.findings.labels import LABELS
 from vaecore.book.messages import Table, Text, from_json
-from vaecore.experiments.gan_vs_vae import Row
+from vaecore.experiments.image_models import Row
 from vaecore.experiments.side_by_side import Scores
 
 

@@ -7,15 +7,8 @@ import pytest
 import torch
 from stand_ins import FixedJudge
 
-from vaecore.experiments.gan_vs_vae import (
-    GAN_BATCH,
-    MODELS,
-    Row,
-    measure,
-    sample_sets,
-    train_model,
-    train_models,
-)
+from vaecore.experiments.gan_vs_vae import MODELS, train_model, train_models
+from vaecore.experiments.image_models import GAN_BATCH, Row, measure, sample_sets
 from vaecore.models.gan import ConvDiscriminator, ConvGenerator
 from vaecore.models.parts import count_parameters
 from vaecore.models.vae import VAE, ConvVAE
@@ -64,7 +57,7 @@ def test_the_same_seed_trains_the_same_model():
             "VAE",
             1,
             0,
-            "unknown model 'VAE': choose one of MLP GAN, conv GAN, VAE-GAN, MLP VAE, conv VAE",
+            "unknown model 'VAE': choose one of MLP GAN, conv GAN, MLP VAE, conv VAE",
         ),
         ("conv GAN", 0, 0, "passes must be a whole number >= 1, got 0"),
         ("conv VAE", 1.5, 0, "passes must be a whole number >= 1, got 1.5"),

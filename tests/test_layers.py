@@ -90,6 +90,47 @@ def test_an_upward_import_is_caught_even_inside_a_function(tmp_path):
     assert upward_imports([copy], root=tmp_path) == ["models/vae.py -> vaecore.train"]
 
 
+#: What the experiment recipes share; a recipe imports these and never another recipe.
+SHARED_EXPERIMENTS = {"image_models", "parallel"}
+
+
+def recipes_importing_recipes(paths: list[Path]) -> list[str]:
+    """Each import of one experiment recipe by another among ``paths``, as ``"file -> name"``:
+    only the shared modules (:data:`SHARED_EXPERIMENTS`) may be imported by a recipe."""
+    wrong = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module is None:
+                continue
+            if node.module == "vaecore.experiments":  # from vaecore.experiments import a, b
+                names = {alias.name for alias in node.names}
+            elif node.module.startswith("vaecore.experiments."):
+                names = {node.module.split(".")[2]}
+            else:
+                continue
+            wrong += [f"{path.name} -> {n}" for n in sorted(names - SHARED_EXPERIMENTS)]
+    return wrong
+
+
+def test_no_experiment_recipe_imports_another():
+    recipes = sorted((PACKAGE / "experiments").glob("*.py"))
+    assert SHARED_EXPERIMENTS <= {p.stem for p in recipes}
+    assert recipes_importing_recipes(recipes) == []
+
+
+def test_a_recipe_importing_another_is_caught(tmp_path):
+    planted = tmp_path / "attention.py"
+    planted.write_text(
+        "from vaecore.experiments.image_models import Trained\n"
+        "from vaecore.experiments import parallel, side_by_side\n"
+        "from vaecore.experiments.gan_vs_vae import GANS\n"
+    )
+    assert recipes_importing_recipes([planted]) == [
+        "attention.py -> side_by_side",
+        "attention.py -> gan_vs_vae",
+    ]
+
+
 def test_the_layout_table_names_every_module_and_package():
     """The table of ``vaecore/__init__.py``'s docstring: a row for each name under vaecore."""
     doc = vaecore.__doc__ or ""

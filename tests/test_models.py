@@ -5,11 +5,12 @@ import math
 import pytest
 import torch
 
+from vaecore.loop_parts import evaluating
 from vaecore.losses import bernoulli_nll, squared_error
 from vaecore.metrics.batched import encode, reconstruct
 from vaecore.metrics.likelihood import estimate_nll
 from vaecore.models.autoencoder import Autoencoder, linear_autoencoder, mlp_autoencoder
-from vaecore.models.parts import evaluating, mlp
+from vaecore.models.parts import mlp
 from vaecore.models.vae import VAE
 from vaecore.train import evaluate_loss
 

@@ -338,21 +338,36 @@ def _defines_something(module) -> bool:
 
 
 def test_the_api_appendix_covers_every_vaecore_module():
+    """The appendix is generated (``tools/api_appendix.py``): the page holds the directive, and
+    the directive documents every module once, and every package whose ``__init__`` holds code
+    (vaecore.book.results); the package's own docstring, the layout, opens the page."""
     page = (ROOT / "chapters" / "appendix-api.md").read_text()
-    documented = set(re.findall(r"^\.\. automodule:: (\S+)$", page, re.M))
-    # Every module, and every package whose __init__ holds code (vaecore.book.results); the
-    # package's own docstring, the layout, opens the page.
+    assert ".. vaecore-api::" in page and ".. automodule::" not in page
+    sections = tool("api_appendix").api_sections()
+    documented = [m for _, modules in sections for m in modules]
+    assert len(documented) == len(set(documented)), "a module documented twice"
     modules = {
         m.name
         for m in pkgutil.walk_packages(vaecore.__path__, "vaecore.")
         if not m.name.split(".")[-1].startswith("_")
         and (not m.ispkg or _defines_something(importlib.import_module(m.name)))
     }
-    assert modules | {"vaecore"} == documented, (
-        f"missing: {modules - documented}; unknown: {documented - modules - {'vaecore'}}"
+    assert sections[0] == ("vaecore", ["vaecore"])
+    assert modules | {"vaecore"} == set(documented), (
+        f"missing: {modules - set(documented)}; unknown: {set(documented) - modules - {'vaecore'}}"
     )
     for name in modules:  # each imports, so autodoc can read it
         importlib.import_module(name)
+
+
+def test_the_api_appendix_follows_the_layout_table():
+    """One section per row of the table in ``vaecore/__init__.py``, in its order, and in a
+    package's section its modules in the order the row names them."""
+    titles = [title for title, _ in tool("api_appendix").api_sections()]
+    rows = re.findall(r"^``(\w+)/?``", (vaecore.__doc__ or "").split("\n====")[1], re.M)
+    assert titles == ["vaecore"] + [f"vaecore.{row}" for row in rows]
+    models = dict(tool("api_appendix").api_sections())["vaecore.models"]
+    assert models[:3] == [f"vaecore.models.{m}" for m in ("autoencoder", "vae", "mistakes")]
 
 
 CHAPTERS = [p for p in NOTEBOOKS if not p.name.startswith("appendix")]

@@ -9,7 +9,7 @@ from computed import assert_listed
 
 from vaecore.book.findings import questions
 from vaecore.book.messages import Table, Text, from_json
-from vaecore.experiments.gan_vs_vae import Row
+from vaecore.experiments.image_models import Row
 
 
 def _discrete(tvs, grads=None, floor=0.1, seconds=None):

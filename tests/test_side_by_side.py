@@ -6,10 +6,10 @@ import pytest
 import torch
 from stand_ins import FixedJudge
 
+from vaecore.experiments.image_models import Trained
 from vaecore.experiments.side_by_side import (
     LATENT_DIM,
     MODELS,
-    Trained,
     interpolations,
     measure,
     train_models,

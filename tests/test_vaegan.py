@@ -9,7 +9,6 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Normal, kl_divergence
 
-from vaecore.experiments import gan_vs_vae
 from vaecore.experiments import vaegan as vaegan_experiment
 from vaecore.models.gan import ConvDiscriminator, ConvGenerator, Discriminator
 from vaecore.models.parts import count_parameters
@@ -192,7 +191,7 @@ def test_the_chapter_trains_it_like_the_gans_of_gan_vs_vae():
     model, d = vaegan_experiment.players()
     assert model.gamma == vaegan_experiment.GAMMA and isinstance(d, ConvDiscriminator)
     x = _images(128)
-    trained = gan_vs_vae.train_model("VAE-GAN", x, passes=1, seed=0)
+    trained = vaegan_experiment.train_model(x, passes=1, seed=0)
     assert isinstance(trained.model, VAEGAN) and len(trained.history.steps) == 2
     assert trained.parameters == count_parameters(VAEGAN(32), ConvDiscriminator())
     shown = vaegan_experiment.reconstructions(trained.model, x[:3])

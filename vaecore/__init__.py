@@ -16,7 +16,8 @@ figure are found in one guess:
 ``train``             the training loop of every model with a ``loss`` (``fit``)
 ``train_gan``         the GAN's alternating training loop
 ``loop_parts``        what both loops are built from: seeding, device choice, the schedule,
-                      the checks that stop a run gone wrong, the progress bar
+                      the checks that stop a run gone wrong, the progress bar, evaluation
+                      mode while measuring (``evaluating``)
 ``train_mistakes``    the classic VAE mistake that is a way of training (``fit_in_stages``)
 ``data/``             ``datasets`` (images and strokes as tensors), ``sources`` (mirrors,
                       checksums, downloads), ``batches``, ``mixtures`` (the 2-D toy data)
@@ -28,10 +29,12 @@ figure are found in one guess:
                       norm), ``batched`` (running a model over a data set)
 ``experiments/``      the multi-run recipes chapters and benchmarks share (recipes only: their
                       tables and verdicts are in ``book/findings``): ``side_by_side``,
-                      ``toy_gans``, ``handwriting``, ``vae_drawbacks`` (the VAE's cost,
-                      generalisation, active units, foreign inputs and copying), the
-                      questions chapter's ``gan_vs_vae``, ``discrete``, ``attention``,
-                      ``gradients`` and ``vaegan``, and ``parallel`` (runs in processes)
+                      ``gan_vs_vae``, ``toy_gans``, ``handwriting``, ``vae_drawbacks`` (the
+                      VAE's cost, generalisation, active units, foreign inputs and copying),
+                      the questions chapter's ``discrete``, ``attention``, ``gradients`` and
+                      ``vaegan``; what they share, ``image_models`` (a trained model's
+                      record, its trainers, the scores of its samples, its rows) and
+                      ``parallel`` (runs in processes); a recipe never imports another
 ``checkpoint``        saving and loading trained models safely
 ``files``             writing any file atomically: all of it, or the old file untouched
 ``checks``            refusing a wrong argument at the door, naming it (``rows``: a set

@@ -14,6 +14,9 @@
   :func:`check_training_inputs`): tensors, finite, of the model's dtype, test data shaped like
   the training data, each refusal saying what to pass instead.
 * **A progress bar**, which the reader can turn off (:func:`progress_bar`).
+* **Measuring between steps** (:func:`evaluating`): a model in evaluation mode, without
+  gradients, and back in its training mode after, as the loops evaluate and sample and as the
+  metrics measure.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import math
 import os
 import random
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -45,6 +50,7 @@ __all__ = [
     "Data",
     "as_tensors",
     "check_training_inputs",
+    "evaluating",
 ]
 
 
@@ -252,3 +258,19 @@ def _kinds(data: tuple[torch.Tensor, ...]) -> list[str]:
         f"{t.dim()}-D {t.dtype}" + (f", {t.shape[-1]} features" if i == 0 else "")
         for i, t in enumerate(data)
     ]
+
+
+@contextmanager
+def evaluating(*modules: nn.Module) -> Iterator[None]:
+    """Inside the block: every module (and each of its layers) in evaluation mode, and no
+    gradients. After it: each layer back in the mode it was in, so that a helper that measures a
+    model leaves it as it found it, even when the block fails."""
+    modes = [(layer, layer.training) for m in modules for layer in m.modules()]
+    for m in modules:
+        m.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        for layer, mode in modes:
+            layer.training = mode

@@ -34,11 +34,12 @@ from vaecore.loop_parts import (
     check_training_inputs,
     choose_device,
     cosine_factor,
+    evaluating,
     progress_bar,
     seed_everything,
     set_learning_rate,
 )
-from vaecore.models.parts import evaluating, model_device
+from vaecore.models.parts import model_device
 
 __all__ = ["TrainConfig", "History", "loss_terms", "evaluate_loss", "fit", "train_step"]
 

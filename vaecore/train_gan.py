@@ -26,6 +26,7 @@ from vaecore.loop_parts import (
     check_gradients,
     choose_device,
     cosine_factor,
+    evaluating,
     progress_bar,
     seed_everything,
     set_learning_rate,
@@ -38,7 +39,7 @@ from vaecore.losses import (
     r1_penalty,
 )
 from vaecore.models.gan import Discriminator, Generator
-from vaecore.models.parts import check_batch, evaluating, model_device
+from vaecore.models.parts import check_batch, model_device
 
 __all__ = [
     "Sampler",

@@ -2,8 +2,9 @@
 "Questions readers ask": the convolutional VAE of "GANs on images" with one block added to its
 decoder at 14 x 14, once :class:`~vaecore.models.attention.SelfAttention2d` and once its control
 :class:`~vaecore.models.attention.Pointwise2d` (the same block without attention), trained alike
-and measured like the VAEs of :mod:`vaecore.experiments.gan_vs_vae`: test NLL bound, and the
-judge's scores of decoder means and of draws."""
+and measured like the VAEs of :mod:`vaecore.experiments.gan_vs_vae`
+(:func:`vaecore.experiments.image_models.measure`): test NLL bound, and the judge's scores of
+decoder means and of draws."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Callable
 import torch
 
 from vaecore import checks
-from vaecore.experiments.side_by_side import Trained, encoder_model
+from vaecore.experiments.image_models import Trained, encoder_model
 from vaecore.models.attention import Pointwise2d, SelfAttention2d
 from vaecore.models.vae import ConvVAE
 from vaecore.settings import Budget

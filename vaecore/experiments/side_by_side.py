@@ -42,35 +42,32 @@ from dataclasses import dataclass
 from typing import Callable
 
 import torch
-from torch import nn
 
 from vaecore import checks
-from vaecore.data.datasets import binarize
+from vaecore.experiments.image_models import (
+    SampleScores,
+    Trained,
+    encoder_model,
+    gan_model,
+    score_samples,
+)
 from vaecore.losses import is_latent_variable_model
 from vaecore.metrics import batched
-from vaecore.metrics.images import class_kl, class_shares, greyness, mse, sharpness
+from vaecore.metrics.images import mse
 from vaecore.metrics.judge import SampleJudge
-from vaecore.metrics.latents import fitted_gaussian
 from vaecore.metrics.likelihood import estimate_nll
 from vaecore.models.autoencoder import Autoencoder, mlp_autoencoder
-from vaecore.models.gan import Discriminator, Generator, mnist_players
-from vaecore.models.parts import count_parameters
+from vaecore.models.gan import mnist_players
 from vaecore.models.vae import VAE
 from vaecore.settings import Budget
-from vaecore.train import History, TrainConfig, fit
-from vaecore.train_gan import GANConfig, GANHistory, Sampler, train_gan
+from vaecore.train_gan import GANConfig
 
 __all__ = [
     "FULL",
     "QUICK",
     "MODELS",
     "LATENT_DIM",
-    "Trained",
-    "encoder_model",
-    "gan_model",
     "train_models",
-    "SampleScores",
-    "score_samples",
     "Scores",
     "measure",
     "interpolations",
@@ -99,84 +96,6 @@ MODELS = ("autoencoder", "KL-free VAE", "VAE", "GAN")
 LATENT_DIM = 32
 
 
-@dataclass
-class Trained:
-    """One trained model with what the comparison needs of it.
-
-    ``decode``: code -> image mean; ``encode``: images -> codes (``None`` for the GAN); ``codes``:
-    where ``sample`` draws its codes from (``"prior"`` or ``"fitted Gaussian"``).
-    """
-
-    name: str
-    model: nn.Module
-    decode: Callable[[torch.Tensor], torch.Tensor]
-    encode: Callable[[torch.Tensor], torch.Tensor] | None
-    sample: Sampler
-    codes: str
-    parameters: int  # every trained weight (for the GAN, both players)
-    seconds: float  # training time on this machine
-    history: History | GANHistory | None = None  # what the training loop recorded
-
-
-@checks.arguments(epochs=checks.COUNT, seed=checks.SEED)
-def encoder_model(
-    name: str, model: VAE | Autoencoder, x_train: torch.Tensor, epochs: int, seed: int
-) -> Trained:
-    """``model`` trained by :func:`vaecore.train.fit` for ``epochs`` passes over ``x_train: (n,
-    784)``, dynamically binarised, and sampled from the prior (a VAE) or from a Gaussian fitted
-    to its training codes (an autoencoder)."""
-    history = fit(model, x_train, TrainConfig(epochs=epochs, seed=seed), transform=binarize)
-    if is_latent_variable_model(model):
-        latent_dim = model.latent_dim
-        codes, draw = "prior", (lambda m, g: torch.randn(m, latent_dim, generator=g))
-    else:
-        codes, draw = "fitted Gaussian", fitted_gaussian(batched.encode(model, x_train))
-
-    @torch.no_grad()
-    def sample(m: int, generator: torch.Generator) -> torch.Tensor:
-        return batched.decode(model, draw(m, generator))
-
-    return Trained(
-        name,
-        model,
-        model.decode,
-        model.encode,
-        sample,
-        codes,
-        count_parameters(model),
-        sum(history.series("seconds")),
-        history,
-    )
-
-
-def gan_model(
-    name: str,
-    generator: Generator,
-    discriminator: Discriminator,
-    x_train: torch.Tensor,
-    config: GANConfig,
-) -> Trained:
-    """The players trained by :func:`vaecore.train_gan.train_gan` on ``x_train: (n, 784)``, grey
-    levels in [0, 1]; samples are ``G(z)``, ``z ~ N(0, I)``."""
-    history = train_gan(generator, discriminator, x_train, config)
-
-    @torch.no_grad()
-    def sample(m: int, g: torch.Generator) -> torch.Tensor:
-        return generator.sample(m, g)
-
-    return Trained(
-        name,
-        generator,
-        generator,
-        None,
-        sample,
-        "prior",
-        count_parameters(generator, discriminator),
-        history.seconds,
-        history,
-    )
-
-
 @checks.arguments(seed=checks.SEED)
 def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[str, Trained]:
     """Train the four models of :data:`MODELS` on ``x_train: (n, 784)`` (grey, in [0, 1]).
@@ -202,41 +121,9 @@ def train_models(x_train: torch.Tensor, budget: Budget, seed: int = 0) -> dict[s
 
 
 @dataclass
-class SampleScores:
-    """How ``n`` samples compare with real digits, in the judge's features and in pixels."""
-
-    frechet: float
-    precision: float
-    recall: float
-    rarest_class_percent: float
-    class_kl: float
-    greyness: float
-    sharpness: float
-
-
-def score_samples(
-    samples: torch.Tensor, judge: SampleJudge, test_share: torch.Tensor, reference: torch.Tensor
-) -> SampleScores:
-    """The :class:`SampleScores` of ``samples: (n, 784)``: the judge's Fréchet distance,
-    precision and recall; the share of the rarest digit the judge sees, in percent, and the KL of
-    the digit shares to ``test_share: (10,)``; greyness; sharpness against ``reference: (m,
-    784)`` real images."""
-    share = class_shares(judge.predict(samples))
-    precision, recall = judge.precision_recall(samples)
-    return SampleScores(
-        judge.score(samples),
-        precision,
-        recall,
-        100 * float(share.min()),
-        class_kl(share, test_share),
-        greyness(samples),
-        sharpness(samples, reference),
-    )
-
-
-@dataclass
 class Scores(SampleScores):
-    """One row of the comparison: a model's :class:`SampleScores` and what is defined for the model
+    """One row of the comparison: a model's
+    :class:`~vaecore.experiments.image_models.SampleScores` and what is defined for the model
     besides. ``None``: the measurement is not defined for the model."""
 
     model: str = ""

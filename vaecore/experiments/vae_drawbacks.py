@@ -26,9 +26,9 @@ import torch
 
 from vaecore import checks
 from vaecore.data.datasets import binarize
+from vaecore.loop_parts import evaluating
 from vaecore.losses import iwae
 from vaecore.metrics.latents import active_units
-from vaecore.models.parts import evaluating
 from vaecore.models.vae import VAE
 from vaecore.settings import Budget
 from vaecore.train import TrainConfig, fit

@@ -1,17 +1,32 @@
-"""The VAE-GAN of the chapter "Questions readers ask" (claim 3): its players, and the chapter's
-budgets. It trains and is measured as the GANs of "GANs on images" are
-(:func:`vaecore.experiments.gan_vs_vae.train_model`, ``"VAE-GAN"``); ``benchmarks/vaegan.py``
-repeats it over seeds at that chapter's full budget."""
+"""The VAE-GAN of the chapter "Questions readers ask" (claim 3): its players, how it trains, and
+the chapter's budgets. It trains and is measured as the GANs of "GANs on images" are
+(:func:`train_model`, by :func:`vaecore.experiments.image_models.gan_for_passes`; and
+:func:`vaecore.experiments.image_models.measure`); ``benchmarks/vaegan.py`` repeats it over
+seeds at that chapter's full budget."""
 
 from __future__ import annotations
 
 import torch
 
+from vaecore import checks
+from vaecore.experiments.image_models import Trained, gan_for_passes
 from vaecore.models.gan import ConvDiscriminator
 from vaecore.models.vaegan import VAEGAN
 from vaecore.settings import Budget
 
-__all__ = ["GAMMA", "LATENT_DIM", "FULL", "QUICK", "players", "reconstructions"]
+__all__ = [
+    "NAME",
+    "GAMMA",
+    "LATENT_DIM",
+    "FULL",
+    "QUICK",
+    "players",
+    "train_model",
+    "reconstructions",
+]
+
+#: The model's name in its rows.
+NAME = "VAE-GAN"
 
 #: The weight of the reconstruction in the decoder's loss, eq. (VAEGAN), the value with the
 #: lowest Fréchet distance in a sweep on seed 0 (0.1 and 1 at the full budget; 0.01, 0.1 and 1
@@ -37,6 +52,15 @@ QUICK = Budget(n_train=2_000, n_test=None, epochs={"passes": 1}, sizes={"shown":
 def players() -> tuple[VAEGAN, ConvDiscriminator]:
     """A fresh VAE-GAN (encoder and decoder) and its discriminator, from torch's random state."""
     return VAEGAN(LATENT_DIM, gamma=GAMMA), ConvDiscriminator()
+
+
+@checks.arguments(passes=checks.COUNT, seed=checks.SEED)
+def train_model(x_train: torch.Tensor, passes: int, seed: int = 0) -> Trained:
+    """The VAE-GAN of :func:`players`, trained as the GANs of "GANs on images" are:
+    ``passes * n / 64`` steps over ``x_train: (n, 784)``, grey levels in [0, 1], from
+    ``torch.manual_seed(seed)`` (:func:`~vaecore.experiments.image_models.gan_for_passes`; its
+    own step, :meth:`vaecore.models.vaegan.VAEGAN.train_step`)."""
+    return gan_for_passes(NAME, players, x_train, passes, seed)
 
 
 @torch.no_grad()

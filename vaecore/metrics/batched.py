@@ -11,7 +11,8 @@ from torch import nn
 from vaecore import checks
 from vaecore.checks import rows
 from vaecore.data.batches import batch_indices
-from vaecore.models.parts import evaluating, model_device
+from vaecore.loop_parts import evaluating
+from vaecore.models.parts import model_device
 
 __all__ = ["apply_in_batches", "reconstruct", "encode", "decode"]
 

@@ -28,8 +28,9 @@ from vaecore import checks, settings
 from vaecore.checks import rows
 from vaecore.data.batches import batch_indices, length_batches
 from vaecore.data.datasets import StrokeSet, dequantize
+from vaecore.loop_parts import evaluating
 from vaecore.losses import LatentVariableModel, iwae
-from vaecore.models.parts import evaluating, model_device
+from vaecore.models.parts import model_device
 
 __all__ = ["DECODES_AT_ONCE", "estimate_nll", "sequence_bounds"]
 

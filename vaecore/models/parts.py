@@ -6,8 +6,7 @@ inside a matrix product."""
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Callable
 
 import torch
 from torch import nn
@@ -18,7 +17,6 @@ __all__ = [
     "mlp",
     "refuse_foreign_input",
     "LeadingDims",
-    "evaluating",
     "model_device",
     "count_parameters",
     "first_linear_width",
@@ -74,22 +72,6 @@ class LeadingDims(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.reshape(-1, x.shape[-1])).unflatten(0, x.shape[:-1])
-
-
-@contextmanager
-def evaluating(*modules: nn.Module) -> Iterator[None]:
-    """Inside the block: every module (and each of its layers) in evaluation mode, and no
-    gradients. After it: each layer back in the mode it was in, so that a helper that measures a
-    model leaves it as it found it, even when the block fails."""
-    modes = [(layer, layer.training) for m in modules for layer in m.modules()]
-    for m in modules:
-        m.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        for layer, mode in modes:
-            layer.training = mode
 
 
 def model_device(module: nn.Module) -> torch.device:

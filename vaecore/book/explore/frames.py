@@ -15,7 +15,8 @@ from PIL import Image
 
 from vaecore import checks
 from vaecore.book.plots import image_grid
-from vaecore.models.parts import evaluating, model_device
+from vaecore.loop_parts import evaluating
+from vaecore.models.parts import model_device
 
 __all__ = [
     "Decode",

@@ -14,8 +14,8 @@ from vaecore.book.findings import by_seed, label, row_label
 from vaecore.book.messages import Message, Table, Text, say
 from vaecore.book.spread import mean_sd
 from vaecore.book.verdicts import Budget, Measure, Ranking, Side, decide, rank, verdict_table
-from vaecore.experiments.gan_vs_vae import GANS, Row
-from vaecore.experiments.side_by_side import SampleScores
+from vaecore.experiments.gan_vs_vae import GANS
+from vaecore.experiments.image_models import Row, SampleScores
 
 __all__ = [
     "SEED_COLUMNS",
@@ -59,7 +59,7 @@ def by_label(runs: list[list[Row]]) -> dict[str, list[Row]]:
 
 
 def rows_of(result: Mapping[str, Any]) -> list[list[Row]]:
-    """The :class:`~vaecore.experiments.gan_vs_vae.Row` s of a ``gan_vs_vae``-shaped result
+    """The :class:`~vaecore.experiments.image_models.Row` s of a ``gan_vs_vae``-shaped result
     file, one list per seed."""
     return [[Row(**row) for row in run] for run in result["runs"]]
 

@@ -15,8 +15,10 @@ import vaecore.experiments.discrete
 import vaecore.experiments.gan_vs_vae
 import vaecore.experiments.gradients
 import vaecore.experiments.handwriting
+import vaecore.experiments.image_models
 import vaecore.experiments.side_by_side
 import vaecore.experiments.toy_gans
+import vaecore.experiments.vaegan
 from vaecore.book.published import CHUNG_2015, MNIST_FID, MODE_COVERAGE
 from vaecore.data.mixtures import BENCHMARKS
 from vaecore.metrics.judge import known_cases
@@ -35,13 +37,13 @@ LABELS: frozenset[str] = frozenset(
     {
         *vaecore.experiments.side_by_side.MODELS,
         *vaecore.experiments.gan_vs_vae.MODELS,
-        *vaecore.experiments.gan_vs_vae.PLAYERS,
+        vaecore.experiments.vaegan.NAME,
         *vaecore.experiments.attention.MODELS,
         *vaecore.experiments.discrete.MODELS,
         *vaecore.experiments.gradients.MODELS,
         *SAMPLE_KINDS,
         *JUDGE_CASES,
-        *vaecore.experiments.gan_vs_vae.TRAINED_ON,
+        *vaecore.experiments.image_models.TRAINED_ON,
         *vaecore.experiments.handwriting.MODELS.values(),
         *BENCHMARKS,
         *(

@@ -36,7 +36,7 @@ from vaecore.book.verdicts import (
     decide,
     rank,
 )
-from vaecore.experiments.gan_vs_vae import Row
+from vaecore.experiments.image_models import Row
 
 __all__ = [
     "EXPLODES",
