@@ -20,6 +20,8 @@ import importlib
 import inspect
 import pkgutil
 import re
+import types
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -143,9 +145,25 @@ MODEL = re.compile(
 )
 
 
-def _takes_a_model(annotation: str) -> bool:
-    parts = [part.strip() for part in annotation.split("|")]
+def _takes_a_model(annotation: Any) -> bool:
+    """Whether a parameter's annotation means a model: a string (a module written with ``from
+    __future__ import annotations``) read by :data:`MODEL`, or, in a module without it, the
+    classes themselves (a subclass of ``nn.Module``, or a union of them and ``None``)."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, nn.Module)
+    kinds = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else ()
+    if kinds:
+        models = [k for k in kinds if k is not type(None)]
+        return bool(models) and all(_takes_a_model(k) for k in models)
+    parts = [part.strip() for part in str(annotation).split("|")]
     return parts != ["None"] and all(MODEL.fullmatch(part) for part in parts)
+
+
+def test_a_model_annotation_is_read_as_a_string_or_as_a_class():
+    assert _takes_a_model("VAE | Autoencoder") and _takes_a_model("nn.Module")
+    assert _takes_a_model(ConvClassifier) and _takes_a_model(ConvClassifier | None)
+    assert not _takes_a_model(torch.Tensor) and not _takes_a_model("torch.Generator")
+    assert not _takes_a_model(int | None) and not _takes_a_model(inspect.Parameter.empty)
 
 
 def _model_taking_functions() -> set[str]:
@@ -160,7 +178,7 @@ def _model_taking_functions() -> set[str]:
             if obj.__module__ != module.__name__:
                 continue
             params = inspect.signature(obj).parameters.values()
-            if any(_takes_a_model(str(p.annotation)) for p in params):
+            if any(_takes_a_model(p.annotation) for p in params):
                 found.add(f"{module.__name__}:{name}")
     return found
 
