@@ -215,3 +215,8 @@ def test_execute_runs_the_chapters_the_cache_lacks_side_by_side_and_caches_them(
         tool.execute(build, jobs=1)
     with pytest.raises(KeyError):  # a failed chapter is not cached: the build runs it, and says
         cache.match_cache_notebook(nbformat.read(chapters / "c.ipynb", as_version=4))
+    # One chapter alone (what a catalog update needs after an edit to it), and a name refused.
+    _notebook(chapters / "d.ipynb", "print('d')")
+    assert tool.execute(build, jobs=1, only=["d"]) == ["d"]  # not c, which the cache lacks too
+    with pytest.raises(SystemExit, match="no chapter nope: the chapters are a, b, c, d"):
+        tool.execute(build, jobs=1, only=["nope"])

@@ -401,3 +401,62 @@ def test_english_words_are_counted_in_prose_and_tables_not_in_code_or_maths():
         '<a href="bibliography.html#k">Goodfellow et al.</a><img alt="alt text"></article>'
     )
     assert translation.english_words(page) == ["encoder", "decoder", "means"]
+
+
+def _fake_extraction(catalogs: Path, pot: Path, incomplete: str):
+    """A stand-in for the gettext build: a ``.pot`` per page holding its catalog's messages,
+    but only one message for ``incomplete`` (a chapter whose outputs were not there)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    def extract(builder, outdir, overrides, **kwargs):
+        assert builder == "gettext"
+        for path in catalogs.rglob("*.po"):
+            page = path.relative_to(catalogs).with_suffix("").as_posix()
+            with path.open("rb") as f:
+                messages = [m for m in read_po(f) if m.id]
+            if page == incomplete:
+                messages = messages[:1]
+            out = Catalog()
+            for message in messages:
+                out.add(message.id, locations=message.locations, flags=message.flags)
+            (pot / page).parent.mkdir(parents=True, exist_ok=True)
+            with (pot / f"{page}.pot").open("wb") as f:
+                write_po(f, out)
+
+    return extract
+
+
+@pytest.mark.parametrize("executed", [True, False])
+def test_update_leaves_the_catalog_of_a_chapter_not_executed_as_it_was(
+    tmp_path, monkeypatch, executed
+):
+    """A chapter the English build has not run gives only part of its messages (no figure
+    captions, alt texts or explorer phrases without its outputs): ``update`` leaves its catalog
+    as it was and updates the others; merged, the part would drop the translations."""
+    from babel.messages.pofile import read_po
+
+    locales = tmp_path / "locales"
+    shutil.copytree(translation.LOCALES, locales)
+    catalogs, pot = locales / translation.LANGUAGE / "LC_MESSAGES", tmp_path / "gettext"
+    monkeypatch.setattr(translation, "LOCALES", locales)
+    monkeypatch.setattr(translation, "CATALOGS", catalogs)
+    monkeypatch.setattr(translation, "POT", pot)
+    monkeypatch.setattr(translation, "_sphinx", _fake_extraction(catalogs, pot, "chapters/vae"))
+    monkeypatch.setattr(translation, "check", lambda verbose=True: True)
+    monkeypatch.setattr(
+        translation, "unexecuted_chapters", lambda build=None: [] if executed else ["chapters/vae"]
+    )
+
+    def messages(page):
+        with (catalogs / f"{page}.po").open("rb") as f:
+            return {m.id: m.string for m in read_po(f) if m.id}
+
+    before = {page: messages(page) for page in ("chapters/vae", "chapters/gan", "explorer")}
+    translation.update()
+    assert messages("chapters/gan") == before["chapters/gan"]
+    assert messages("explorer") == before["explorer"]
+    if executed:  # the control: merged, the chapter's part drops all but one translation
+        assert len(messages("chapters/vae")) == 1
+    else:
+        assert messages("chapters/vae") == before["chapters/vae"]

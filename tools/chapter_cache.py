@@ -258,18 +258,33 @@ def _run(notebook: Path, timeout: int) -> tuple[object, float, str | None]:
     return nb, result.time, None if result.err is None else result.exc_string
 
 
-def execute(build: Path, jobs: int, expected: dict[str, float] | None = None) -> list[str]:
-    """Run every chapter whose outputs the cache in ``build`` lacks, ``jobs`` at a time (the
-    longest first, by ``expected`` seconds per chapter stem), and cache each that succeeds.
-    Returns the chapters run; raises ``SystemExit`` naming each that failed, with its
-    traceback, once all have finished."""
+def execute(
+    build: Path,
+    jobs: int,
+    expected: dict[str, float] | None = None,
+    only: list[str] | None = None,
+) -> list[str]:
+    """Run every chapter whose outputs the cache in ``build`` lacks (with ``only``, those of
+    the chapters it names by stem, ``vae``), ``jobs`` at a time (the longest first, by
+    ``expected`` seconds per chapter stem), and cache each that succeeds. Returns the chapters
+    run; raises ``SystemExit`` naming each that failed, with its traceback, once all have
+    finished."""
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(build / ".jupyter_cache")
+    chapters = sorted(CHAPTERS.glob("*.ipynb"))
+    unknown = sorted(set(only or []) - {nb.stem for nb in chapters})
+    if unknown:
+        raise SystemExit(
+            f"no chapter {', '.join(unknown)}: the chapters are "
+            + ", ".join(nb.stem for nb in chapters)
+        )
     missing = []
-    for notebook in sorted(CHAPTERS.glob("*.ipynb")):
+    for notebook in chapters:
+        if only is not None and notebook.stem not in only:
+            continue
         try:
             cache.match_cache_notebook(nbformat.read(notebook, as_version=4))
         except KeyError:
@@ -308,6 +323,9 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, help="execute: chapters run at a time (default: the usable CPUs)"
     )
+    parser.add_argument(
+        "--only", nargs="+", metavar="CHAPTER", help="execute: only these chapters (e.g. vae)"
+    )
     args = parser.parse_args()
     if args.jobs is not None and args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
@@ -329,7 +347,7 @@ def main() -> None:
         mode = "quick" if quick else "full"
         expected = results.load("book")["results"].get(mode, {}).get("chapter_seconds", {})
         jobs = args.jobs or runtime.usable_cpus()
-        ran = execute(args.build, jobs, expected)
+        ran = execute(args.build, jobs, expected, args.only)
         print(f"executed {len(ran)} chapters, {jobs} at a time")
 
 

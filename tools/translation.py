@@ -13,13 +13,15 @@ whose translation is missing or marked fuzzy would show in English, so ``check``
                                            # (-W -n: warnings are errors, as in CI)
 
 Both ``update`` and ``build`` read the chapters' outputs from the Jupyter cache that the English
-build left (``make book`` builds English first, then Chinese), and refuse to start if a
-chapter's current code is not in it, rather than execute it a second time. Computed outputs
-are not translated (``tools/book_i18n.py``), but figure captions and alt texts are, and so are
-the latent explorers' phrases (the catalog ``explorer``). The API appendix's docstrings stay in
-English (its page says so in Chinese): their messages are not extracted. The glossary's terms
-and definitions are translated in ``locales/zh_CN/terms.yml``, the book's English-Chinese
-terminology, and ``update`` writes them into the glossary's catalog (edit them there).
+build left (``make book`` builds English first, then Chinese), rather than execute a chapter a
+second time: ``build`` refuses to start if a chapter's current code is not in it, and
+``update`` leaves that chapter's catalog as it was and says how to run the chapter alone.
+Computed outputs are not translated (``tools/book_i18n.py``), but figure captions and alt texts
+are, and so are the latent explorers' phrases (the catalog ``explorer``). The API appendix's
+docstrings stay in English (its page says so in Chinese): their messages are not extracted. The
+glossary's terms and definitions are translated in ``locales/zh_CN/terms.yml``, the book's
+English-Chinese terminology, and ``update`` writes them into the glossary's catalog (edit them
+there).
 
 What makes one translation faulty is ``tools/translation_faults.py``. This file is longer than
 the 350 lines CONTRIBUTING asks a module to justify: it is one command-line tool, and its
@@ -95,8 +97,9 @@ def _pages() -> list[str]:
     return sorted(parse_toc_yaml(ROOT / "_toc.yml"))
 
 
-def _cached_chapters_or_exit(build: Path = BUILD) -> None:
-    """Exit, saying what to do, unless the Jupyter cache holds every chapter's current code."""
+def unexecuted_chapters(build: Path = BUILD) -> list[str]:
+    """The chapters (as pages, ``chapters/vae``) whose current code the Jupyter cache in
+    ``build`` lacks: the English build has not executed them since they changed."""
     import nbformat
     from jupyter_cache import get_cache
 
@@ -109,7 +112,13 @@ def _cached_chapters_or_exit(build: Path = BUILD) -> None:
         try:
             cache.match_cache_notebook(nbformat.read(path, as_version=4))
         except KeyError:
-            missing.append(path.relative_to(ROOT).as_posix())
+            missing.append(page)
+    return missing
+
+
+def _cached_chapters_or_exit(build: Path = BUILD) -> None:
+    """Exit, saying what to do, unless the Jupyter cache holds every chapter's current code."""
+    missing = [f"{page}.ipynb" for page in unexecuted_chapters(build)]
     if missing:
         sys.exit(
             "the English build has not executed "
@@ -335,16 +344,27 @@ def _write_glossary() -> None:
     _write_catalog(path, catalog)
 
 
-def _extract() -> None:
-    """The English messages of every page, into ``_build/gettext/<page>.pot``."""
+def _extract(skip: list[str] | None = None) -> None:
+    """The English messages of every page, into ``_build/gettext/<page>.pot``.
+
+    A chapter's figure captions, alt texts and explorer phrases are messages only where its
+    outputs are, so every chapter must be in the Jupyter cache, or, with ``skip``, the chapters
+    it names (those the cache lacks) are not executed and leave no ``.pot``: their messages
+    would be incomplete, and merging them would drop translations."""
     import shutil
 
-    _cached_chapters_or_exit()
+    if skip is None:
+        _cached_chapters_or_exit()
     shutil.rmtree(POT, ignore_errors=True)
     # myst-nb keeps no output for the gettext builder unless told which formats it may keep:
     # the figures, whose alt texts are messages.
     figures = [("gettext", f"image/{kind}", 10) for kind in ("svg+xml", "png", "jpeg", "gif")]
-    _sphinx("gettext", POT, {"nb_mime_priority_overrides": figures})
+    overrides: dict[str, Any] = {"nb_mime_priority_overrides": figures}
+    if skip:
+        overrides["nb_execution_excludepatterns"] = [f"{page}.ipynb" for page in skip]
+    _sphinx("gettext", POT, overrides)
+    for page in skip or []:
+        (POT / f"{page}.pot").unlink(missing_ok=True)
 
 
 def stale_catalogs() -> dict[str, tuple[list[str], list[str]]]:
@@ -370,10 +390,15 @@ def stale_catalogs() -> dict[str, tuple[list[str], list[str]]]:
 
 
 def update() -> None:
-    """Extract the English messages, merge them into the catalogs, and say what is left."""
+    """Extract the English messages, merge them into the catalogs, and say what is left.
+
+    Only the chapters the English build has executed with their current code are extracted;
+    each other chapter's catalog is left as it was, and named, with the command that executes
+    it alone. So a new section in one chapter needs that chapter run, not the whole book."""
     import subprocess
 
-    _extract()
+    skipped = unexecuted_chapters()
+    _extract(skip=skipped)
     # New messages are added untranslated; a changed one keeps its old translation, marked
     # fuzzy until someone checks it; a removed one is dropped.
     subprocess.run(
@@ -383,11 +408,20 @@ def update() -> None:
         stdout=subprocess.DEVNULL,
     )
     pages = {p.relative_to(POT).with_suffix("").as_posix() for p in POT.rglob("*.pot")}
+    kept = set(skipped) | (set(DOMAINS) if skipped else set())
     for path in CATALOGS.rglob("*.po"):
-        if path.relative_to(CATALOGS).with_suffix("").as_posix() not in pages:
+        page = path.relative_to(CATALOGS).with_suffix("").as_posix()
+        if page not in pages and page not in kept:
             path.unlink()  # a page that no longer exists
     _write_glossary()
     check()
+    if skipped:
+        names = " ".join(Path(page).stem for page in skipped)
+        print(
+            f"not updated, since the English build has not executed them with their current "
+            f"code: {', '.join(skipped)}. Run them alone, then update again: "
+            f"`VAECORE_QUICK=1 .venv/bin/python tools/chapter_cache.py execute --only {names}`"
+        )
 
 
 #: Settings of the Chinese edition that are not messages of a page.
