@@ -7,13 +7,16 @@
 // Env: see book.mjs.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openPage, repoDir, startBook, switchTheme } from "./book.mjs";
 
-const CHAPTERS = ["autoencoder", "vae-without-kl", "vae", "gan", "gan-images", "vrnn", "side-by-side",
-  "questions"];
+// Every chapter notebook (not the appendices), read from chapters/: a new chapter is checked too.
+const CHAPTERS = readdirSync(join(repoDir, "chapters"))
+  .filter((f) => f.endsWith(".ipynb") && !f.startsWith("appendix"))
+  .map((f) => f.replace(/\.ipynb$/, ""))
+  .sort();
 // vaecore/book/source.py's listing backgrounds.
 const BACKGROUND = {light: "rgb(246, 248, 250)", dark: "rgb(30, 34, 40)"};
 
