@@ -91,8 +91,10 @@ BOOK_JOBS ?=
 # BENCH_JOBS=N: the quick benchmarks run N at a time; busy_machine runs alone after them, since
 # it times an idle machine.
 BENCH_JOBS ?= 1
-QUICK_BENCHMARKS = train_speed gan_modes gan_vs_vae questions vae_drawbacks vaegan vrnn_vs_rnn \
-  burda_nll explorer_update side_by_side_seeds
+# Longest first (by each one's --quick time alone), so that two at a time finish together rather
+# than leave one long run alone at the end.
+QUICK_BENCHMARKS = questions gan_vs_vae vaegan side_by_side_seeds gan_modes vrnn_vs_rnn \
+  train_speed explorer_update vae_drawbacks burda_nll
 bench-quick: install
 	cd benchmarks && printf '%s\n' $(QUICK_BENCHMARKS) | xargs -P $(BENCH_JOBS) -I{} sh -c \
 	  'VAECORE_PROGRESS=0 $(abspath $(BIN))/python {}.py --quick > /dev/null && echo "{} --quick: ok"'

@@ -17,8 +17,9 @@ two busy processes on a 2-core machine slow each other down many times over.
 
 By default the chapters run one after the other, so that each chapter's time is what a reader
 who runs that chapter alone waits; ``--jobs N`` runs them N at a time first
-(``tools/chapter_cache.py execute``), as ``make book`` does: the build's time is then what
-``make book`` takes, and each chapter's time is longer than alone.
+(``tools/chapter_cache.py execute``) and then builds the two editions side by side, as
+``make book`` does: the build's time is then what ``make book`` takes, and each chapter's time
+(and the Chinese edition's) is longer than alone.
 
 Each chapter's kernel also records every cell's seconds and the memory it held after it
 (``_cell_times.py``, an IPython start-up file): ``chapter_cells`` in the result, where the
@@ -55,6 +56,37 @@ def _quietly(command: list[str], env: dict[str, str]) -> None:
             f"{' '.join(command)} failed (exit status {run.returncode}); its output ended:\n"
             + (run.stdout + run.stderr)[-6000:]
         )
+
+
+def _side_by_side(commands: list[list[str]], env: dict[str, str]) -> list[float]:
+    """Run ``commands`` at the same time, each with its output kept back; return the seconds
+    each one took. If one fails, stop the others, show the end of its output and stop, as
+    :func:`_quietly` does."""
+    start = time.perf_counter()
+    logs = [tempfile.TemporaryFile("w+") for _ in commands]
+    running = [
+        subprocess.Popen(c, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+        for c, log in zip(commands, logs)
+    ]
+    seconds: list[float | None] = [None] * len(commands)
+    while None in seconds:
+        time.sleep(0.1)
+        now = time.perf_counter() - start
+        for i, (command, process, log) in enumerate(zip(commands, running, logs)):
+            if seconds[i] is not None or process.poll() is None:
+                continue
+            seconds[i] = now
+            if process.returncode != 0:
+                for other in running:
+                    other.kill()
+                log.seek(0)
+                sys.exit(
+                    f"{' '.join(command)} failed (exit status {process.returncode}); its output "
+                    f"ended:\n{log.read()[-6000:]}"
+                )
+    for log in logs:
+        log.close()
+    return [s for s in seconds if s is not None]
 
 
 def page_sizes(html_dir: Path) -> dict[str, int]:
@@ -130,27 +162,24 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None, jobs:
                 + [str(Path(out) / "_build"), "--jobs", str(jobs)],
                 env,
             )
-        _quietly(
-            [
-                str(jupyter_book),
-                "build",
-                str(ROOT),
-                "--path-output",
-                out,
-                "-W",
-                "-n",
-                "--keep-going",
-            ],
-            env,
-        )
-        seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        _quietly(
-            [sys.executable, str(ROOT / "tools" / "translation.py"), "build"]
-            + ["--path-output", out, "-W", "-n", "--keep-going"],
-            env,
-        )
-        chinese_seconds = time.perf_counter() - start
+        english = [str(jupyter_book), "build", str(ROOT), "--path-output", out]
+        chinese = [sys.executable, str(ROOT / "tools" / "translation.py"), "build"]
+        chinese += ["--path-output", out]
+        flags = ["-W", "-n", "--keep-going"]
+        if jobs > 1:
+            # The chapters have run: the two editions are built side by side, as `make book`
+            # builds them (each Sphinx build uses one CPU).
+            executed = time.perf_counter() - start
+            english_seconds, chinese_seconds = _side_by_side(
+                [english + flags, chinese + flags], env
+            )
+            seconds = executed + english_seconds
+        else:
+            _quietly(english + flags, env)
+            seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            _quietly(chinese + flags, env)
+            chinese_seconds = time.perf_counter() - start
         html = Path(out) / "_build" / "html"
         chapters, peaks = {}, {}
         for page in sorted((html / "chapters").glob("*.html")):

@@ -273,6 +273,19 @@ def test_ci_runs_every_benchmark_in_its_quick_setting():
     assert "make bench-quick" in (ROOT / ".ci" / "run").read_text()
 
 
+def test_npm_test_runs_every_browser_test_file_once():
+    """`make browser-test` (CI) runs `npm test`, whose script names its files: a new
+    ``*.test.mjs`` left out of it would never run."""
+    import json
+
+    browser = ROOT / "tests" / "browser"
+    script = json.loads((browser / "package.json").read_text())["scripts"]["test"].split()
+    named = [word for word in script if word.endswith(".test.mjs")]
+    files = sorted(p.name for p in browser.glob("*.test.mjs"))
+    assert sorted(named) == files and len(set(named)) == len(named), (named, files)
+    assert "npm test" in (ROOT / "Makefile").read_text().split("\nbrowser-test:")[1]
+
+
 def test_the_deploy_cache_key_changes_with_the_mode():
     def key(quick: str) -> str:
         env = {**os.environ, "VAECORE_QUICK": quick}

@@ -460,3 +460,62 @@ def test_update_leaves_the_catalog_of_a_chapter_not_executed_as_it_was(
         assert len(messages("chapters/vae")) == 1
     else:
         assert messages("chapters/vae") == before["chapters/vae"]
+
+
+def test_the_chinese_edition_is_built_again_exactly_when_something_it_is_built_from_changed(
+    tmp_path, monkeypatch
+):
+    """``build`` leaves a current edition as it is, and builds it again after any change to a
+    file of the checkout (tracked or new), to a chapter's cached outputs, to the flags, or to
+    the built pages; a build that failed, or a folder that is not a checkout, always builds."""
+    import subprocess
+
+    repo, build = tmp_path / "repo", tmp_path / "repo" / "_build"
+    catalog = repo / "locales" / "page.po"
+    catalog.parent.mkdir(parents=True)
+    catalog.write_text('msgid "a"\nmsgstr "甲"\n')
+    (repo / ".gitignore").write_text("_build/\n")
+    outputs = build / ".jupyter_cache" / "executed" / "0a" / "base.ipynb"
+    outputs.parent.mkdir(parents=True)
+    outputs.write_text("{}")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    runs = []
+
+    def sphinx(builder, output, overrides, strict, nitpicky, build):
+        runs.append(strict)
+        if fail:
+            raise SystemExit("the html build failed")
+        (output / "chapters").mkdir(parents=True, exist_ok=True)
+        (output / "chapters" / "vae.html").write_text("<html></html>")
+
+    monkeypatch.setattr(translation, "ROOT", repo)
+    monkeypatch.setattr(translation, "_sphinx", sphinx)
+    monkeypatch.setattr(translation, "_pages", lambda: ["chapters/vae"])
+    monkeypatch.setattr(translation, "_cached_chapters_or_exit", lambda build: None)
+    fail = False
+
+    def built_again(**flags) -> bool:
+        before = len(runs)
+        translation.build(build_dir=build, **flags)
+        return len(runs) > before
+
+    assert built_again()
+    assert not built_again()
+    catalog.write_text('msgid "a"\nmsgstr "乙"\n')
+    assert built_again() and not built_again()
+    (repo / "new.md").write_text("# A page not yet added to git\n")
+    assert built_again() and not built_again()
+    outputs.write_text('{"cells": []}')
+    assert built_again() and not built_again()
+    assert built_again(strict=True) and not built_again(strict=True)
+    (build / "html" / "zh_CN" / "chapters" / "vae.html").unlink()
+    assert built_again(strict=True) and not built_again(strict=True)
+    catalog.write_text('msgid "a"\nmsgstr "丙"\n')
+    fail = True
+    with pytest.raises(SystemExit):
+        translation.build(build_dir=build)
+    fail = False
+    assert built_again(), "a failed build left its stamp"
+    shutil.rmtree(repo / ".git")
+    assert built_again() and built_again(), "outside a checkout the edition is always built"

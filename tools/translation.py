@@ -10,7 +10,8 @@ whose translation is missing or marked fuzzy would show in English, so ``check``
     python tools/translation.py check      # fail unless every message is translated, none fuzzy
                                            # (--fresh: and the catalogs hold today's English)
     python tools/translation.py build      # the Chinese edition, into _build/html/zh_CN
-                                           # (-W -n: warnings are errors, as in CI)
+                                           # (-W -n: warnings are errors, as in CI); left
+                                           # as it is if nothing it is built from changed
 
 Both ``update`` and ``build`` read the chapters' outputs from the Jupyter cache that the English
 build left (``make book`` builds English first, then Chinese), rather than execute a chapter a
@@ -438,11 +439,55 @@ EDITION = {
 
 def build(strict: bool = False, nitpicky: bool = False, build_dir: Path = BUILD) -> None:
     """The Chinese edition, into ``_build/html/zh_CN``, from the English build's outputs (in
-    ``build_dir``, the ``_build`` folder of ``jupyter-book build``)."""
+    ``build_dir``, the ``_build`` folder of ``jupyter-book build``). Sphinx reads every page
+    again each time (see :func:`_sphinx`), so when nothing the edition is built from has changed
+    since its last build with the same flags (:func:`_inputs`), it is left as it is."""
     _cached_chapters_or_exit(build_dir)
     output = build_dir / "html" / LANGUAGE
+    stamp = build_dir / f".{LANGUAGE}-inputs"
+    inputs = _inputs(build_dir, f"strict={strict} nitpicky={nitpicky}")
+    built = [output / f"{page}.html" for page in _pages()]
+    if inputs is not None and stamp.is_file() and stamp.read_text() == inputs:
+        if all(path.is_file() for path in built):
+            print(f"the Chinese edition in {output} is current: nothing it is built from changed")
+            return
+    stamp.unlink(missing_ok=True)  # a build that fails leaves no stamp
     _sphinx("html", output, EDITION, strict=strict, nitpicky=nitpicky, build=build_dir)
+    if inputs is not None:
+        files.write_text(stamp, inputs)
     print(f"the Chinese edition is in {output}; open {output / 'index.html'}")
+
+
+def _inputs(build: Path, flags: str) -> str | None:
+    """A digest of all the Chinese edition is built from: every file of this checkout that git
+    tracks or would track (the pages, the catalogs, the configuration, the extensions, vaecore's
+    docstrings), the chapters' outputs in the Jupyter cache of ``build`` (the mode they ran in
+    shows there), the installed packages and the build's ``flags``. None where git cannot list
+    the files (not a checkout): then the edition is always built."""
+    import hashlib
+    import subprocess
+    import sysconfig
+
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    digest = hashlib.sha256(flags.encode())
+    names = sorted(set(listed.split(b"\0")) - {b""})
+    executed = sorted((build / ".jupyter_cache" / "executed").glob("*/*.ipynb"))
+    for name, path in [(n, ROOT / os.fsdecode(n)) for n in names] + [
+        (os.fsencode(p.relative_to(build)), p) for p in executed
+    ]:
+        digest.update(name + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"(none)")
+    site = Path(sysconfig.get_paths()["purelib"])
+    digest.update(" ".join(sorted(p.name for p in site.glob("*.dist-info"))).encode())
+    return digest.hexdigest()
 
 
 #: The plain-text form of a catalog for translating in any editor (``export`` and ``apply``):
