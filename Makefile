@@ -21,7 +21,7 @@ endif
 # a busy machine does not collapse (vaecore.runtime: importing vaecore first does the same).
 export GOMP_SPINCOUNT ?= 30000
 
-.PHONY: install book translations test lint browser-test pdf bench-quick clean
+.PHONY: install web-runtime book translations test lint browser-test pdf bench-quick clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,12 +41,24 @@ install: $(VENV)/.installed
 # Jupyter cache, and the catalogs in locales/zh_CN: no chapter runs twice. Once every chapter is
 # in the cache, the two editions are built side by side (each Sphinx build uses one CPU), the
 # Chinese edition's messages shown after the English edition's.
-book: install
+#
+# Each latent explorer's decoder goes with its page, exported to ONNX when its chapter runs, into
+# _build/web-models; the build copies them and ONNX Runtime Web (npm, pinned in tools/web) into
+# the book, where the page runs them from the reader's first move (tools/book_web.py).
+book: export VAECORE_WEB_MODELS := $(abspath _build/web-models)
+book: install web-runtime
 	$(BIN)/python tools/chapter_cache.py prune _build
 	VAECORE_PROGRESS=0 $(BIN)/python tools/chapter_cache.py execute _build $(if $(BOOK_JOBS),--jobs $(BOOK_JOBS))
 	VAECORE_PROGRESS=0 $(BIN)/python tools/translation.py build $(BOOKFLAGS) > _build/zh_CN.log 2>&1 & \
 	  zh=$$!; VAECORE_PROGRESS=0 $(BIN)/jupyter-book build . $(BOOKFLAGS); en=$$?; \
 	  wait $$zh; zh=$$?; cat _build/zh_CN.log; test $$en -eq 0 && test $$zh -eq 0
+
+# ONNX Runtime Web, as tools/web/package-lock.json pins it; without npm the book builds with a
+# warning, and its explorers show only their precomputed frames.
+web-runtime: tools/web/node_modules/.package-lock.json
+tools/web/node_modules/.package-lock.json: tools/web/package-lock.json
+	@if command -v npm >/dev/null; then cd tools/web && npm ci --ignore-scripts --no-audit --no-fund; \
+	  else echo "warning: no npm: the book's explorers will show only their precomputed frames" >&2; fi
 
 # After editing English text: bring the Chinese catalogs in step and list what to translate
 # (needs the English build's outputs: make book first). CONTRIBUTING.md, "The Chinese edition".
@@ -95,7 +107,7 @@ BENCH_JOBS ?= 1
 # than leave one long run alone at the end.
 QUICK_BENCHMARKS = questions gan_vs_vae vaegan side_by_side_seeds gan_modes vrnn_vs_rnn \
   train_speed explorer_update vae_drawbacks burda_nll
-bench-quick: install
+bench-quick: install web-runtime
 	cd benchmarks && printf '%s\n' $(QUICK_BENCHMARKS) | xargs -P $(BENCH_JOBS) -I{} sh -c \
 	  'VAECORE_PROGRESS=0 $(abspath $(BIN))/python {}.py --quick > /dev/null && echo "{} --quick: ok"'
 	cd benchmarks && VAECORE_PROGRESS=0 $(abspath $(BIN))/python busy_machine.py --quick > /dev/null

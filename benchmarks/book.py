@@ -40,7 +40,7 @@ from pathlib import Path
 
 from _report import arguments, write
 
-from vaecore import files
+from vaecore import files, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Binder gives the server and the kernel about 2 GB together: a chapter's kernel stays under.
@@ -142,6 +142,8 @@ def build(quick: bool, keep: Path | None = None, into: Path | None = None, jobs:
         out = str(into or scratch)
         # Record each chapter's key as `make book` does (tools/chapter_cache.py).
         (Path(out) / "_build").mkdir(parents=True)
+        # The explorers' models, where `make book` puts them (tools/book_web.py).
+        env[settings.WEB_MODELS_ENV] = str(Path(out) / "_build" / "web-models")
         _quietly(
             [sys.executable, str(ROOT / "tools" / "chapter_cache.py"), "prune"]
             + [str(Path(out) / "_build")],

@@ -146,6 +146,37 @@ def test_prune_forgets_only_the_stale_chapters_and_marks_them_for_reading(repo):
     assert keys == tool.chapter_keys(quick=False)
 
 
+def test_prune_forgets_a_chapter_whose_pages_name_a_model_that_is_gone(repo, monkeypatch):
+    """A chapter's explorer names its exported decoder (vaecore.book.explore.web); a cached
+    chapter whose model file is missing runs again, so that the page gets its model."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    monkeypatch.delenv("VAECORE_WEB_MODELS", raising=False)
+    build = repo / "_build"
+    cache = get_cache(build / ".jupyter_cache")
+    name = "0123456789abcdef0123.onnx"
+    for chapter in ("vae", "gan"):
+        path = repo / "chapters" / f"{chapter}.ipynb"
+        nb = nbformat.read(path, as_version=4)
+        html = f'<script class="vx-data">{{"live":{{"model":"{name}"}}}}</script>'
+        output = nbformat.v4.new_output("display_data", data={"text/html": html})
+        code = next(c for c in nb.cells if c.cell_type == "code")
+        code.outputs = [output] if chapter == "vae" else []
+        nbformat.write(nb, path)
+        cache.cache_notebook_file(path, uri=str(path), check_validity=False)
+    tool.prune(build, quick=False)  # records the keys; forgets both
+    for chapter in ("vae", "gan"):
+        path = repo / "chapters" / f"{chapter}.ipynb"
+        cache.cache_notebook_file(path, uri=str(path), check_validity=False)
+    (build / "web-models").mkdir()
+    (build / "web-models" / name).write_bytes(b"model")
+    assert tool.prune(build, quick=False) == []  # the model is there: nothing to do
+    (build / "web-models" / name).unlink()
+    assert tool.prune(build, quick=False) == ["chapters/vae.ipynb"]
+    assert [Path(r.uri).name for r in cache.list_cache_records()] == ["gan.ipynb"]
+
+
 def test_the_command_line_runs_as_make_book_runs_it(tmp_path):
     # As a script, tools/ comes first on sys.path: the tool must not shadow jupyter_cache.
     out = subprocess.run(

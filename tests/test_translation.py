@@ -20,6 +20,7 @@ from docutils.parsers.rst import Parser
 from docutils.utils import new_document
 from tool_modules import tool
 
+from vaecore import settings
 from vaecore.book.explore import explore
 from vaecore.book.explore.static import PHRASES
 
@@ -271,6 +272,20 @@ def test_every_phrase_of_the_explorer_is_listed(explorer_html):
     assert english == []
     data = _data(everything)
     assert {r for d in data["dims"] for r in d["readouts"]} == {"X"}
+
+
+def test_what_an_explorer_says_once_its_model_runs_in_the_page_is_translated_too(
+    tmp_path, monkeypatch
+):
+    """The page's own model fills in the bare readout template and shows the live phrases
+    (explorer-live.mjs): the Chinese edition translates those too."""
+    monkeypatch.setenv(settings.WEB_MODELS_ENV, str(tmp_path))
+    codes = torch.randn(50, 4, generator=torch.Generator().manual_seed(0))
+    decoder = torch.nn.Sequential(torch.nn.Linear(4, 784), torch.nn.Sigmoid())
+    page = explore(decoder, codes).to_html()
+    live = _data(i18n.translate_explorer(page, lambda text: "X"))["live"]
+    assert live["readout"] == "X" and set(live["phrases"].values()) == {"X"}
+    assert "live" in _data(page) and _data(page)["live"]["readout"] == PHRASES["readout"]
 
 
 def test_terms_are_well_formed_and_cover_the_glossary():

@@ -194,12 +194,13 @@ def own_phrases(page: str) -> list[str]:
 
 def translate_explorer(page: str, translate: Callable[[str], str]) -> str:
     """The explorer HTML ``page`` with each of its phrases replaced by ``translate(phrase)``: its
-    own phrases, and the templates of ``PHRASES`` filled in with the same numbers (and own
-    phrases, translated). Text that is no phrase, such as the script, is left alone."""
+    own phrases, the templates of ``PHRASES`` filled in with the same numbers (and own phrases,
+    translated), and the templates themselves, which the page's own model fills in
+    (``explorer-live.mjs``). Text that is no phrase, such as the script, is left alone."""
     own = own_phrases(page)
     alternatives = "|".join(re.escape(p) for p in sorted(own, key=len, reverse=True))
     field = f"(?:{alternatives}|{_NUMBERS})" if own else _NUMBERS
-    patterns = []
+    patterns, templates = [], set(PHRASES.values())
     for template in PHRASES.values():
         parts, seen = [], set()
         for literal, name, _, _ in string.Formatter().parse(template):
@@ -210,7 +211,7 @@ def translate_explorer(page: str, translate: Callable[[str], str]) -> str:
         patterns.append((template, re.compile("".join(parts))))
 
     def phrase(text: str) -> str | None:
-        if text in own:
+        if text in own or text in templates:  # a bare template: the page fills it in itself
             return translate(text)
         for template, pattern in patterns:
             if found := pattern.fullmatch(text):

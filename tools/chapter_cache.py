@@ -35,6 +35,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "vaecore"
@@ -210,10 +211,21 @@ def quick_mode() -> bool:
     return settings.quick_mode()
 
 
+def _html_outputs(nb: Any) -> str:
+    """Every HTML output of the executed notebook ``nb``, one after the other."""
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            texts.append("".join(html) if isinstance(html, list) else html)
+    return "\n".join(texts)
+
+
 def prune(build: Path, quick: bool) -> list[str]:
     """Forget the cached outputs of every chapter whose key changed since the last build (all of
     them when no keys were recorded), mark those notebooks for Sphinx to read again, and record
     the new keys. Returns the chapters forgotten."""
+    import book_web  # tools/: the explorers' models in the built book
     from jupyter_cache import get_cache
 
     keys = chapter_keys(quick)
@@ -221,11 +233,20 @@ def prune(build: Path, quick: bool) -> list[str]:
     old = json.loads(keys_file.read_text()) if keys_file.is_file() else {}
     stale = [chapter for chapter, key in keys.items() if old.get(chapter) != key]
     cache_dir = build / ".jupyter_cache"
-    if stale and cache_dir.is_dir():
+    if cache_dir.is_dir():
         cache = get_cache(cache_dir)
+        records = {}
         for record in cache.list_cache_records():
             uri = Path(record.uri)
-            chapter = str(uri.relative_to(ROOT)) if uri.is_relative_to(ROOT) else uri.name
+            records[str(uri.relative_to(ROOT)) if uri.is_relative_to(ROOT) else uri.name] = record
+        # A chapter whose pages name a model the folder lacks runs again, to write it.
+        models = book_web.models_folder(build)
+        for chapter, record in records.items():
+            if chapter in keys and chapter not in stale:
+                pages = _html_outputs(cache.get_cache_bundle(record.pk).nb)
+                if any(not (models / name).is_file() for name in book_web.MODEL.findall(pages)):
+                    stale.append(chapter)
+        for chapter, record in records.items():
             if chapter in stale or chapter not in keys:
                 cache.remove_cache(record.pk)
     for chapter in stale:
@@ -269,11 +290,16 @@ def execute(
     ``expected`` seconds per chapter stem), and cache each that succeeds. Returns the chapters
     run; raises ``SystemExit`` naming each that failed, with its traceback, once all have
     finished."""
+    import book_web  # tools/: the explorers' models in the built book
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
+    from vaecore import settings
+
     cache = get_cache(build / ".jupyter_cache")
+    # Each latent explorer exports its decoder here, for the page to run (tools/book_web.py).
+    os.environ[settings.WEB_MODELS_ENV] = str(book_web.models_folder(build).resolve())
     chapters = sorted(CHAPTERS.glob("*.ipynb"))
     unknown = sorted(set(only or []) - {nb.stem for nb in chapters})
     if unknown:

@@ -434,6 +434,8 @@ EDITION = {
     "nb_code_prompt_hide": "隐藏代码",
     # Reuse the English build's outputs; _cached_chapters_or_exit makes sure they are there.
     "nb_execution_mode": "cache",
+    # The explorers' models and runtime: the English edition's, one folder up (tools/book_web.py).
+    "vaecore_web_root": "../",
 }
 
 

@@ -39,7 +39,8 @@ figure are found in one guess:
 ``files``             writing any file atomically: all of it, or the old file untouched
 ``checks``            refusing a wrong argument at the door, naming it (``rows``: a set
                       too small to measure)
-``settings``          the environment: quick mode, data and cache folders, device, progress
+``settings``          the environment: quick mode, data and cache folders, device, progress,
+                      where the book's build collects the explorers' models
 ``runtime``           how PyTorch uses the processors: as many threads as the CPUs this
                       process may use, sleeping when idle (chosen when vaecore is imported)
 ``book/``             the book's own helpers: ``verdicts`` (the one rule that decides every
@@ -47,7 +48,8 @@ figure are found in one guess:
                       results, in words another edition can translate), ``findings`` (each
                       chapter's tables and verdicts, made of the two), ``plots``,
                       ``strokes`` (pen strokes as pictures),
-                      ``explore`` (the latent explorer, live and static), ``source`` (package
+                      ``explore`` (the latent explorer: live in Jupyter, static in the
+                      book, its decoder exported to run in the page), ``source`` (package
                       code shown on the page), ``results`` (the benchmarks' result files,
                       shipped with the package), ``published`` (the papers' numbers),
                       ``spread`` (mean ± standard deviation or error), ``cost`` (a

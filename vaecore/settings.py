@@ -17,6 +17,10 @@ Environment variables (all optional):
 ``VAECORE_PROGRESS``
     ``0`` hides progress bars (the book's build does this: a static page cannot animate
     them). Unset or ``1``: shown.
+``VAECORE_WEB_MODELS``
+    A folder: each latent explorer exports its decoder there, for the built page to run in the
+    reader's browser (``vaecore.book.explore.web``). The book's build sets it
+    (``tools/chapter_cache.py``); unset, nothing is exported.
 
 Each chapter states its own sizes, full and quick, as two :class:`Budget` and picks one with
 :func:`choose`; a chapter whose runs a benchmark repeats takes them from its recipe in
@@ -37,11 +41,13 @@ __all__ = [
     "CACHE_DIR_ENV",
     "DEVICE_ENV",
     "PROGRESS_ENV",
+    "WEB_MODELS_ENV",
     "file_mode",
     "quick_mode",
     "show_progress",
     "data_dir",
     "cache_dir",
+    "web_models_dir",
     "Budget",
     "choose",
 ]
@@ -51,6 +57,7 @@ DATA_DIR_ENV = "VAECORE_DATA_DIR"
 CACHE_DIR_ENV = "VAECORE_CACHE_DIR"
 DEVICE_ENV = "VAECORE_DEVICE"
 PROGRESS_ENV = "VAECORE_PROGRESS"
+WEB_MODELS_ENV = "VAECORE_WEB_MODELS"
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -89,6 +96,12 @@ def show_progress(asked: bool | None = None) -> bool:
 def data_dir() -> Path | None:
     """The local dataset directory from ``VAECORE_DATA_DIR``, or None when it is not set."""
     value = os.environ.get(DATA_DIR_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def web_models_dir() -> Path | None:
+    """The folder ``VAECORE_WEB_MODELS`` names for the explorers' exported decoders, or None."""
+    value = os.environ.get(WEB_MODELS_ENV, "").strip()
     return Path(value).expanduser() if value else None
 
 

@@ -17,7 +17,8 @@ const HARMLESS = [/THEBE_JS_URL.*already been declared/];
 const TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css",
   ".png": "image/png", ".svg": "image/svg+xml", ".json": "application/json",
   ".woff2": "font/woff2", ".woff": "font/woff", ".ttf": "font/ttf", ".txt": "text/plain",
-  ".ipynb": "application/json", ".md": "text/markdown"};
+  ".ipynb": "application/json", ".md": "text/markdown", ".mjs": "text/javascript",
+  ".wasm": "application/wasm", ".onnx": "application/octet-stream"};
 
 assert.ok(existsSync(join(bookDir, "index.html")), `no built book at ${bookDir}: build it first`);
 
@@ -39,11 +40,13 @@ export async function startBook() {
   return {origin, browser, close: async () => { await browser.close(); server.close(); }};
 }
 
-/** Open a page, recording console errors, page errors and any request off 127.0.0.1. */
-export async function openPage(book, path, theme = "light") {
+/** Open a page, recording console errors, page errors and any request off 127.0.0.1. With
+ * `webAssembly: false` the page runs as in a browser without WebAssembly. */
+export async function openPage(book, path, theme = "light", {webAssembly = true} = {}) {
   const {browser, origin} = book;
   const context = await browser.newContext({viewport: {width: 1200, height: 900}});
   await context.addInitScript((t) => localStorage.setItem("mode", t), theme);
+  if (!webAssembly) await context.addInitScript(() => { delete globalThis.WebAssembly; });
   const page = await context.newPage();
   const problems = [];
   page.on("console", (m) => {

@@ -1,6 +1,8 @@
 // Browser test of the built book: every chapter page loads with no broken image, no console error
 // and no request off this machine, and every latent explorer answers the keyboard and the mouse
-// with the precomputed frame for the new setting. No kernel is involved: this is the static book.
+// with the precomputed frame for the new setting. No kernel is involved: this is the static book,
+// in a browser without WebAssembly, where no explorer's model can run in the page and the frames
+// are all a reader gets (live-explorers.test.mjs runs the models).
 //
 // Run after building the book (quick mode is enough):  cd tests/browser && npm ci && npm test
 // Env: see book.mjs; SCREENSHOT_DIR (optional: save each explorer, light and dark theme, as PNG).
@@ -26,7 +28,7 @@ const needsExplorer = (page) => !page.startsWith("appendix") && !WITHOUT_EXPLORE
 let book;
 before(async () => { book = await startBook(); });
 after(async () => { await book?.close(); });
-const open = (path, theme) => openPage(book, path, theme);
+const open = (path, theme) => openPage(book, path, theme, {webAssembly: false});
 
 const src = (explorer) => explorer.locator("img.vx-image").getAttribute("src");
 const frame = (b64) => `data:image/png;base64,${b64}`;
@@ -123,6 +125,12 @@ for (const [prefix, name] of editions.flatMap((e) => pages.map((p) => [e, p]))) 
         assert.ok(labels.every(Boolean), `explorer ${i}: a control has no label`);
         if (data.mode === "dims") await exerciseDims(page, explorer, data);
         else await exercisePad(page, explorer, data);
+        // Without WebAssembly the explorer never leaves its frames, and says so.
+        assert.equal(await explorer.getAttribute("data-live"), null, `explorer ${i} went live`);
+        if (data.live) {
+          assert.equal(await explorer.locator(".vx-mode").textContent(),
+            data.live.phrases["mode frames"], `explorer ${i}: the readout's mode`);
+        }
         if (screenshotDir) {
           mkdirSync(screenshotDir, {recursive: true});
           await explorer.screenshot(

@@ -16,6 +16,7 @@ from vaecore import checks
 __all__ = [
     "mlp",
     "refuse_foreign_input",
+    "DrawnImages",
     "LeadingDims",
     "model_device",
     "count_parameters",
@@ -59,6 +60,25 @@ def refuse_foreign_input(net: nn.Module, args: tuple) -> None:
             f"the network's input is on {x.device} but its weights are on {weight.device}: "
             f"move it with .to({str(weight.device)!r})"
         )
+
+
+class DrawnImages(nn.Module):
+    """``decode`` (a model's decode, a generator, any function of codes ``z: (n, K)``) as one
+    module whose output is what an explorer draws: ``(n, pixels)`` intensities clamped to
+    [0, 1]. The model behind ``decode``, when it has one, is registered as ``owner``, so that its
+    weights are this module's (``vaecore.book.explore.web`` exports it)."""
+
+    def __init__(
+        self,
+        decode: Callable[[torch.Tensor], torch.Tensor],
+        pixels: int,
+        owner: nn.Module | None = None,
+    ) -> None:
+        super().__init__()
+        self.fn, self.pixels, self.owner = decode, pixels, owner
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.fn(z).reshape(z.shape[0], self.pixels).clamp(0, 1)
 
 
 class LeadingDims(nn.Module):

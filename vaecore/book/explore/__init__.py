@@ -6,7 +6,9 @@
   controls, and every move decodes on demand with the real model;
 * **static**, in the rendered book (no kernel): a self-contained ``text/html`` fallback that
   carries precomputed frames (PNG data URIs), HTML controls and a few lines of JavaScript; no
-  CDN, no Python behind it.
+  CDN, no Python behind it. In the built book the decoder itself, exported to ONNX, runs in the
+  page from the reader's first interaction on (:mod:`~vaecore.book.explore.web`), and decodes
+  any setting; until then, and without WebAssembly, the page shows its frames.
 
 Its MIME bundle holds both. Jupyter front ends render the widget view; the book tells myst-nb to
 skip widget views (``nb_mime_priority_overrides`` in ``_config.yml``), so the page shows the HTML.
@@ -32,10 +34,11 @@ from typing import Any, Callable
 
 import torch
 
-from vaecore import checks
+from vaecore import checks, settings
 from vaecore.book.explore.frames import Decode, Frames, device_of, in_eval_mode, per_dim
 from vaecore.book.explore.live import LiveView
 from vaecore.book.explore.static import static_html
+from vaecore.book.explore.web import export
 
 __all__ = ["LatentExplorer", "explore", "output_sensitivity"]
 
@@ -45,13 +48,18 @@ class LatentExplorer:
     ``live`` (a :class:`~vaecore.book.explore.live.LiveView`, drawn by Jupyter) and
     :meth:`to_html` (the static page, drawn by the book)."""
 
-    def __init__(self, decode: Decode, codes: torch.Tensor, **options: Any) -> None:
+    def __init__(
+        self, decode: Decode, codes: torch.Tensor, *, browser: bool = True, **options: Any
+    ) -> None:
         self.frames = Frames(decode, codes, **options)
         self.live = LiveView(self.frames)
+        # In the book's build, the decoder itself goes with the page (vaecore.book.explore.web).
+        folder = settings.web_models_dir()
+        self.model = export(self.frames, folder) if browser and folder is not None else None
 
     def to_html(self) -> str:
         """The self-contained static explorer: controls, every frame, and its script."""
-        return static_html(self.frames)
+        return static_html(self.frames, self.model)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
         """The widget view for live front ends, and the static HTML for everything else."""
@@ -91,6 +99,7 @@ def explore(
     image_shape: tuple[int, int] = (28, 28),
     max_static_dims: int = 8,
     title: str = "",
+    browser: bool = True,
 ) -> LatentExplorer:
     """A latent explorer over ``decode``, live in Jupyter and static in the book (module docstring).
 
@@ -111,6 +120,10 @@ def explore(
     13 by default, 21 on a 2-D pad). ``decode`` maps ``(m, K)`` codes to ``(m, h * w)`` (or
     ``(m, h, w)``) intensities, drawn clipped to [0, 1]. The static page carries frames for at
     most ``max_static_dims`` dimensions: the most important ones and the least important one.
+
+    When the book is built, ``decode`` is also exported to ONNX, so that the page decodes any
+    setting in the reader's browser (:mod:`~vaecore.book.explore.web`); ``browser=False`` keeps
+    the precomputed frames only, for a decode that cannot leave PyTorch.
     """
     if codes is None:
         if encode is not None and data is not None:
@@ -141,6 +154,7 @@ def explore(
         image_shape=image_shape,
         max_static_dims=max_static_dims,
         title=title,
+        browser=browser,
     )
 
 

@@ -1,6 +1,8 @@
 """The explorer's static face, for the rendered book: a self-contained piece of HTML with every
 frame precomputed (PNG data URIs), HTML controls and the script in ``explorer.js``; no CDN and
-no Python behind it."""
+no Python behind it. When the book's build exported the decoder (:mod:`~vaecore.book.explore.web`),
+the data also says how to decode any setting in the page, and ``explorer.js`` hands the controls
+to ``explorer-live.mjs`` on the reader's first interaction."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import html
 import json
 from importlib import resources
 
-from vaecore.book.explore.frames import OPTION, READOUT, Frames
+from vaecore.book.explore.frames import OPTION, READOUT, READOUT_PAD, Frames
 
 __all__ = ["PHRASES", "static_html"]
 
@@ -32,6 +34,12 @@ PHRASES = {
     "and the least important one.",
     "top dims note": "Precomputed frames for the most important of {k} dimensions.",
     "live note": "Run the notebook to drive the model itself.",
+    "browser note": "Move a control to run the model itself in this page.",
+    "mode frames": "Precomputed",
+    "mode loading": "Loading the model…",
+    "mode live": "Live",
+    "live now": "The model runs in this page: any setting, not only the grid's.",
+    "no live": "The model cannot run in this page: precomputed frames.",
 }
 
 
@@ -116,9 +124,31 @@ def _script_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
 
 
-def static_html(frames: Frames) -> str:
-    """The self-contained static explorer: controls, every frame, and its script."""
+def _live_part(frames: Frames, model: str) -> dict:
+    """What ``explorer-live.mjs`` needs to decode a setting of the controls, continuous values
+    included (``frames.codes_at`` for any grid position), and to say so."""
+    f = frames
+    return {
+        "model": model,
+        "shape": list(f.image_shape),
+        "span": float(f.offsets[-1]),
+        "centre": f.centre.tolist(),
+        "scale": f.scale.tolist(),
+        "base": f.base.tolist(),
+        "readout": READOUT_PAD if f.pad else READOUT,
+        "phrases": {
+            key: PHRASES[key]
+            for key in ("mode frames", "mode loading", "mode live", "live now", "no live")
+        },
+    }
+
+
+def static_html(frames: Frames, model: str | None = None) -> str:
+    """The self-contained static explorer: controls, every frame, and its script; with
+    ``model`` (the exported decoder's file name), what the page needs to run it."""
     data, controls, view, text, note = (_pad_parts if frames.pad else _dims_parts)(frames)
+    if model is not None:
+        data["live"] = _live_part(frames, model)
     payload = _script_json(data)
     title = frames.title
     own = _script_json([p for p in (title, frames.importance_label) if p])
@@ -129,8 +159,10 @@ def static_html(frames: Frames) -> str:
         + (f'<p class="vx-title">{html.escape(title)}</p>' if title else "")
         + f'<div class="vx-controls">{controls}'
         f'<button type="button" class="vx-reset">{PHRASES["reset"]}</button></div>'
-        f'{view}<p class="vx-readout" aria-live="polite">{html.escape(text)}</p>'
-        f'<p class="vx-note"><span>{note}</span> <span>{PHRASES["live note"]}</span></p>'
+        f'{view}<p class="vx-state" aria-live="polite"><span class="vx-mode">'
+        f'{PHRASES["mode frames"]}</span> <span class="vx-readout">{html.escape(text)}</span></p>'
+        f'<p class="vx-note"><span>{note}</span> '
+        f"<span>{PHRASES['browser note' if model else 'live note']}</span></p>"
         f'<script type="application/json" class="vx-data">{payload}</script>'
         f'<script type="application/json" class="vx-phrases">{own}</script>'
         f"<script>{_asset('explorer.js')}</script></div>"

@@ -1,0 +1,127 @@
+// Browser test of the explorers' models in the built book (vaecore/book/explore/web.py exports
+// them, explorer-live.mjs runs them with ONNX Runtime Web). For every explorer whose page carries
+// a model, in both editions:
+// - before the reader moves anything, the page fetches neither the runtime nor a model, and what
+//   the live explorers add to the page (their data and script) stays under PAGE_BUDGET bytes;
+// - the first move loads them, from this machine only, the runtime once per page, each model at
+//   most MODEL_BUDGET bytes; the readout then says it is live;
+// - the page's decoder gives the PyTorch outputs saved at build time for the same codes, each
+//   pixel within 1e-4;
+// - a slider (or the pad) decodes values between the grid's points, and the time from a move to
+//   the new image has a median of at most LATENCY_MS.
+// The frames without WebAssembly are explorers.test.mjs's.
+
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { bookDir, openPage, startBook } from "./book.mjs";
+
+const PAGE_BUDGET = 50_000;
+const MODEL_BUDGET = 1_500_000;
+const TOLERANCE = 1e-4;
+const LATENCY_MS = 50;
+const MOVES = 25;
+
+const editions = ["", "zh_CN/"].filter((prefix) => existsSync(join(bookDir, prefix, "chapters")));
+const pages = readdirSync(join(bookDir, "chapters")).filter((f) => f.endsWith(".html")
+  && readFileSync(join(bookDir, "chapters", f), "utf8").includes('"live":{')).sort();
+
+let book;
+before(async () => { book = await startBook(); });
+after(async () => { await book?.close(); });
+
+test("some chapter carries a model", () => {
+  assert.ok(pages.length > 0, "no page of the built book has an explorer with a model: "
+    + "was the book built with `make book`?");
+});
+
+/** The median of `values`. */
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b), mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+for (const [prefix, name] of editions.flatMap((e) => pages.map((p) => [e, p]))) {
+  test(`${prefix}chapters/${name}: the models run in the page`, async (t) => {
+    const {page, context, problems} = await openPage(book, `${prefix}chapters/${name}`);
+    const requests = [], warnings = [];
+    page.on("request", (r) => requests.push(r.url()));
+    page.on("console", (m) => { if (m.type() === "warning") warnings.push(m.text()); });
+    try {
+      const web = await page.locator('meta[name="vaecore-web"]').getAttribute("content");
+      assert.ok(web, "the page does not say where the models are");
+      const explorers = page.locator(".vaecore-explorer");
+      const added = await explorers.evaluateAll((roots) => roots.reduce((sum, root) => {
+        const data = JSON.parse(root.querySelector("script.vx-data").textContent);
+        const script = root.querySelector("script:not([type])").textContent;
+        return sum + (data.live ? JSON.stringify(data.live).length + script.length : 0);
+      }, 0));
+      t.diagnostic(`the live explorers add ${added} bytes to the page`);
+      assert.ok(added <= PAGE_BUDGET, `${added} bytes added to the page`);
+      await page.waitForTimeout(200);
+      assert.deepEqual(requests.filter((u) => u.includes("vaecore-web")), [],
+        "the runtime or a model loads before the reader moves anything");
+      for (let i = 0; i < await explorers.count(); i++) {
+        const explorer = explorers.nth(i);
+        const data = JSON.parse(await explorer.locator("script.vx-data").textContent());
+        if (!data.live) continue;
+        await explorer.scrollIntoViewIfNeeded();
+        // The first move: the keyboard on the slider, or on the pad.
+        const control = explorer.locator(data.mode === "pad" ? "svg.vx-pad" : "input.vx-value");
+        await control.focus();
+        await page.keyboard.press("ArrowRight");
+        await page.waitForFunction((el) => el.dataset.live, await explorer.elementHandle(),
+          {timeout: 60_000});
+        assert.equal(await explorer.getAttribute("data-live"), "true",
+          `explorer ${i} did not go live: ${warnings.join("; ")}`);
+        assert.equal(await explorer.locator(".vx-mode").textContent(), data.live.phrases["mode live"]);
+        // The model's size, as served.
+        const model = await page.evaluate(async (url) => (await (await fetch(url)).arrayBuffer())
+          .byteLength, `${web}models/${data.live.model}`);
+        t.diagnostic(`explorer ${i}: model ${data.live.model}, ${model} bytes`);
+        assert.ok(model <= MODEL_BUDGET, `explorer ${i}: the model takes ${model} bytes`);
+        // The page's decoder against PyTorch's outputs for the same codes.
+        const gap = await explorer.evaluate(async (root, url) => {
+          const check = await (await fetch(url)).json();
+          const x = await root.vxLive.decode(check.codes);
+          let worst = 0;
+          check.outputs.flat().forEach((v, j) => { worst = Math.max(worst, Math.abs(v - x[j])); });
+          return x.length === check.outputs.flat().length ? worst : Infinity;
+        }, `${web}models/${data.live.model.replace(".onnx", ".check.json")}`);
+        t.diagnostic(`explorer ${i}: largest pixel difference from PyTorch ${gap.toExponential(2)}`);
+        assert.ok(gap <= TOLERANCE, `explorer ${i}: a pixel differs from PyTorch's by ${gap}`);
+        // Moves between the grid's points, timed from the move to the new image, decoded.
+        const times = await explorer.evaluate(async (root, moves) => {
+          const img = root.querySelector("img.vx-image");
+          const sliders = [...root.querySelectorAll("input[type=range]")];
+          const out = [];
+          for (let m = 0; m < moves; m++) {
+            const shown = new Promise((ok) => root.addEventListener("vx-shown", ok, {once: true}));
+            const start = performance.now();
+            const slider = sliders[m % sliders.length];
+            slider.value = (m * 0.37 + 0.5) % +slider.max;
+            slider.dispatchEvent(new Event("input", {bubbles: true}));
+            await shown;
+            await img.decode();
+            out.push(performance.now() - start);
+          }
+          return out;
+        }, MOVES);
+        const typical = median(times);
+        t.diagnostic(`explorer ${i}: a move to its image takes ${typical.toFixed(1)} ms (median of ${MOVES})`);
+        assert.ok(typical <= LATENCY_MS, `explorer ${i}: median ${typical} ms from a move to the image`);
+        const value = await explorer.locator("input[type=range]").first().inputValue();
+        assert.ok(!Number.isInteger(Number(value)), `a slider between grid points reads ${value}`);
+        const readout = await explorer.locator(".vx-readout").textContent();
+        const frames = data.mode === "pad" ? data.readouts : data.dims.flatMap((d) => d.readouts);
+        assert.ok(!frames.includes(readout), `the readout ${readout} is a grid point's`);
+      }
+      const runtimes = requests.filter((u) => u.endsWith(".wasm"));
+      assert.equal(runtimes.length, 1, `the runtime loaded ${runtimes.length} times`);
+      assert.deepEqual(problems, [], `problems on ${name}`);
+    } finally {
+      await context.close();
+    }
+  });
+}
