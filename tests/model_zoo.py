@@ -43,7 +43,7 @@ from vaecore.models.mistakes import (
     SoftmaxCodeVAE,
     WrongSignKLVAE,
 )
-from vaecore.models.parts import DrawnImages, LeadingDims, mlp
+from vaecore.models.parts import AsModule, LeadingDims, mlp
 from vaecore.models.vae import VAE, ConvVAE, FreeBitsVAE
 from vaecore.models.vaegan import VAEGAN
 from vaecore.models.vrnn import RNNGMM, VRNN, RNNGauss, StrokeModel
@@ -106,7 +106,7 @@ ZOO: dict[str, Callable[[], nn.Module]] = {
     "SelfAttention2d": lambda: SelfAttention2d(16),
     "Pointwise2d": lambda: Pointwise2d(16),
     "LeadingDims": lambda: LeadingDims(mlp([K, 8, D])),
-    "DrawnImages": lambda: DrawnImages(mlp([K, 8, D]), D),
+    "AsModule": lambda: AsModule(mlp([K, 8, D])),
     # stroke models
     "StrokeModel": lambda: StrokeModel(),
     "RNNGauss": lambda: RNNGauss(h_dim=8, feat_dim=6, hidden=10),

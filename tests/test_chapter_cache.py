@@ -110,6 +110,7 @@ def test_the_mode_and_the_pins_change_every_key(repo):
 
 def test_every_data_file_in_the_package_is_listed():
     listed = {p for module in tool.DATA for p in tool.data_files(module)}
+    listed |= {ROOT / p for p in tool.SERVED}
     present = {
         p
         for p in (ROOT / "vaecore").rglob("*")

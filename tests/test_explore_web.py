@@ -159,3 +159,62 @@ def test_a_decode_that_leaves_pytorch_or_is_too_big_says_to_keep_the_frames(expo
     monkeypatch.setattr(web, "MAX_MODEL_BYTES", 1000)
     with pytest.raises(ValueError, match=r"more than a page may fetch.*browser=False"):
         exported(VAE(2, hidden=(16,)).decode, torch.randn(10, 2))
+
+
+def _check(folder, name) -> dict:
+    return json.loads((folder / name.replace(".onnx", ".check.json")).read_text())
+
+
+def test_the_exported_encoder_computes_what_pytorch_computes_and_reads_drawings_as_mnist(
+    exported, tmp_path
+):
+    """A VAE's posterior goes as (mean, log_var), an autoencoder's encode as one code; the
+    check's drawing is made into an MNIST digit by drawing.mnist_box, the encoder's first
+    image."""
+    from vaecore.book.explore.drawing import mnist_box
+    from vaecore.models.autoencoder import mlp_autoencoder
+
+    torch.manual_seed(0)
+    vae, ae = VAE(2, hidden=(32,)), mlp_autoencoder(2, hidden=(32,))
+    for model, draw, names in [
+        (vae, vae.posterior, ["mean", "log_var"]),
+        (ae, ae.encode, ["code"]),
+    ]:
+        ex, _ = exported(model.decode, torch.randn(30, 2), draw=draw)
+        assert ex.encoder["outputs"] == names
+        path = tmp_path / ex.encoder["model"]
+        check = _check(tmp_path, ex.encoder["model"])
+        ink = np.array(check["drawing"]["ink"]).reshape(web.CANVAS, web.CANVAS)
+        digit = np.array(check["drawing"]["digit"])
+        np.testing.assert_allclose(digit, mnist_box(ink).ravel(), atol=1e-6)
+        np.testing.assert_allclose(check["images"][0], digit, atol=1e-6)
+        images = torch.tensor(check["images"], dtype=torch.float32)
+        evaluator = ReferenceEvaluator(str(path))
+        got = evaluator.run(None, {"x": images.numpy()})
+        shipped = _rounded(model).eval()
+        with torch.no_grad():
+            expected = (
+                shipped.posterior(images)
+                if names == ["mean", "log_var"]
+                else (shipped.encode(images),)
+            )
+        for name, g, e in zip(names, got, expected):
+            np.testing.assert_allclose(g, e.numpy(), atol=1e-5, rtol=0)
+            np.testing.assert_allclose(check["outputs"][name], e.numpy(), atol=1e-6, rtol=0)
+        data = _data(ex)
+        assert data["live"]["encoder"] == ex.encoder
+        assert 'class="vx-draw"' in ex.to_html() and 'class="vx-draw-open"' in ex.to_html()
+
+
+def test_drawing_needs_mnist_sized_images_and_codes_of_the_explorers_width(exported):
+    vae = VAE(2, hidden=(32,))
+    assert 'class="vx-draw"' not in exported(vae.decode, torch.randn(30, 2))[0].to_html()
+    with pytest.raises(ValueError, match="28 x 28"):
+        exported(
+            lambda z: torch.sigmoid(z @ torch.ones(2, 100)),
+            torch.randn(9, 2),
+            image_shape=(10, 10),
+            draw=vae.posterior,
+        )
+    with pytest.raises(ValueError, match="a pair of them"):
+        exported(vae.decode, torch.randn(30, 2), draw=lambda x: x[:, :3])

@@ -102,7 +102,7 @@ NOT_A_HEAD = {
     "SelfAttention2d": "a block inside a decoder (x + gamma * attention), not an output",
     "Pointwise2d": "a block inside a decoder (x + gamma W x), not an output",
     "LeadingDims": "a wrapper that reshapes around the network it holds",
-    "DrawnImages": "a wrapper that clamps what the function it holds draws, for exporting it",
+    "AsModule": "a wrapper that calls the function it holds, for exporting it",
     "StrokeModel": "the stroke models' abstract base, no network",
 }
 

@@ -336,7 +336,7 @@ RECIPES: dict[str, tuple[dict[str, list[tuple]], dict[str, object]]] = {
 
 NO_RECIPE = {
     "LeadingDims": "a wrapper around whatever network it is given",
-    "DrawnImages": "a wrapper around whatever function of codes it is given, for exporting it",
+    "AsModule": "a wrapper around whatever function it is given, for exporting it",
     "StrokeModel": "the stroke models' abstract base, no network",
 }
 

@@ -20,14 +20,13 @@ the runtime once for both editions. A missing runtime or model is a warning (an 
 from __future__ import annotations
 
 import re
-import shutil
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from sphinx.util import logging
 
-from vaecore import settings
+from vaecore import files, settings
 
 logger = logging.getLogger(__name__)
 
@@ -73,10 +72,8 @@ def _copy(app: Any, exception: Exception | None) -> None:
     models = named_models(outdir)
     if not models:
         return
-    (target / "ort").mkdir(parents=True, exist_ok=True)
-    (target / "models").mkdir(exist_ok=True)
     live = resources.files("vaecore.book.explore").joinpath("explorer-live.mjs")
-    shutil.copyfile(str(live), target / "explorer-live.mjs")
+    files.write_bytes(target / "explorer-live.mjs", live.read_bytes())
     missing = [name for name in RUNTIME_FILES if not (RUNTIME / name).is_file()]
     if missing:
         logger.warning(
@@ -88,7 +85,7 @@ def _copy(app: Any, exception: Exception | None) -> None:
         )
     for name in RUNTIME_FILES:
         if (RUNTIME / name).is_file():
-            shutil.copyfile(RUNTIME / name, target / "ort" / name)
+            files.write_bytes(target / "ort" / name, (RUNTIME / name).read_bytes())
     source = models_folder(outdir.parent)  # the build folder, _build, holds html/
     for name, page in models.items():
         check = name.replace(".onnx", ".check.json")
@@ -101,7 +98,7 @@ def _copy(app: Any, exception: Exception | None) -> None:
             )
             continue
         for file in (name, check):
-            shutil.copyfile(source / file, target / "models" / file)
+            files.write_bytes(target / "models" / file, (source / file).read_bytes())
 
 
 def setup(app: Any) -> dict[str, bool]:

@@ -51,6 +51,8 @@ DATA = {
         "vaecore/book/explore/explorer.js",
     ),
 }
+#: ... or here, when no chapter reads it: the built page loads it (tools/book_web.py copies it).
+SERVED = ("vaecore/book/explore/explorer-live.mjs",)
 KEYS_FILE = ".jupyter_cache_keys.json"
 
 

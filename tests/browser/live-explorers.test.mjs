@@ -8,7 +8,10 @@
 // - the page's decoder gives the PyTorch outputs saved at build time for the same codes, each
 //   pixel within 1e-4;
 // - a slider (or the pad) decodes values between the grid's points, and the time from a move to
-//   the new image has a median of at most LATENCY_MS.
+//   the new image has a median of at most LATENCY_MS;
+// - where the reader can draw a digit, the page makes a drawing into the MNIST digit Python
+//   makes of it, its encoder gives PyTorch's outputs, and a digit drawn with the mouse or the
+//   keyboard is encoded and shown.
 // The frames without WebAssembly are explorers.test.mjs's.
 
 import assert from "node:assert/strict";
@@ -41,6 +44,68 @@ const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b), mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+
+/** The drawing pad: the page makes the check's drawing into the same MNIST digit as Python
+ * (drawing.mnist_box), its encoder gives PyTorch's outputs, and the mouse and the keyboard draw a
+ * digit whose code, reconstruction (and spread) the explorer then shows. */
+async function exerciseDrawing(t, page, explorer, data, web, i) {
+  const encoder = data.live.encoder;
+  const opener = explorer.locator("button.vx-draw-open");
+  assert.ok(await opener.isVisible(), `explorer ${i}: no button to draw with`);
+  await opener.click();
+  const canvas = explorer.locator("canvas.vx-canvas");
+  assert.ok(await canvas.isVisible(), `explorer ${i}: the drawing pad did not open`);
+  const checked = await explorer.evaluate(async (root, url) => {
+    const check = await (await fetch(url)).json();
+    const {height, width, ink, digit} = check.drawing;
+    const mine = root.vxLive.mnistBox(Float32Array.from(ink), height, width);
+    const box = Math.max(...digit.map((v, j) => Math.abs(v - mine[j])));
+    const found = await root.vxLive.encode(check.images);
+    let codes = 0;
+    for (const [name, values] of Object.entries(check.outputs)) {
+      values.flat().forEach((v, j) => { codes = Math.max(codes, Math.abs(v - found[name][j])); });
+    }
+    return {box, codes};
+  }, `${web}models/${encoder.model.replace(".onnx", ".check.json")}`);
+  t.diagnostic(`explorer ${i}: drawing made into a digit within ${checked.box.toExponential(2)} `
+    + `of Python's; encoder within ${checked.codes.toExponential(2)} of PyTorch's`);
+  assert.ok(checked.box <= 1e-6, `explorer ${i}: the page's MNIST digit differs by ${checked.box}`);
+  assert.ok(checked.codes <= TOLERANCE, `explorer ${i}: a code differs from PyTorch's by ${checked.codes}`);
+  const empty = await explorer.locator(".vx-draw-readout").textContent();
+  const drawn = () => explorer.evaluate((root) => new Promise((ok) =>
+    root.addEventListener("vx-drawn", ok, {once: true})));
+  // The mouse: a stroke down the middle of the pad.
+  const box = await canvas.boundingBox();
+  let shown = drawn();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.8, {steps: 8});
+  await page.mouse.up();
+  await shown;
+  const text = await explorer.locator(".vx-draw-readout").textContent();
+  const numbers = text.match(/-?\d+\.\d\d/g) ?? [];
+  const k = data.live.centre.length, vae = encoder.outputs.includes("log_var");
+  assert.equal(numbers.length, vae ? 2 * k : k, `explorer ${i}: the drawing's readout ${text}`);
+  const width = await explorer.locator("img.vx-drawn").evaluate(async (img) => {
+    await img.decode();
+    return img.naturalWidth;
+  });
+  assert.equal(width, (vae ? 6 : 2) * 30 - 2, `explorer ${i}: the drawing's row of images`);
+  if (k === 2) {
+    const marks = await explorer.locator("svg.vx-pad ellipse[visibility=visible]").count();
+    assert.equal(marks, vae ? 2 : 1, `explorer ${i}: the drawing's code on the pad`);
+  }
+  // The keyboard: clear, then the pen down, a stroke to the right, the pen up.
+  await canvas.focus();
+  await page.keyboard.press("Backspace");
+  assert.equal(await explorer.locator(".vx-draw-readout").textContent(), empty);
+  shown = drawn();
+  await page.keyboard.press(" ");
+  for (let step = 0; step < 6; step++) await page.keyboard.press("Shift+ArrowRight");
+  await page.keyboard.press(" ");
+  await shown;
+  assert.notEqual(await explorer.locator(".vx-draw-readout").textContent(), empty);
+}
 
 for (const [prefix, name] of editions.flatMap((e) => pages.map((p) => [e, p]))) {
   test(`${prefix}chapters/${name}: the models run in the page`, async (t) => {
@@ -116,6 +181,7 @@ for (const [prefix, name] of editions.flatMap((e) => pages.map((p) => [e, p]))) 
         const readout = await explorer.locator(".vx-readout").textContent();
         const frames = data.mode === "pad" ? data.readouts : data.dims.flatMap((d) => d.readouts);
         assert.ok(!frames.includes(readout), `the readout ${readout} is a grid point's`);
+        if (data.live.encoder) await exerciseDrawing(t, page, explorer, data, web, i);
       }
       const runtimes = requests.filter((u) => u.endsWith(".wasm"));
       assert.equal(runtimes.length, 1, `the runtime loaded ${runtimes.length} times`);

@@ -6,7 +6,7 @@ inside a matrix product."""
 from __future__ import annotations
 
 import itertools
-from typing import Callable
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -16,7 +16,7 @@ from vaecore import checks
 __all__ = [
     "mlp",
     "refuse_foreign_input",
-    "DrawnImages",
+    "AsModule",
     "LeadingDims",
     "model_device",
     "count_parameters",
@@ -62,23 +62,18 @@ def refuse_foreign_input(net: nn.Module, args: tuple) -> None:
         )
 
 
-class DrawnImages(nn.Module):
-    """``decode`` (a model's decode, a generator, any function of codes ``z: (n, K)``) as one
-    module whose output is what an explorer draws: ``(n, pixels)`` intensities clamped to
-    [0, 1]. The model behind ``decode``, when it has one, is registered as ``owner``, so that its
-    weights are this module's (``vaecore.book.explore.web`` exports it)."""
+class AsModule(nn.Module):
+    """``fn`` (a model's decode or encode, a generator, any function of one tensor) as one
+    module: ``forward(x) = fn(x)``. The model behind ``fn``, when it has one, is registered
+    as ``owner``, so that its weights are this module's (``vaecore.book.explore.web`` exports
+    it)."""
 
-    def __init__(
-        self,
-        decode: Callable[[torch.Tensor], torch.Tensor],
-        pixels: int,
-        owner: nn.Module | None = None,
-    ) -> None:
+    def __init__(self, fn: Callable[..., Any], owner: nn.Module | None = None) -> None:
         super().__init__()
-        self.fn, self.pixels, self.owner = decode, pixels, owner
+        self.fn, self.owner = fn, owner
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.fn(z).reshape(z.shape[0], self.pixels).clamp(0, 1)
+    def forward(self, x: torch.Tensor) -> Any:
+        return self.fn(x)
 
 
 class LeadingDims(nn.Module):

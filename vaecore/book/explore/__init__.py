@@ -38,7 +38,7 @@ from vaecore import checks, settings
 from vaecore.book.explore.frames import Decode, Frames, device_of, in_eval_mode, per_dim
 from vaecore.book.explore.live import LiveView
 from vaecore.book.explore.static import static_html
-from vaecore.book.explore.web import export
+from vaecore.book.explore.web import export, export_encoder
 
 __all__ = ["LatentExplorer", "explore", "output_sensitivity"]
 
@@ -49,17 +49,29 @@ class LatentExplorer:
     :meth:`to_html` (the static page, drawn by the book)."""
 
     def __init__(
-        self, decode: Decode, codes: torch.Tensor, *, browser: bool = True, **options: Any
+        self,
+        decode: Decode,
+        codes: torch.Tensor,
+        *,
+        browser: bool = True,
+        draw: Callable[[torch.Tensor], Any] | None = None,
+        **options: Any,
     ) -> None:
         self.frames = Frames(decode, codes, **options)
         self.live = LiveView(self.frames)
-        # In the book's build, the decoder itself goes with the page (vaecore.book.explore.web).
+        # In the book's build, the decoder itself goes with the page (vaecore.book.explore.web),
+        # and the encoder to draw with.
         folder = settings.web_models_dir()
-        self.model = export(self.frames, folder) if browser and folder is not None else None
+        self.model: str | None = None
+        self.encoder: dict | None = None
+        if browser and folder is not None:
+            self.model = export(self.frames, folder)
+            if draw is not None:
+                self.encoder = export_encoder(self.frames, draw, folder)
 
     def to_html(self) -> str:
         """The self-contained static explorer: controls, every frame, and its script."""
-        return static_html(self.frames, self.model)
+        return static_html(self.frames, self.model, self.encoder)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
         """The widget view for live front ends, and the static HTML for everything else."""
@@ -100,6 +112,7 @@ def explore(
     max_static_dims: int = 8,
     title: str = "",
     browser: bool = True,
+    draw: Callable[[torch.Tensor], Any] | None = None,
 ) -> LatentExplorer:
     """A latent explorer over ``decode``, live in Jupyter and static in the book (module docstring).
 
@@ -123,7 +136,12 @@ def explore(
 
     When the book is built, ``decode`` is also exported to ONNX, so that the page decodes any
     setting in the reader's browser (:mod:`~vaecore.book.explore.web`); ``browser=False`` keeps
-    the precomputed frames only, for a decode that cannot leave PyTorch.
+    the precomputed frames only, for a decode that cannot leave PyTorch. With ``draw``, an
+    encoder of 28 x 28 images (``(n, 784)`` in [0, 1] -> codes ``(n, K)``, or a VAE's
+    ``posterior`` -> ``(means, log-variances)``), the built page also offers a pad to draw a
+    digit on: made into an MNIST digit (:mod:`~vaecore.book.explore.drawing`), encoded, shown
+    beside its reconstruction (and, for a VAE, four draws from ``q(z | x)``), and on a 2-D pad
+    as a point among the data's codes (with the spread of ``q(z | x)``).
     """
     if codes is None:
         if encode is not None and data is not None:
@@ -155,6 +173,7 @@ def explore(
         max_static_dims=max_static_dims,
         title=title,
         browser=browser,
+        draw=draw,
     )
 
 

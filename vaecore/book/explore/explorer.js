@@ -59,7 +59,14 @@
   var web = document.querySelector('meta[name="vaecore-web"]');
   if (data.live && web && typeof WebAssembly === "object") {
     var words = data.live.phrases, mode = root.querySelector(".vx-mode");
-    var note = root.querySelector(".vx-note span");
+    var note = root.querySelector(".vx-note span"), opener = root.querySelector(".vx-draw-open");
+    var drawing = false;  // the reader asked for the drawing pad before the models had loaded
+    if (opener) {
+      opener.hidden = false;
+      opener.addEventListener("click", function () {
+        if (live) { live.openDrawing(); } else { drawing = true; }
+      });
+    }
     var wake = function () {
       ["pointerdown", "keydown", "input"].forEach(function (e) { root.removeEventListener(e, wake, true); });
       mode.textContent = words["mode loading"];
@@ -71,13 +78,16 @@
           root.querySelectorAll("input[type=range]").forEach(function (s) { s.step = "any"; });
           mode.textContent = words["mode live"];
           note.textContent = words["live now"];
+          note.nextElementSibling.hidden = true;  // "move a control to run the model": done
           root.setAttribute("data-live", "true");
           refresh();
+          if (drawing) { live.openDrawing(); }
         })
         .catch(function (error) {
           mode.textContent = words["mode frames"];
           note.textContent = words["no live"];
           root.setAttribute("data-live", "false");
+          if (opener) { opener.hidden = true; }
           console.warn("vaecore explorer: the model could not run in this page", error);
         });
     };

@@ -40,6 +40,18 @@ PHRASES = {
     "mode live": "Live",
     "live now": "The model runs in this page: any setting, not only the grid's.",
     "no live": "The model cannot run in this page: precomputed frames.",
+    "draw open": "Draw a digit",
+    "draw clear": "Clear",
+    "draw pad": "Drawing pad: draw with the mouse or a finger, or move the pen with the arrow "
+    "keys and put it down or lift it with Space",
+    "draw note": "As MNIST's digits were, the drawing is scaled to fit a 20×20 box and centred "
+    "by its centre of mass in a 28×28 field before the encoder reads it.",
+    "draw images": "Your drawing as the encoder reads it, and its reconstruction",
+    "draw images vae": "Your drawing as the encoder reads it, its reconstruction from the mean "
+    "of q(z | x), and four draws from q(z | x)",
+    "draw empty": "Draw a digit on the pad.",
+    "draw code": "Your drawing: z = ({values})",
+    "draw posterior": "Your drawing: q(z | x) has mean ({means}) and standard deviation ({sds})",
 }
 
 
@@ -143,12 +155,34 @@ def _live_part(frames: Frames, model: str) -> dict:
     }
 
 
-def static_html(frames: Frames, model: str | None = None) -> str:
+def _draw_part(encoder: dict) -> str:
+    """The drawing pad, hidden until the page's models run (``explorer-live.mjs``)."""
+    alt = PHRASES["draw images vae" if encoder["outputs"] == ["mean", "log_var"] else "draw images"]
+    return (
+        f'<button type="button" class="vx-draw-open" hidden>{PHRASES["draw open"]}</button>'
+        f'<div class="vx-draw" hidden><div class="vx-view">'
+        f'<canvas class="vx-canvas" width="224" height="224" tabindex="0" role="application" '
+        f'aria-label="{PHRASES["draw pad"]}"></canvas><div>'
+        f'<div class="vx-drawn-row" data-alt="{alt}"></div>'
+        f'<p class="vx-draw-readout" aria-live="polite">{PHRASES["draw empty"]}</p>'
+        f'<button type="button" class="vx-clear">{PHRASES["draw clear"]}</button></div></div>'
+        f'<p class="vx-note">{PHRASES["draw note"]}</p></div>'
+    )
+
+
+def static_html(frames: Frames, model: str | None = None, encoder: dict | None = None) -> str:
     """The self-contained static explorer: controls, every frame, and its script; with
-    ``model`` (the exported decoder's file name), what the page needs to run it."""
+    ``model`` (the exported decoder's file name), what the page needs to run it, and with
+    ``encoder`` (:func:`~vaecore.book.explore.web.export_encoder`'s answer) a pad to draw on."""
     data, controls, view, text, note = (_pad_parts if frames.pad else _dims_parts)(frames)
     if model is not None:
         data["live"] = _live_part(frames, model)
+        if encoder is not None:
+            data["live"]["encoder"] = encoder
+            data["live"]["readout draw"] = PHRASES[
+                "draw posterior" if encoder["outputs"] == ["mean", "log_var"] else "draw code"
+            ]
+            data["live"]["phrases"]["draw empty"] = PHRASES["draw empty"]
     payload = _script_json(data)
     title = frames.title
     own = _script_json([p for p in (title, frames.importance_label) if p])
@@ -163,7 +197,8 @@ def static_html(frames: Frames, model: str | None = None) -> str:
         f'{PHRASES["mode frames"]}</span> <span class="vx-readout">{html.escape(text)}</span></p>'
         f'<p class="vx-note"><span>{note}</span> '
         f"<span>{PHRASES['browser note' if model else 'live note']}</span></p>"
-        f'<script type="application/json" class="vx-data">{payload}</script>'
+        + (_draw_part(encoder) if model is not None and encoder is not None else "")
+        + f'<script type="application/json" class="vx-data">{payload}</script>'
         f'<script type="application/json" class="vx-phrases">{own}</script>'
         f"<script>{_asset('explorer.js')}</script></div>"
     )

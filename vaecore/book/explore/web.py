@@ -28,18 +28,19 @@ import logging
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
 
 from vaecore import files
-from vaecore.book.explore.frames import Frames, module_of
+from vaecore.book.explore.drawing import FIELD, mnist_box
+from vaecore.book.explore.frames import Frames, in_eval_mode, module_of
 from vaecore.loop_parts import evaluating
-from vaecore.models.parts import DrawnImages
+from vaecore.models.parts import AsModule
 
-__all__ = ["MAX_MODEL_BYTES", "export"]
+__all__ = ["MAX_MODEL_BYTES", "CANVAS", "export", "export_encoder"]
 
 #: The largest model a page may fetch, in bytes (a reader on a slow line waits for it).
 MAX_MODEL_BYTES = 1_500_000
@@ -99,10 +100,15 @@ def _half_weights(model) -> None:
     graph.node.extend(nodes)
 
 
-def _onnx_bytes(frames: Frames, example: torch.Tensor) -> bytes:
-    """The decoder as ONNX (opset 18, any batch size), weights in float16."""
-    owner = module_of(frames.decode_fn)
-    decoder = DrawnImages(frames.decode_fn, frames.image_shape[0] * frames.image_shape[1], owner)
+def _onnx_bytes(
+    fn: Callable[..., Any],
+    owner: nn.Module | None,
+    example: torch.Tensor,
+    input_name: str,
+    output_names: list[str],
+) -> bytes:
+    """``fn`` as ONNX (opset 18, any batch size), with ``owner``'s weights (the model behind
+    ``fn``, if any; in evaluation mode), those that float16 holds exactly stored so."""
     owners = [owner] if owner is not None else []
     # The exporter reports, as warnings and log lines, packages it could use and does not need
     # (torchvision's operators); the page would show them under the figure.
@@ -113,11 +119,11 @@ def _onnx_bytes(frames: Frames, example: torch.Tensor) -> bytes:
         with evaluating(*owners), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             program = torch.onnx.export(
-                decoder,
-                (example.to(frames.device),),
+                AsModule(fn, owner),
+                (example,),
                 dynamo=True,
-                input_names=["z"],
-                output_names=["x"],
+                input_names=[input_name],
+                output_names=output_names,
                 dynamic_shapes=({0: torch.export.Dim("n", min=1, max=4096)},),
                 opset_version=18,
                 verbose=False,
@@ -132,6 +138,38 @@ def _onnx_bytes(frames: Frames, example: torch.Tensor) -> bytes:
     return model.SerializeToString()
 
 
+def _exported(what: str, make: Callable[[], bytes]) -> bytes:
+    """``make()``, the model's bytes, or a ``ValueError`` that says what to do instead."""
+    try:
+        data = make()
+    except Exception as err:  # the exporter raises many kinds; the caller needs one
+        raise ValueError(
+            f"this {what} cannot run in the reader's browser (torch.onnx.export failed: "
+            f"{str(err).splitlines()[0] if str(err) else type(err).__name__}); pass "
+            "browser=False to explore() to keep the precomputed frames only"
+        ) from err
+    if len(data) > MAX_MODEL_BYTES:
+        raise ValueError(
+            f"the exported {what} takes {len(data):,} bytes, more than a page may fetch "
+            f"({MAX_MODEL_BYTES:,}); pass browser=False to explore() to keep the precomputed "
+            "frames only"
+        )
+    return data
+
+
+def _write(folder: Path, data: bytes, check: dict) -> str:
+    """Write a model and its check into ``folder``, named by the model's content."""
+    name = hashlib.sha256(data).hexdigest()[:20] + ".onnx"
+    files.write_bytes(folder / name, data)
+    files.write_text(folder / name.replace(".onnx", ".check.json"), json.dumps(check) + "\n")
+    return name
+
+
+def _seven(values: np.ndarray | torch.Tensor) -> list:
+    """Seven decimals: a thousandth of the tolerance the page is held to, a third of the bytes."""
+    return np.round(np.asarray(values, dtype=np.float64), 7).tolist()
+
+
 def export(frames: Frames, folder: Path) -> str:
     """Write ``frames``' decoder and its check into ``folder``; return the model's file name.
 
@@ -139,29 +177,75 @@ def export(frames: Frames, folder: Path) -> str:
     PyTorch, for one) or when the model passes :data:`MAX_MODEL_BYTES`."""
     codes = _check_codes(frames)
     trained = frames.decoded(codes)
-    try:
-        with _half_precision(module_of(frames.decode_fn)):
-            shipped = frames.decoded(codes)
-            data = _onnx_bytes(frames, codes)
-    except Exception as err:  # the exporter raises many kinds; the caller needs one
-        raise ValueError(
-            "this decode cannot run in the reader's browser (torch.onnx.export failed: "
-            f"{str(err).splitlines()[0] if str(err) else type(err).__name__}); pass "
-            "browser=False to explore() to keep the precomputed frames only"
-        ) from err
-    if len(data) > MAX_MODEL_BYTES:
-        raise ValueError(
-            f"the exported decoder takes {len(data):,} bytes, more than a page may fetch "
-            f"({MAX_MODEL_BYTES:,}); pass browser=False to explore() to keep the precomputed "
-            "frames only"
+    pixels = frames.image_shape[0] * frames.image_shape[1]
+
+    def images(z: torch.Tensor) -> torch.Tensor:  # what the explorer draws
+        return frames.decode_fn(z).reshape(z.shape[0], pixels).clamp(0, 1)
+
+    owner = module_of(frames.decode_fn)
+    with _half_precision(owner):
+        shipped = frames.decoded(codes)
+        data = _exported(
+            "decoder", lambda: _onnx_bytes(images, owner, codes.to(frames.device), "z", ["x"])
         )
-    name = hashlib.sha256(data).hexdigest()[:20] + ".onnx"
-    # Seven decimals: a thousandth of the tolerance the page is held to, a third of the bytes.
     check = {
         "codes": codes.tolist(),
-        "outputs": np.round(shipped, 7).tolist(),
+        "outputs": _seven(shipped),
         "rounding": float(np.abs(shipped - trained).max()),
     }
-    files.write_bytes(folder / name, data)
-    files.write_text(folder / name.replace(".onnx", ".check.json"), json.dumps(check) + "\n")
-    return name
+    return _write(folder, data, check)
+
+
+#: The side, in cells of ink, of the page's drawing pad (``explorer-live.mjs``), and of the
+#: drawing in an encoder's check (a decoded image, twice its size, off the pad's centre).
+CANVAS = 112
+
+
+def export_encoder(frames: Frames, encode: Callable[[torch.Tensor], Any], folder: Path) -> dict:
+    """Write ``encode`` (images ``(n, 784)`` -> codes ``(n, K)``, or a VAE's posterior ->
+    ``(means, log-variances)``) and its check into ``folder``; return what the page needs:
+    ``{"model": file name, "outputs": ["code"] or ["mean", "log_var"]}``.
+
+    The check holds images and the encoder's outputs for them, and a drawing on the page's
+    canvas with its MNIST digit (:func:`~vaecore.book.explore.drawing.mnist_box`), the first of
+    the images."""
+    if frames.image_shape != (FIELD, FIELD):
+        raise ValueError(
+            f"a drawing is read as an MNIST digit, {FIELD} x {FIELD}; this explorer draws "
+            f"{frames.image_shape} images"
+        )
+    digit = frames.decoded(frames.base[:1])[0].reshape(FIELD, FIELD)
+    ink = np.zeros((CANVAS, CANVAS))
+    ink[10 : 10 + 2 * FIELD, 30 : 30 + 2 * FIELD] = np.kron(digit, np.ones((2, 2)))
+    box = mnist_box(ink)
+    images = torch.cat(
+        [
+            torch.from_numpy(box.reshape(1, -1)).float(),
+            torch.from_numpy(frames.decoded(_check_codes(frames))).float(),
+        ]
+    )
+    device, owner = frames.device, module_of(encode)
+    with _half_precision(owner), torch.no_grad():
+        found = in_eval_mode(encode, images.to(device))
+        outputs = list(found) if isinstance(found, tuple) else [found]
+        names = ["code"] if len(outputs) == 1 else ["mean", "log_var"]
+        if len(outputs) > 2 or any(o.shape != (len(images), frames.latent_dim) for o in outputs):
+            raise ValueError(
+                f"an encoder to draw with gives codes ({len(images)}, {frames.latent_dim}) for "
+                f"{len(images)} images, or a pair of them (means, log-variances); got "
+                f"{[tuple(o.shape) for o in outputs]}"
+            )
+        data = _exported(
+            "encoder", lambda: _onnx_bytes(encode, owner, images.to(device), "x", names)
+        )
+    check = {
+        "images": _seven(images),
+        "outputs": {name: _seven(o.cpu()) for name, o in zip(names, outputs)},
+        "drawing": {
+            "height": CANVAS,
+            "width": CANVAS,
+            "ink": _seven(ink.ravel()),
+            "digit": _seven(box.ravel()),
+        },
+    }
+    return {"model": _write(folder, data, check), "outputs": names}
