@@ -72,16 +72,23 @@ async function exerciseDrawing(t, page, explorer, data, web, i) {
   assert.ok(checked.box <= 1e-6, `explorer ${i}: the page's MNIST digit differs by ${checked.box}`);
   assert.ok(checked.codes <= TOLERANCE, `explorer ${i}: a code differs from PyTorch's by ${checked.codes}`);
   const empty = await explorer.locator(".vx-draw-readout").textContent();
-  const drawn = () => explorer.evaluate((root) => new Promise((ok) =>
-    root.addEventListener("vx-drawn", ok, {once: true})));
+  // Count the pad's answers ("vx-drawn": it shows the drawing as it is now), from before the
+  // first stroke, and wait for one more than before each stroke.
+  await explorer.evaluate((root) => {
+    root.vxDrawn = 0;
+    root.addEventListener("vx-drawn", () => { root.vxDrawn += 1; });
+  });
+  const handle = await explorer.elementHandle();
+  const answered = async (before) => page.waitForFunction(([root, n]) => root.vxDrawn > n,
+    [handle, before], {timeout: 30_000});
   // The mouse: a stroke down the middle of the pad.
   const box = await canvas.boundingBox();
-  let shown = drawn();
+  let before = await explorer.evaluate((root) => root.vxDrawn);
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
   await page.mouse.down();
   await page.mouse.move(box.x + box.width * 0.45, box.y + box.height * 0.8, {steps: 8});
   await page.mouse.up();
-  await shown;
+  await answered(before);
   const text = await explorer.locator(".vx-draw-readout").textContent();
   const numbers = text.match(/-?\d+\.\d\d/g) ?? [];
   const k = data.live.centre.length, vae = encoder.outputs.includes("log_var");
@@ -99,16 +106,16 @@ async function exerciseDrawing(t, page, explorer, data, web, i) {
   await canvas.focus();
   await page.keyboard.press("Backspace");
   assert.equal(await explorer.locator(".vx-draw-readout").textContent(), empty);
-  shown = drawn();
+  before = await explorer.evaluate((root) => root.vxDrawn);
   await page.keyboard.press(" ");
   for (let step = 0; step < 6; step++) await page.keyboard.press("Shift+ArrowRight");
   await page.keyboard.press(" ");
-  await shown;
+  await answered(before);
   assert.notEqual(await explorer.locator(".vx-draw-readout").textContent(), empty);
 }
 
 for (const [prefix, name] of editions.flatMap((e) => pages.map((p) => [e, p]))) {
-  test(`${prefix}chapters/${name}: the models run in the page`, async (t) => {
+  test(`${prefix}chapters/${name}: the models run in the page`, {timeout: 300_000}, async (t) => {
     const {page, context, problems} = await openPage(book, `${prefix}chapters/${name}`);
     const requests = [], warnings = [];
     page.on("request", (r) => requests.push(r.url()));
