@@ -195,6 +195,7 @@ function drawingPad(root, data, encode, decode, split) {
   image.alt = row.dataset.alt;
   const out = root.querySelector(".vx-draw-readout");
   const context = canvas.getContext("2d");
+  canvas.style.touchAction = "none";  // a finger on the pad draws, and does not scroll the page
   const ink = new Float32Array(SIZE * SIZE);
   const vae = live.encoder.outputs.includes("log_var");
   let pen = [SIZE / 2, SIZE / 2], down = false, last_at = null;
